@@ -1,0 +1,15 @@
+//
+// liveness.hpp: every public liveness facility.
+//
+// Copyright (c) 2026 The liveness authors.
+// Distributed under the Boost Software License, Version 1.0.
+// (See accompanying file LICENSE or copy at https://www.boost.org/LICENSE_1_0.txt)
+//
+#ifndef LIVENESS_HPP
+#define LIVENESS_HPP
+
+#include <liveness/config.hpp>
+#include <liveness/error.hpp>
+#include <liveness/keepalive.hpp>
+
+#endif  // LIVENESS_HPP

@@ -1,0 +1,237 @@
+//
+// liveness/detail/keepalive_windows.hpp
+//
+// Copyright (c) 2026 The liveness authors.
+// Distributed under the Boost Software License, Version 1.0.
+// (See accompanying file LICENSE or copy at https://www.boost.org/LICENSE_1_0.txt)
+//
+// Windows keeps two ways to configure keepalive:
+//  - setsockopt(IPPROTO_TCP, TCP_KEEPIDLE / TCP_KEEPINTVL) in seconds from Windows 10
+//    version 1709 (build 16299), TCP_KEEPCNT (1..255) from 1703 (build 15063); readable
+//    with getsockopt;
+//  - WSAIoctl(SIO_KEEPALIVE_VALS) everywhere: both times in milliseconds on every call, the
+//    probe count fixed at 10, nothing readable afterwards.
+// The choice is made at run time from the real build number (RtlGetVersion: GetVersionEx
+// lies to unmanifested programs), never from SDK macros, and a refused setsockopt (old
+// Windows, Wine) falls back to the ioctl. TCP_MAXRT (seconds) bounds unacknowledged data.
+// Accepted sockets do not inherit these settings: set them on each one.
+//
+#ifndef LIVENESS_DETAIL_KEEPALIVE_WINDOWS_HPP
+#define LIVENESS_DETAIL_KEEPALIVE_WINDOWS_HPP
+
+#include <liveness/detail/keepalive_limits.hpp>
+#include <liveness/detail/socket_option.hpp>
+#include <liveness/error.hpp>
+
+#include <winsock2.h>
+#include <ws2tcpip.h>
+#include <mstcpip.h>
+#include <windows.h>
+
+#include <chrono>
+#include <string>
+
+namespace liveness {
+namespace detail {
+
+// Old mingw-w64 headers lack these; the values are fixed by the Windows ABI.
+#if defined(TCP_KEEPIDLE)
+inline constexpr int win_tcp_keepidle = TCP_KEEPIDLE;
+#else
+inline constexpr int win_tcp_keepidle = 3;
+#endif
+#if defined(TCP_KEEPCNT)
+inline constexpr int win_tcp_keepcnt = TCP_KEEPCNT;
+#else
+inline constexpr int win_tcp_keepcnt = 16;
+#endif
+#if defined(TCP_KEEPINTVL)
+inline constexpr int win_tcp_keepintvl = TCP_KEEPINTVL;
+#else
+inline constexpr int win_tcp_keepintvl = 17;
+#endif
+#if defined(TCP_MAXRT)
+inline constexpr int win_tcp_maxrt = TCP_MAXRT;
+#else
+inline constexpr int win_tcp_maxrt = 5;
+#endif
+
+inline constexpr unsigned long win_build_keepcnt = 15063;     // Windows 10 1703
+inline constexpr unsigned long win_build_keepidle = 16299;    // Windows 10 1709
+inline constexpr int win_ioctl_probe_count = 10;
+
+/// The real Windows build number (0 if it cannot be had).
+inline unsigned long windows_build_number() noexcept {
+  using rtl_get_version_fn = LONG(WINAPI*)(PRTL_OSVERSIONINFOW);
+  HMODULE ntdll = ::GetModuleHandleW(L"ntdll.dll");
+  if (!ntdll) return 0;
+  FARPROC proc = ::GetProcAddress(ntdll, "RtlGetVersion");
+  if (!proc) return 0;
+  auto fn = reinterpret_cast<rtl_get_version_fn>(reinterpret_cast<void*>(proc));
+  RTL_OSVERSIONINFOW info{};
+  info.dwOSVersionInfoSize = sizeof(info);
+  if (fn(&info) != 0) return 0;
+  return info.dwBuildNumber;
+}
+
+inline bool is_option_refusal(const error_code& ec) {
+  return ec == net::error::no_protocol_option || ec == net::error::invalid_argument ||
+         ec == net::error::operation_not_supported;
+}
+
+inline std::string win_error_text(const error_code& ec) {
+  return std::to_string(ec.value()) + " (" + ec.message() + ")";
+}
+
+inline int win_ceil_seconds(std::chrono::milliseconds d) noexcept {
+  return static_cast<int>((d.count() + 999) / 1000);
+}
+
+template <class Socket>
+error_code win_set_keepalive_vals(Socket& s, bool on, std::chrono::milliseconds idle,
+                                  std::chrono::milliseconds interval) {
+  tcp_keepalive vals{};
+  vals.onoff = on ? 1 : 0;
+  vals.keepalivetime = static_cast<ULONG>(idle.count());
+  vals.keepaliveinterval = static_cast<ULONG>(interval.count());
+  DWORD returned = 0;
+  if (::WSAIoctl(s.native_handle(), SIO_KEEPALIVE_VALS, &vals, sizeof(vals), nullptr, 0,
+                 &returned, nullptr, nullptr) != 0)
+    return error_code(::WSAGetLastError(), net::error::get_system_category());
+  return {};
+}
+
+template <class Socket>
+void native_apply_keepalive(Socket& s, const keepalive_options& o, keepalive_report& r,
+                            error_code& ec) {
+  using ms = std::chrono::milliseconds;
+  const unsigned long build = windows_build_number();
+
+  if ((ec = set_int_option(s, SOL_SOCKET, SO_KEEPALIVE, o.enabled ? 1 : 0))) {
+    if (is_option_refusal(ec)) ec = error::keepalive_not_supported;
+    return;
+  }
+
+  ms idle{0}, interval{0};
+  int probes = 0;
+  if (o.enabled) {
+    bool use_sockopt = build >= win_build_keepidle;
+    if (use_sockopt) {
+      const int idle_s = win_ceil_seconds(o.idle), interval_s = win_ceil_seconds(o.interval);
+      error_code oec;
+      const char* refused = nullptr;
+      if ((oec = set_int_option(s, IPPROTO_TCP, win_tcp_keepidle, idle_s)))
+        refused = "TCP_KEEPIDLE";
+      else if ((oec = set_int_option(s, IPPROTO_TCP, win_tcp_keepintvl, interval_s)))
+        refused = "TCP_KEEPINTVL";
+      else if ((oec = set_int_option(s, IPPROTO_TCP, win_tcp_keepcnt, o.probes)))
+        refused = "TCP_KEEPCNT";
+      if (refused && !is_option_refusal(oec)) {
+        ec = oec;
+        return;
+      }
+      if (refused) {
+        r.notes.push_back(std::string("Windows build ") + std::to_string(build) +
+                          " refused setsockopt(" + refused + "), error " +
+                          win_error_text(oec) + "; fell back to SIO_KEEPALIVE_VALS");
+        use_sockopt = false;
+      } else {
+        idle = ms(idle_s * 1000LL);
+        interval = ms(interval_s * 1000LL);
+        if (idle != o.idle)
+          r.notes.push_back("idle " + std::to_string(o.idle.count()) + " ms rounded up to " +
+                            std::to_string(idle_s) +
+                            " s: TCP_KEEPIDLE counts whole seconds");
+        if (interval != o.interval)
+          r.notes.push_back("interval " + std::to_string(o.interval.count()) +
+                            " ms rounded up to " + std::to_string(interval_s) +
+                            " s: TCP_KEEPINTVL counts whole seconds");
+        probes = o.probes;
+        r.mechanism = keepalive_mechanism::setsockopt;
+        r.idle = {idle, value_source::requested};
+        r.interval = {interval, value_source::requested};
+        r.probes = {probes, value_source::requested};
+      }
+    }
+    if (!use_sockopt) {
+      idle = o.idle;
+      interval = o.interval;
+      probes = win_ioctl_probe_count;
+      if ((ec = win_set_keepalive_vals(s, true, idle, interval))) {
+        if (is_option_refusal(ec)) ec = error::keepalive_not_supported;
+        return;
+      }
+      r.mechanism = keepalive_mechanism::sio_keepalive_vals;
+      r.idle = {idle, value_source::requested};
+      r.interval = {interval, value_source::requested};
+      r.probes = {probes, value_source::platform_fixed};
+      r.notes.push_back("probe count is fixed at 10 on this Windows version (build " +
+                        std::to_string(build) + ")" +
+                        (o.probes != 10 ? "; " + std::to_string(o.probes) +
+                                              " were asked, so the bound is idle + 10 x interval"
+                                        : std::string()));
+      r.notes.push_back(
+          "SIO_KEEPALIVE_VALS settings cannot be read back: idle and interval are reported as "
+          "set");
+    }
+    r.enabled = true;
+  }
+
+  ms timeout{0};
+  if (o.user_timeout == keepalive_options::derive_user_timeout)
+    timeout = o.enabled ? keepalive_bound(idle, interval, probes) : ms(0);
+  else if (o.user_timeout.count() > 0)
+    timeout = o.user_timeout;
+  const int timeout_s = win_ceil_seconds(timeout);
+  if (timeout.count() > 0 && ms(timeout_s * 1000LL) != timeout)
+    r.notes.push_back("user timeout " + std::to_string(timeout.count()) + " ms rounded up to " +
+                      std::to_string(timeout_s) + " s: TCP_MAXRT counts whole seconds");
+  // TCP_MAXRT 0 restores the system default.
+  if (auto mec = set_int_option(s, IPPROTO_TCP, win_tcp_maxrt, timeout_s)) {
+    if (!is_option_refusal(mec)) {
+      ec = mec;
+      return;
+    }
+    r.user_timeout.source = value_source::unsupported;
+    if (timeout.count() > 0)
+      r.notes.push_back("this Windows refused TCP_MAXRT, error " + win_error_text(mec) +
+                        ": the time data may stay unacknowledged is the system's own");
+    return;
+  }
+  r.user_timeout = {ms(timeout_s * 1000LL), value_source::requested};
+}
+
+template <class Socket>
+void native_read_keepalive(Socket& s, keepalive_report& r, error_code& ec) {
+  using ms = std::chrono::milliseconds;
+  int v = 0;
+  if ((ec = get_int_option(s, SOL_SOCKET, SO_KEEPALIVE, v))) return;
+  // SIO_KEEPALIVE_VALS turns keepalive on without SO_KEEPALIVE always showing it.
+  r.enabled = v != 0 || r.mechanism == keepalive_mechanism::sio_keepalive_vals;
+  if (!r.enabled) r.mechanism = keepalive_mechanism::disabled;
+  if (r.mechanism != keepalive_mechanism::sio_keepalive_vals) {
+    // After SIO_KEEPALIVE_VALS, getsockopt would show values rounded down to seconds, or the
+    // defaults: keep what was set.
+    if (r.enabled && r.mechanism == keepalive_mechanism::disabled)
+      r.mechanism = keepalive_mechanism::setsockopt;
+    if (!get_int_option(s, IPPROTO_TCP, win_tcp_keepidle, v))
+      r.idle = {ms(v * 1000LL), value_source::kernel};
+    else if (r.idle.source == value_source::not_set)
+      r.idle.source = value_source::unsupported;
+    if (!get_int_option(s, IPPROTO_TCP, win_tcp_keepintvl, v))
+      r.interval = {ms(v * 1000LL), value_source::kernel};
+    else if (r.interval.source == value_source::not_set)
+      r.interval.source = value_source::unsupported;
+    if (!get_int_option(s, IPPROTO_TCP, win_tcp_keepcnt, v))
+      r.probes = {v, value_source::kernel};
+    else if (r.probes.source == value_source::not_set)
+      r.probes.source = value_source::unsupported;
+  }
+  if (!get_int_option(s, IPPROTO_TCP, win_tcp_maxrt, v))
+    r.user_timeout = {ms(v > 0 ? v * 1000LL : 0), value_source::kernel};
+}
+
+}  // namespace detail
+}  // namespace liveness
+
+#endif  // LIVENESS_DETAIL_KEEPALIVE_WINDOWS_HPP

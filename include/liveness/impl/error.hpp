@@ -1,0 +1,182 @@
+//
+// liveness/impl/error.hpp
+//
+// Copyright (c) 2026 The liveness authors.
+// Distributed under the Boost Software License, Version 1.0.
+// (See accompanying file LICENSE or copy at https://www.boost.org/LICENSE_1_0.txt)
+//
+#ifndef LIVENESS_IMPL_ERROR_HPP
+#define LIVENESS_IMPL_ERROR_HPP
+
+#include <liveness/detail/keepalive_limits.hpp>
+
+#if defined(LIVENESS_USE_BOOST_ASIO)
+#include <boost/asio/error.hpp>
+#else
+#include <asio/error.hpp>
+#endif
+
+#include <string>
+
+namespace liveness {
+namespace detail {
+
+/// "1 s", "1500 ms", "32767 s": a limit written the way a user writes it.
+inline std::string format_limit_ms(std::int64_t ms) {
+  if (ms % 1000 == 0) return std::to_string(ms / 1000) + " s";
+  return std::to_string(ms) + " ms";
+}
+
+inline std::string range_message(const char* what, std::int64_t lo, std::int64_t hi) {
+  const auto& l = native_keepalive_limits;
+  return std::string(what) + " is out of range: " + l.platform + " accepts " +
+         format_limit_ms(lo) + " to " + format_limit_ms(hi);
+}
+
+class error_category_impl final : public sys::error_category {
+ public:
+  const char* name() const noexcept override { return "liveness"; }
+
+  std::string message(int ev) const override {
+    const auto& l = native_keepalive_limits;
+    switch (static_cast<error>(ev)) {
+      case error::heartbeat_timeout:
+        return "peer did not answer the heartbeat within the timeout";
+      case error::idle_timeout:
+        return "nothing received from the peer within the idle deadline";
+      case error::keepalive_timeout:
+        return "TCP keepalive or user timeout expired: the peer or the path to it is gone";
+      case error::peer_closed:
+        return "peer closed the connection (end of stream)";
+      case error::peer_reset:
+        return "peer reset the connection";
+      case error::protocol_error:
+        return "peer sent data the codec cannot parse";
+      case error::frame_too_large:
+        return "peer sent a message larger than the configured maximum";
+      case error::ping_flood:
+        return "peer pinged more often than allowed too many times";
+      case error::invalid_keepalive_spec:
+        return "malformed keepalive spec: expected IDLE:INTERVAL:COUNT such as 30s:5s:3 or "
+               "30:5:3 (durations in ms, s, m or h; plain numbers are seconds)";
+      case error::keepalive_zero_time:
+        return "keepalive idle and interval must be greater than zero (zero times make "
+               "Windows send probes without pause)";
+      case error::keepalive_idle_out_of_range:
+        return range_message("keepalive idle time", l.idle_min_ms, l.idle_max_ms);
+      case error::keepalive_interval_out_of_range:
+        return range_message("keepalive probe interval", l.interval_min_ms, l.interval_max_ms);
+      case error::keepalive_probes_out_of_range:
+        return std::string("keepalive probe count is out of range: ") + l.platform +
+               " accepts " + std::to_string(l.probes_min) + " to " +
+               std::to_string(l.probes_max);
+      case error::keepalive_user_timeout_out_of_range:
+        return std::string("keepalive user timeout is out of range: ") + l.platform +
+               " accepts 0 (off) to " + format_limit_ms(l.user_timeout_max_ms);
+      case error::keepalive_not_supported:
+        return "the operating system refused to enable or configure TCP keepalive on this "
+               "socket";
+    }
+    return "liveness error " + std::to_string(ev);
+  }
+
+  sys::error_condition default_error_condition(int ev) const noexcept override {
+    switch (static_cast<error>(ev)) {
+      case error::heartbeat_timeout:
+      case error::idle_timeout:
+      case error::keepalive_timeout:
+        return {static_cast<int>(sys::errc::timed_out), sys::generic_category()};
+      case error::peer_reset:
+        return {static_cast<int>(sys::errc::connection_reset), sys::generic_category()};
+      case error::protocol_error:
+        return {static_cast<int>(sys::errc::protocol_error), sys::generic_category()};
+      case error::frame_too_large:
+        return {static_cast<int>(sys::errc::message_size), sys::generic_category()};
+      case error::invalid_keepalive_spec:
+      case error::keepalive_zero_time:
+      case error::keepalive_idle_out_of_range:
+      case error::keepalive_interval_out_of_range:
+      case error::keepalive_probes_out_of_range:
+      case error::keepalive_user_timeout_out_of_range:
+        return {static_cast<int>(sys::errc::invalid_argument), sys::generic_category()};
+      case error::keepalive_not_supported:
+        return {static_cast<int>(sys::errc::not_supported), sys::generic_category()};
+      default:
+        return {ev, *this};
+    }
+  }
+};
+
+class condition_category_impl final : public sys::error_category {
+ public:
+  const char* name() const noexcept override { return "liveness.condition"; }
+
+  std::string message(int ev) const override {
+    switch (static_cast<condition>(ev)) {
+      case condition::peer_dead:
+        return "the peer or the connection to it is dead";
+      case condition::invalid_configuration:
+        return "the configuration was refused";
+    }
+    return "liveness condition " + std::to_string(ev);
+  }
+
+  bool equivalent(const error_code& ec, int cond) const noexcept override {
+    switch (static_cast<condition>(cond)) {
+      case condition::peer_dead:
+        return is_dead_peer_reason(classify_transport_error(ec));
+      case condition::invalid_configuration:
+        return ec.category() == liveness::error_category() && ec.value() >= 100;
+    }
+    return false;
+  }
+};
+
+}  // namespace detail
+
+inline const sys::error_category& error_category() noexcept {
+  static const detail::error_category_impl instance;
+  return instance;
+}
+
+inline const sys::error_category& condition_category() noexcept {
+  static const detail::condition_category_impl instance;
+  return instance;
+}
+
+inline error_code make_error_code(error e) noexcept {
+  return {static_cast<int>(e), error_category()};
+}
+
+inline sys::error_condition make_error_condition(condition c) noexcept {
+  return {static_cast<int>(c), condition_category()};
+}
+
+inline bool is_dead_peer_reason(const error_code& ec) noexcept {
+  return ec.category() == error_category() && ec.value() >= 1 && ec.value() < 100;
+}
+
+inline error_code classify_transport_error(const error_code& ec) noexcept {
+  if (!ec || ec.category() == error_category()) return ec;
+  if (ec == net::error::eof) return error::peer_closed;
+  if (ec == net::error::connection_reset || ec == net::error::broken_pipe)
+    return error::peer_reset;
+  if (ec == net::error::timed_out || ec == net::error::network_reset ||
+      ec == net::error::host_unreachable || ec == net::error::network_unreachable)
+    return error::keepalive_timeout;
+#if defined(_WIN32)
+  // Windows reports a keepalive failure as WSAECONNABORTED on some paths, and overlapped
+  // (IOCP) operations surface ERROR_SEM_TIMEOUT (121) or ERROR_NETNAME_DELETED (64).
+  if (ec == net::error::connection_aborted) return error::keepalive_timeout;
+  if (ec.category() == net::error::get_system_category() &&
+      (ec.value() == 121 || ec.value() == 64))
+    return error::keepalive_timeout;
+#else
+  if (ec == net::error::connection_aborted) return error::peer_reset;
+#endif
+  return ec;
+}
+
+}  // namespace liveness
+
+#endif  // LIVENESS_IMPL_ERROR_HPP

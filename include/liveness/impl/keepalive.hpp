@@ -1,0 +1,377 @@
+//
+// liveness/impl/keepalive.hpp
+//
+// Copyright (c) 2026 The liveness authors.
+// Distributed under the Boost Software License, Version 1.0.
+// (See accompanying file LICENSE or copy at https://www.boost.org/LICENSE_1_0.txt)
+//
+#ifndef LIVENESS_IMPL_KEEPALIVE_HPP
+#define LIVENESS_IMPL_KEEPALIVE_HPP
+
+#include <liveness/detail/keepalive_limits.hpp>
+#include <liveness/detail/socket_option.hpp>
+
+#if defined(LIVENESS_USE_BOOST_ASIO)
+#include <boost/asio/compose.hpp>
+#include <boost/asio/error.hpp>
+#else
+#include <asio/compose.hpp>
+#include <asio/error.hpp>
+#endif
+
+#include <charconv>
+#include <cstdint>
+#include <limits>
+#include <utility>
+
+namespace liveness {
+namespace detail {
+
+using ka_ms = std::chrono::milliseconds;
+
+/// a + b, saturating at the largest representable duration (inputs are non-negative).
+inline ka_ms saturating_add(ka_ms a, ka_ms b) noexcept {
+  const auto max = std::numeric_limits<ka_ms::rep>::max();
+  if (b.count() > max - a.count()) return ka_ms(max);
+  return a + b;
+}
+
+/// d * n, saturating (inputs are non-negative).
+inline ka_ms saturating_mul(ka_ms d, std::int64_t n) noexcept {
+  const auto max = std::numeric_limits<ka_ms::rep>::max();
+  if (n != 0 && d.count() > max / n) return ka_ms(max);
+  return ka_ms(d.count() * n);
+}
+
+inline ka_ms keepalive_bound(ka_ms idle, ka_ms interval, std::int64_t probes) noexcept {
+  if (idle.count() < 0) idle = ka_ms(0);
+  if (interval.count() < 0) interval = ka_ms(0);
+  if (probes < 0) probes = 0;
+  return saturating_add(idle, saturating_mul(interval, probes));
+}
+
+/// Rounds up to a whole second (the input is positive and already range-checked).
+inline ka_ms ceil_to_seconds(ka_ms d) noexcept { return ka_ms((d.count() + 999) / 1000 * 1000); }
+
+inline error_code check_range(ka_ms value, bool whole_seconds, std::int64_t lo, std::int64_t hi,
+                              error e) {
+  if (value.count() > hi) return e;
+  const auto v = whole_seconds ? ceil_to_seconds(value) : value;
+  if (v.count() < lo || v.count() > hi) return e;
+  return {};
+}
+
+/// The validation rules of one platform (exposed for tests of every platform's rules).
+inline error_code validate_keepalive(const keepalive_options& o, const keepalive_limits& l) {
+  if (o.enabled) {
+    if (o.idle.count() <= 0 || o.interval.count() <= 0) return error::keepalive_zero_time;
+    if (auto ec = check_range(o.idle, l.whole_seconds, l.idle_min_ms, l.idle_max_ms,
+                              error::keepalive_idle_out_of_range))
+      return ec;
+    if (auto ec = check_range(o.interval, l.whole_seconds, l.interval_min_ms, l.interval_max_ms,
+                              error::keepalive_interval_out_of_range))
+      return ec;
+    if (o.probes < l.probes_min || o.probes > l.probes_max)
+      return error::keepalive_probes_out_of_range;
+  }
+  if (o.user_timeout != keepalive_options::derive_user_timeout &&
+      o.user_timeout != keepalive_options::no_user_timeout) {
+    if (o.user_timeout.count() < 0) return error::keepalive_user_timeout_out_of_range;
+    if (auto ec = check_range(o.user_timeout, l.user_timeout_whole_seconds, 1,
+                              l.user_timeout_max_ms, error::keepalive_user_timeout_out_of_range))
+      return ec;
+  }
+  return {};
+}
+
+inline std::string_view trim(std::string_view s) noexcept {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+/// Parses "250ms", "30s", "30", "2m", "1h", "-5s" (negative values are left for validation
+/// to refuse). Returns false on a syntax error or overflow.
+inline bool parse_duration(std::string_view s, ka_ms& out) noexcept {
+  std::int64_t n = 0;
+  const char* first = s.data();
+  const char* last = s.data() + s.size();
+  auto [p, err] = std::from_chars(first, last, n);
+  if (err != std::errc() || p == first) return false;
+  const std::string_view unit(p, static_cast<std::size_t>(last - p));
+  std::int64_t mult = 0;
+  if (unit.empty() || unit == "s")
+    mult = 1000;
+  else if (unit == "ms")
+    mult = 1;
+  else if (unit == "m")
+    mult = 60 * 1000;
+  else if (unit == "h")
+    mult = 3600 * 1000;
+  else
+    return false;
+  const auto max = std::numeric_limits<std::int64_t>::max();
+  if (n > max / mult || n < -(max / mult)) return false;
+  out = ka_ms(n * mult);
+  return true;
+}
+
+}  // namespace detail
+}  // namespace liveness
+
+// The platform code uses the helpers above.
+#if defined(_WIN32)
+#include <liveness/detail/keepalive_windows.hpp>
+#else
+#include <liveness/detail/keepalive_posix.hpp>
+#endif
+
+namespace liveness {
+namespace detail {
+
+inline void add_note(keepalive_report& r, std::string note) { r.notes.push_back(std::move(note)); }
+
+inline std::string ms_text(ka_ms d) { return std::to_string(d.count()) + " ms"; }
+
+/// Fills in the bounds and the notes that follow from the values in the report.
+inline void finish_report(keepalive_report& r) {
+  if (r.enabled && r.idle.known() && r.interval.known() && r.probes.known())
+    r.detection_bound = keepalive_bound(r.idle.value, r.interval.value, r.probes.value);
+  if (r.user_timeout.known() && r.user_timeout.value.count() > 0)
+    r.detection_bound_in_flight = r.user_timeout.value;
+  if (r.enabled && !r.detection_bound_in_flight)
+    add_note(r,
+             "no user timeout is in force: while our data is unacknowledged the kernel sends "
+             "no keepalive probes and retransmits for its own limit (15-30 min on Linux)");
+}
+
+template <class Socket>
+bool check_open(Socket& socket, error_code& ec) {
+  if (!socket.is_open()) {
+    ec = net::error::bad_descriptor;
+    return false;
+  }
+  return true;
+}
+
+template <class Acceptor>
+struct accept_with_keepalive_op {
+  using socket_type = typename Acceptor::protocol_type::socket::template rebind_executor<
+      typename Acceptor::executor_type>::other;
+
+  Acceptor& acceptor;
+  keepalive_options options;
+
+  template <class Self>
+  void operator()(Self& self) {
+    acceptor.async_accept(std::move(self));
+  }
+
+  template <class Self>
+  void operator()(Self& self, error_code ec, socket_type socket) {
+    if (!ec) apply_keepalive(socket, options, ec);
+    self.complete(ec, std::move(socket));
+  }
+};
+
+}  // namespace detail
+
+inline keepalive_options keepalive_options::parse(std::string_view spec, error_code& ec) {
+  ec = {};
+  const auto s = detail::trim(spec);
+  if (s == "on") return standard();
+  if (s == "off") return disabled();
+
+  std::string_view fields[5];
+  std::size_t count = 0;
+  std::string_view rest = s;
+  for (;;) {
+    const auto colon = rest.find(':');
+    if (count == 4) {  // a fifth field
+      ec = error::invalid_keepalive_spec;
+      return standard();
+    }
+    fields[count++] = detail::trim(rest.substr(0, colon));
+    if (colon == std::string_view::npos) break;
+    rest.remove_prefix(colon + 1);
+  }
+  if (count < 3) {
+    ec = error::invalid_keepalive_spec;
+    return standard();
+  }
+
+  keepalive_options o = standard();
+  if (!fields[0].empty() && !detail::parse_duration(fields[0], o.idle)) {
+    ec = error::invalid_keepalive_spec;
+    return standard();
+  }
+  if (!fields[1].empty() && !detail::parse_duration(fields[1], o.interval)) {
+    ec = error::invalid_keepalive_spec;
+    return standard();
+  }
+  if (!fields[2].empty()) {
+    std::int64_t n = 0;
+    const char* first = fields[2].data();
+    const char* last = first + fields[2].size();
+    auto [p, err] = std::from_chars(first, last, n);
+    if (p != last || (err != std::errc() && err != std::errc::result_out_of_range)) {
+      ec = error::invalid_keepalive_spec;
+      return standard();
+    }
+    if (err == std::errc::result_out_of_range || n < std::numeric_limits<int>::min() ||
+        n > std::numeric_limits<int>::max()) {
+      ec = error::keepalive_probes_out_of_range;
+      return standard();
+    }
+    o.probes = static_cast<int>(n);
+  }
+  if (count == 4 && !fields[3].empty() && fields[3] != "auto") {
+    if (fields[3] == "off") {
+      o.user_timeout = no_user_timeout;
+    } else if (!detail::parse_duration(fields[3], o.user_timeout)) {
+      ec = error::invalid_keepalive_spec;
+      return standard();
+    } else if (o.user_timeout.count() < 0) {
+      ec = error::keepalive_user_timeout_out_of_range;
+      return standard();
+    }
+  }
+  if ((ec = o.validate())) return standard();
+  return o;
+}
+
+inline keepalive_options keepalive_options::parse(std::string_view spec) {
+  error_code ec;
+  auto o = parse(spec, ec);
+  if (ec) throw system_error(ec, "keepalive spec \"" + std::string(spec) + "\"");
+  return o;
+}
+
+inline error_code keepalive_options::validate() const {
+  return detail::validate_keepalive(*this, detail::native_keepalive_limits);
+}
+
+inline keepalive_options::duration keepalive_options::detection_bound() const noexcept {
+  return detail::keepalive_bound(idle, interval, probes);
+}
+
+inline keepalive_options::duration keepalive_options::effective_user_timeout() const noexcept {
+  if (user_timeout == derive_user_timeout) return enabled ? detection_bound() : duration(0);
+  if (user_timeout.count() < 0) return duration(0);
+  return user_timeout;
+}
+
+inline std::optional<keepalive_report::duration> keepalive_report::worst_case() const {
+  if (!detection_bound || !detection_bound_in_flight) return std::nullopt;
+  return (std::max)(*detection_bound, *detection_bound_in_flight);
+}
+
+inline const char* to_string(keepalive_mechanism m) noexcept {
+  switch (m) {
+    case keepalive_mechanism::disabled:
+      return "disabled";
+    case keepalive_mechanism::setsockopt:
+      return "setsockopt";
+    case keepalive_mechanism::sio_keepalive_vals:
+      return "SIO_KEEPALIVE_VALS";
+  }
+  return "unknown";
+}
+
+inline const char* to_string(value_source s) noexcept {
+  switch (s) {
+    case value_source::kernel:
+      return "kernel";
+    case value_source::requested:
+      return "requested";
+    case value_source::platform_fixed:
+      return "platform fixed";
+    case value_source::unsupported:
+      return "unsupported";
+    case value_source::not_set:
+      return "not set";
+  }
+  return "unknown";
+}
+
+inline std::string keepalive_report::to_string() const {
+  auto value = [](const auto& v, std::string text) {
+    return (v.known() ? text + " " : std::string()) + "(" + liveness::to_string(v.source) + ")";
+  };
+  std::string out;
+  out += "mechanism: ";
+  out += liveness::to_string(mechanism);
+  out += "\nenabled: ";
+  out += enabled ? "yes" : "no";
+  out += "\nidle: " + value(idle, detail::ms_text(idle.value));
+  out += "\ninterval: " + value(interval, detail::ms_text(interval.value));
+  out += "\nprobes: " + value(probes, std::to_string(probes.value));
+  out += "\nuser timeout: " + value(user_timeout, detail::ms_text(user_timeout.value));
+  out += "\ndetection bound (idle): " +
+         (detection_bound ? detail::ms_text(*detection_bound) : std::string("none"));
+  out += "\ndetection bound (data in flight): " +
+         (detection_bound_in_flight ? detail::ms_text(*detection_bound_in_flight)
+                                    : std::string("kernel default"));
+  for (const auto& n : notes) out += "\nnote: " + n;
+  return out;
+}
+
+template <class Socket>
+keepalive_report apply_keepalive(Socket& socket, const keepalive_options& options,
+                                 error_code& ec) {
+  keepalive_report report;
+  ec = options.validate();
+  if (ec || !detail::check_open(socket, ec)) return report;
+  detail::native_apply_keepalive(socket, options, report, ec);
+  if (!ec) detail::native_read_keepalive(socket, report, ec);
+  detail::finish_report(report);
+  return report;
+}
+
+template <class Socket>
+keepalive_report apply_keepalive(Socket& socket, const keepalive_options& options) {
+  error_code ec;
+  auto report = apply_keepalive(socket, options, ec);
+  if (ec) throw system_error(ec, "liveness::apply_keepalive");
+  return report;
+}
+
+template <class Socket>
+keepalive_report read_keepalive(Socket& socket, error_code& ec) {
+  keepalive_report report;
+  ec = {};
+  if (!detail::check_open(socket, ec)) return report;
+  detail::native_read_keepalive(socket, report, ec);
+  detail::finish_report(report);
+  return report;
+}
+
+template <class Socket>
+keepalive_report read_keepalive(Socket& socket) {
+  error_code ec;
+  auto report = read_keepalive(socket, ec);
+  if (ec) throw system_error(ec, "liveness::read_keepalive");
+  return report;
+}
+
+template <class Acceptor, class CompletionToken>
+auto async_accept_with_keepalive(Acceptor& acceptor, const keepalive_options& options,
+                                 CompletionToken&& token) {
+  using op = detail::accept_with_keepalive_op<Acceptor>;
+  return net::async_compose<CompletionToken, void(error_code, typename op::socket_type)>(
+      op{acceptor, options}, token, acceptor);
+}
+
+template <class Acceptor>
+auto accept_with_keepalive(Acceptor& acceptor, const keepalive_options& options,
+                           error_code& ec) ->
+    typename Acceptor::protocol_type::socket::template rebind_executor<
+        typename Acceptor::executor_type>::other {
+  auto socket = acceptor.accept(ec);
+  if (!ec) apply_keepalive(socket, options, ec);
+  return socket;
+}
+
+}  // namespace liveness
+
+#endif  // LIVENESS_IMPL_KEEPALIVE_HPP
