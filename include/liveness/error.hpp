@@ -83,6 +83,14 @@ error_code make_error_code(error e) noexcept;
 /// Makes an error_condition of the "liveness.condition" category. Found by ADL.
 sys::error_condition make_error_condition(condition c) noexcept;
 
+/// The enumerator's name ("heartbeat_timeout", "peer_closed", ...), for logs and machine
+/// readable output; "unknown" for a value not listed.
+const char* error_name(error e) noexcept;
+
+/// `error_name` for codes of the "liveness" category; for any other code,
+/// "<category>:<value>" (for example "system:110").
+std::string error_name(const error_code& ec);
+
 /// True for the values 1-99 of `liveness::error` (a dead-peer reason).
 bool is_dead_peer_reason(const error_code& ec) noexcept;
 

@@ -42,9 +42,10 @@ namespace liveness {
 struct keepalive_options {
   using duration = std::chrono::milliseconds;
 
-  /// `user_timeout` value: derive it from the other settings (the default), so that a dead
-  /// peer is declared within `idle + interval * probes` whether or not data is in flight.
-  static constexpr duration derive_user_timeout{-1};
+  /// `user_timeout` value (also what `{}` gives): derive it from the other settings, so
+  /// that a dead peer is declared within `idle + interval * probes` whether or not data is
+  /// in flight.
+  static constexpr std::nullopt_t derive_user_timeout = std::nullopt;
   /// `user_timeout` value: leave the kernel's default (Linux retransmits for 15-30 min).
   static constexpr duration no_user_timeout{0};
 
@@ -60,8 +61,9 @@ struct keepalive_options {
   /// (and Wine) always sends 10; the report says so.
   int probes = 3;
   /// Longest time our sent data may stay unacknowledged before the kernel drops the
-  /// connection: `derive_user_timeout` (default), `no_user_timeout`, or a positive time.
-  duration user_timeout = derive_user_timeout;
+  /// connection: empty = `derive_user_timeout` (the default), `no_user_timeout` (zero), or a
+  /// positive time.
+  std::optional<duration> user_timeout = derive_user_timeout;
 
   /// Dead within about 35 s (20 s idle, then 3 probes 5 s apart): the 30-40 s that suits
   /// most long-lived connections.

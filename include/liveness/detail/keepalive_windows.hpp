@@ -178,10 +178,10 @@ void native_apply_keepalive(Socket& s, const keepalive_options& o, keepalive_rep
   }
 
   ms timeout{0};
-  if (o.user_timeout == keepalive_options::derive_user_timeout)
+  if (!o.user_timeout)
     timeout = o.enabled ? keepalive_bound(idle, interval, probes) : ms(0);
-  else if (o.user_timeout.count() > 0)
-    timeout = o.user_timeout;
+  else if (o.user_timeout->count() > 0)
+    timeout = *o.user_timeout;
   const int timeout_s = win_ceil_seconds(timeout);
   if (timeout.count() > 0 && ms(timeout_s * 1000LL) != timeout)
     r.notes.push_back("user timeout " + std::to_string(timeout.count()) + " ms rounded up to " +

@@ -152,6 +152,36 @@ inline sys::error_condition make_error_condition(condition c) noexcept {
   return {static_cast<int>(c), condition_category()};
 }
 
+inline const char* error_name(error e) noexcept {
+  switch (e) {
+#define LIVENESS_ERROR_NAME_CASE(x) \
+  case error::x:                    \
+    return #x;
+    LIVENESS_ERROR_NAME_CASE(heartbeat_timeout)
+    LIVENESS_ERROR_NAME_CASE(idle_timeout)
+    LIVENESS_ERROR_NAME_CASE(keepalive_timeout)
+    LIVENESS_ERROR_NAME_CASE(peer_closed)
+    LIVENESS_ERROR_NAME_CASE(peer_reset)
+    LIVENESS_ERROR_NAME_CASE(protocol_error)
+    LIVENESS_ERROR_NAME_CASE(frame_too_large)
+    LIVENESS_ERROR_NAME_CASE(ping_flood)
+    LIVENESS_ERROR_NAME_CASE(invalid_keepalive_spec)
+    LIVENESS_ERROR_NAME_CASE(keepalive_zero_time)
+    LIVENESS_ERROR_NAME_CASE(keepalive_idle_out_of_range)
+    LIVENESS_ERROR_NAME_CASE(keepalive_interval_out_of_range)
+    LIVENESS_ERROR_NAME_CASE(keepalive_probes_out_of_range)
+    LIVENESS_ERROR_NAME_CASE(keepalive_user_timeout_out_of_range)
+    LIVENESS_ERROR_NAME_CASE(keepalive_not_supported)
+#undef LIVENESS_ERROR_NAME_CASE
+  }
+  return "unknown";
+}
+
+inline std::string error_name(const error_code& ec) {
+  if (ec.category() == error_category()) return error_name(static_cast<error>(ec.value()));
+  return std::string(ec.category().name()) + ":" + std::to_string(ec.value());
+}
+
 inline bool is_dead_peer_reason(const error_code& ec) noexcept {
   return ec.category() == error_category() && ec.value() >= 1 && ec.value() < 100;
 }

@@ -74,10 +74,9 @@ inline error_code validate_keepalive(const keepalive_options& o, const keepalive
     if (o.probes < l.probes_min || o.probes > l.probes_max)
       return error::keepalive_probes_out_of_range;
   }
-  if (o.user_timeout != keepalive_options::derive_user_timeout &&
-      o.user_timeout != keepalive_options::no_user_timeout) {
-    if (o.user_timeout.count() < 0) return error::keepalive_user_timeout_out_of_range;
-    if (auto ec = check_range(o.user_timeout, l.user_timeout_whole_seconds, 1,
+  if (o.user_timeout && *o.user_timeout != keepalive_options::no_user_timeout) {
+    if (o.user_timeout->count() < 0) return error::keepalive_user_timeout_out_of_range;
+    if (auto ec = check_range(*o.user_timeout, l.user_timeout_whole_seconds, 1,
                               l.user_timeout_max_ms, error::keepalive_user_timeout_out_of_range))
       return ec;
   }
@@ -226,14 +225,14 @@ inline keepalive_options keepalive_options::parse(std::string_view spec, error_c
     o.probes = static_cast<int>(n);
   }
   if (count == 4 && !fields[3].empty() && fields[3] != "auto") {
+    duration timeout{0};
     if (fields[3] == "off") {
       o.user_timeout = no_user_timeout;
-    } else if (!detail::parse_duration(fields[3], o.user_timeout)) {
+    } else if (!detail::parse_duration(fields[3], timeout)) {
       ec = error::invalid_keepalive_spec;
       return standard();
-    } else if (o.user_timeout.count() < 0) {
-      ec = error::keepalive_user_timeout_out_of_range;
-      return standard();
+    } else {
+      o.user_timeout = timeout;
     }
   }
   if ((ec = o.validate())) return standard();
@@ -256,9 +255,9 @@ inline keepalive_options::duration keepalive_options::detection_bound() const no
 }
 
 inline keepalive_options::duration keepalive_options::effective_user_timeout() const noexcept {
-  if (user_timeout == derive_user_timeout) return enabled ? detection_bound() : duration(0);
-  if (user_timeout.count() < 0) return duration(0);
-  return user_timeout;
+  if (!user_timeout) return enabled ? detection_bound() : duration(0);
+  if (user_timeout->count() < 0) return duration(0);
+  return *user_timeout;
 }
 
 inline std::optional<keepalive_report::duration> keepalive_report::worst_case() const {
