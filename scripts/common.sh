@@ -1,0 +1,31 @@
+# Shared by scripts/demo.sh and scripts/test.sh: Debian package checks and stage timing.
+
+# ensure_packages PKG...: installs the missing ones when run as root; otherwise prints the
+# exact install line and exits 1.
+ensure_packages() {
+  local missing=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "Missing Debian packages. Install them with:" >&2
+    echo "  sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+  echo "== installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# stage NAME COMMAND...: runs a command and prints how long it took.
+stage() {
+  local name=$1; shift
+  local start=$SECONDS
+  echo "== $name"
+  "$@"
+  local rc=$?
+  echo "== $name: $((SECONDS - start)) s (exit $rc)"
+  return $rc
+}

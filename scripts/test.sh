@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Builds and runs the whole liveness test suite: unit and loopback tests for C++17/C++20 on
+# standalone Asio and Boost.Asio, an ASan+UBSan build, header self-containment, the three
+# consumer projects, network-namespace tests (root) and the Windows path under Wine.
+#
+#   scripts/test.sh            (as root on a fresh Debian bookworm machine)
+#
+# Missing Debian packages are installed when run as root; otherwise the install line is
+# printed. BUILD_DIR (default: build) and JOBS (default: nproc) can be set.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/common.sh
+
+total_start=$SECONDS
+build_dir=${BUILD_DIR:-build}
+jobs=${JOBS:-$(nproc)}
+
+stage "dependencies" ensure_packages \
+  cmake ninja-build g++ libasio-dev catch2 libboost1.81-dev \
+  iproute2 nftables util-linux g++-mingw-w64-x86-64-posix wine wine64
+
+stage "configure" cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+  -DLIVENESS_BUILD_TESTS=ON -DLIVENESS_BUILD_EXAMPLES=ON -DLIVENESS_WERROR=ON
+stage "build" cmake --build "$build_dir" -j "$jobs"
+rc=0
+stage "test" ctest --test-dir "$build_dir" -j "$jobs" --output-on-failure --timeout 900 || rc=$?
+echo "== total: $((SECONDS - total_start)) s"
+exit $rc
