@@ -37,12 +37,7 @@ int main(int argc, char** argv) {
     if (arg == "--connect") {
       connect = value;
     } else if (arg == "--keepalive") {
-      liveness::error_code ec;
-      opts = liveness::keepalive_options::parse(value, ec);
-      if (ec) {
-        std::cerr << "--keepalive " << value << ": " << ec.message() << std::endl;
-        usage(usage_text);
-      }
+      opts = parse_keepalive_flag(value, usage_text);
     } else if (arg == "--send") {
       text = value;
     } else if (arg == "--every") {

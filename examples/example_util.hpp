@@ -32,6 +32,19 @@ inline void event(const std::string& line) {
   std::exit(2);
 }
 
+/// The value of --keepalive (IDLE:INTERVAL:COUNT). Exits with the reason and the usage on
+/// error.
+inline liveness::keepalive_options parse_keepalive_flag(const std::string& value,
+                                                       const char* usage_text) {
+  liveness::error_code ec;
+  auto opts = liveness::keepalive_options::parse(value, ec);
+  if (ec) {
+    std::cerr << "--keepalive " << value << ": " << ec.message() << std::endl;
+    usage(usage_text);
+  }
+  return opts;
+}
+
 /// Splits "HOST:PORT" (the last colon separates the port). Exits with the usage on error.
 inline std::pair<std::string, std::string> split_host_port(const std::string& s,
                                                            const char* usage_text) {
