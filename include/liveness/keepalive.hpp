@@ -118,6 +118,9 @@ enum class keepalive_mechanism {
   /// Windows WSAIoctl(SIO_KEEPALIVE_VALS): times in milliseconds, probe count fixed at 10,
   /// nothing can be read back.
   sio_keepalive_vals,
+  /// `read_keepalive` only: keepalive is on, but the platform cannot tell how it was set
+  /// (Windows before 10 version 1709, Wine).
+  unknown,
 };
 
 /// Where a reported value comes from.
@@ -160,12 +163,14 @@ struct keepalive_report {
   /// The bound while data is unacknowledged; value 0 with source `kernel` means the
   /// kernel's default.
   keepalive_value<duration> user_timeout;
-  /// Worst case to declare a silent peer dead while the connection is idle:
-  /// `idle + interval * probes` of the effective values. Empty when keepalive is off or the
-  /// values are unknown.
+  /// When a silent peer is declared dead while the connection is idle, by the kernel's
+  /// schedule: `idle + interval * probes` of the effective values (kernel timers fire a few
+  /// tens of milliseconds later). Empty when keepalive is off or the values are unknown.
   std::optional<duration> detection_bound;
-  /// Worst case while our data is unacknowledged: the user timeout. Empty when none is in
-  /// force (then the kernel's retransmission limit applies: 15-30 min on Linux).
+  /// The same while our data is unacknowledged: the user timeout. The kernel notices it
+  /// when a retransmission timer fires, so the drop comes up to one retransmission timeout
+  /// later (Linux: at least 200 ms; measured here: about 230 ms on loopback). Empty when
+  /// none is in force (then the kernel's retransmission limit applies: 15-30 min on Linux).
   std::optional<duration> detection_bound_in_flight;
   /// Plain-language remarks: rounding, fixed probe counts, fallbacks, refused settings.
   std::vector<std::string> notes;
@@ -177,7 +182,7 @@ struct keepalive_report {
   std::string to_string() const;
 };
 
-/// "disabled", "setsockopt", "SIO_KEEPALIVE_VALS".
+/// "disabled", "setsockopt", "SIO_KEEPALIVE_VALS", "unknown".
 const char* to_string(keepalive_mechanism m) noexcept;
 
 /// "kernel", "requested", "platform fixed", "unsupported", "not set".

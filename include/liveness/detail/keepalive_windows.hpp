@@ -79,8 +79,22 @@ inline bool is_option_refusal(const error_code& ec) {
          ec == net::error::operation_not_supported;
 }
 
+/// "10042 (WSAENOPROTOOPT)": Wine's messages for these codes are empty of meaning.
 inline std::string win_error_text(const error_code& ec) {
-  return std::to_string(ec.value()) + " (" + ec.message() + ")";
+  const char* name = nullptr;
+  switch (ec.value()) {
+    case 10042: name = "WSAENOPROTOOPT"; break;
+    case 10022: name = "WSAEINVAL"; break;
+    case 10045: name = "WSAEOPNOTSUPP"; break;
+    default: break;
+  }
+  return std::to_string(ec.value()) + " (" + (name ? std::string(name) : ec.message()) + ")";
+}
+
+/// True when running under Wine (its ntdll exports wine_get_version).
+inline bool running_under_wine() noexcept {
+  HMODULE ntdll = ::GetModuleHandleW(L"ntdll.dll");
+  return ntdll && ::GetProcAddress(ntdll, "wine_get_version") != nullptr;
 }
 
 inline int win_ceil_seconds(std::chrono::milliseconds d) noexcept {
@@ -165,11 +179,16 @@ void native_apply_keepalive(Socket& s, const keepalive_options& o, keepalive_rep
       r.idle = {idle, value_source::requested};
       r.interval = {interval, value_source::requested};
       r.probes = {probes, value_source::platform_fixed};
-      r.notes.push_back("probe count is fixed at 10 on this Windows version (build " +
+      r.notes.push_back("probe count is fixed at 10 with SIO_KEEPALIVE_VALS (Windows build " +
                         std::to_string(build) + ")" +
                         (o.probes != 10 ? "; " + std::to_string(o.probes) +
                                               " were asked, so the bound is idle + 10 x interval"
                                         : std::string()));
+      if (running_under_wine())
+        r.notes.push_back(
+            "running under Wine: it applies SIO_KEEPALIVE_VALS to the host's Linux socket with "
+            "idle and interval rounded to whole seconds and the host's probe count (Linux "
+            "default 9), so detection comes no later than reported");
       r.notes.push_back(
           "SIO_KEEPALIVE_VALS settings cannot be read back: idle and interval are reported as "
           "set");
@@ -212,9 +231,8 @@ void native_read_keepalive(Socket& s, keepalive_report& r, error_code& ec) {
   if (r.mechanism != keepalive_mechanism::sio_keepalive_vals) {
     // After SIO_KEEPALIVE_VALS, getsockopt would show values rounded down to seconds, or the
     // defaults: keep what was set.
-    if (r.enabled && r.mechanism == keepalive_mechanism::disabled)
-      r.mechanism = keepalive_mechanism::setsockopt;
-    if (!get_int_option(s, IPPROTO_TCP, win_tcp_keepidle, v))
+    const bool readable = !get_int_option(s, IPPROTO_TCP, win_tcp_keepidle, v);
+    if (readable)
       r.idle = {ms(v * 1000LL), value_source::kernel};
     else if (r.idle.source == value_source::not_set)
       r.idle.source = value_source::unsupported;
@@ -226,6 +244,13 @@ void native_read_keepalive(Socket& s, keepalive_report& r, error_code& ec) {
       r.probes = {v, value_source::kernel};
     else if (r.probes.source == value_source::not_set)
       r.probes.source = value_source::unsupported;
+    if (r.enabled && r.mechanism == keepalive_mechanism::disabled) {
+      r.mechanism = readable ? keepalive_mechanism::setsockopt : keepalive_mechanism::unknown;
+      if (!readable)
+        r.notes.push_back(
+            "keepalive is on, but this Windows cannot report its timing (it was set with "
+            "SIO_KEEPALIVE_VALS, or the system defaults apply)");
+    }
   }
   if (!get_int_option(s, IPPROTO_TCP, win_tcp_maxrt, v))
     r.user_timeout = {ms(v > 0 ? v * 1000LL : 0), value_source::kernel};

@@ -141,7 +141,8 @@ inline void finish_report(keepalive_report& r) {
   if (r.enabled && !r.detection_bound_in_flight)
     add_note(r,
              "no user timeout is in force: while our data is unacknowledged the kernel sends "
-             "no keepalive probes and retransmits for its own limit (15-30 min on Linux)");
+             "no keepalive probes and retransmits until the system's own limit (15-30 min on "
+             "Linux)");
 }
 
 template <class Socket>
@@ -273,6 +274,8 @@ inline const char* to_string(keepalive_mechanism m) noexcept {
       return "setsockopt";
     case keepalive_mechanism::sio_keepalive_vals:
       return "SIO_KEEPALIVE_VALS";
+    case keepalive_mechanism::unknown:
+      return "unknown";
   }
   return "unknown";
 }

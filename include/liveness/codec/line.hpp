@@ -1,0 +1,213 @@
+//
+// liveness/codec/line.hpp
+//
+// Copyright (c) 2026 The liveness authors.
+// Distributed under the Boost Software License, Version 1.0.
+// (See accompanying file LICENSE or copy at https://www.boost.org/LICENSE_1_0.txt)
+//
+// Text heartbeats: a ping and a pong are fixed texts ("PING" / "PONG", or the classic
+// "Msgtest" / "OK") inside a stream of user bytes. Sans-I/O: no sockets, no Asio.
+//
+// Two framings:
+//  - newline (default): a heartbeat is a whole line whose text is exactly the ping or pong
+//    text, ended by "\n" (or "\r\n" when `accept_crlf`). Every other byte, including a line
+//    that merely starts with the ping text, is user data and passes through byte for byte.
+//  - bare: heartbeats carry no terminator; every occurrence of the ping or pong text in the
+//    stream is a heartbeat. This is what the classic Delphi heartbeat does
+//    (`SendText('Msgtest')`, answered by `'OK'`), so it is needed to talk to such peers.
+//    Only safe on links whose user data never contains either text.
+//
+// Choose texts your protocol never sends as a line of its own: a user line equal to the
+// ping text is indistinguishable from a ping.
+//
+#ifndef LIVENESS_CODEC_LINE_HPP
+#define LIVENESS_CODEC_LINE_HPP
+
+#include <liveness/config.hpp>
+#include <liveness/error.hpp>
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace liveness {
+namespace codec {
+
+/// How heartbeat texts are delimited in the stream.
+enum class line_framing {
+  /// A heartbeat is a whole line: the text, then "\n" (or "\r\n").
+  newline,
+  /// A heartbeat is the bare text, anywhere in the stream, with no terminator.
+  bare,
+};
+
+/// Options of the line codec. A plain aggregate: start from a preset and change what you
+/// need.
+struct line_options {
+  /// Longest ping or pong text accepted by `validate()`.
+  static constexpr std::size_t max_text_size = 64;
+
+  /// The ping text, without terminator. 1 to `max_text_size` bytes, no '\r' or '\n'.
+  std::string ping = "PING";
+  /// The pong text, without terminator. Same rules; must differ from `ping` (in `bare`
+  /// framing neither may contain the other).
+  std::string pong = "PONG";
+  /// How heartbeats are delimited; see `line_framing`.
+  line_framing framing = line_framing::newline;
+  /// `newline` framing: also recognise heartbeat lines ended by "\r\n".
+  bool accept_crlf = true;
+  /// `newline` framing: end the heartbeats we send with "\r\n" instead of "\n".
+  bool send_crlf = false;
+  /// Longest user line accepted, in bytes before its '\n' (a '\r' counts). A longer line
+  /// ends the stream with `error::frame_too_large` as soon as its first excess byte
+  /// arrives; nothing is buffered meanwhile (user bytes pass straight through). In `bare`
+  /// framing it bounds the user bytes between two '\n'. Must be at least one more than the
+  /// longer heartbeat text.
+  std::size_t max_line_length = 64 * 1024;
+
+  /// "PING" / "PONG" lines, "\r\n" accepted, lines up to 64 KiB.
+  static line_options standard() { return {}; }
+
+  /// The classic heartbeat: the server sends the bare text "Msgtest", the client answers
+  /// "OK", without terminators. Pair with `core::ping_pong_options::msgtest_ok()`.
+  static line_options msgtest_ok() {
+    line_options o;
+    o.ping = "Msgtest";
+    o.pong = "OK";
+    o.framing = line_framing::bare;
+    return o;
+  }
+
+  /// Success, or `std::errc::invalid_argument` when a rule above is broken.
+  error_code validate() const;
+};
+
+/// Splits an inbound byte stream into user data, pings and pongs.
+///
+/// Incremental: feed chunks of any size, split anywhere (one byte at a time works). User
+/// bytes are handed out as soon as they cannot be part of a heartbeat, pointing into the
+/// chunk being fed where possible. At most the bytes of a heartbeat candidate (the longer
+/// text plus "\r", at most 65 bytes) are held back between chunks, and they are never
+/// copied: they equal a prefix of a heartbeat text.
+///
+/// Handler requirements: an object `h` with
+///   h.on_data(const char* data, std::size_t size)  user bytes, in order, size > 0;
+///                                                  valid only during the call
+///   h.on_ping(const char* payload, std::size_t size)  a ping (payload always empty here)
+///   h.on_pong(const char* payload, std::size_t size)  a pong (payload always empty here)
+/// (the handler of `length_prefixed_decoder` works unchanged).
+///
+/// Errors are sticky: after the first, `feed` returns it again and calls nothing.
+///
+/// Thread safety: distinct objects: safe; shared object: unsafe.
+class line_decoder {
+ public:
+  /// A decoder for `options`. Throws `liveness::system_error` if `options.validate()`
+  /// fails.
+  explicit line_decoder(line_options options = {});
+
+  /// Decodes `size` bytes at `data`, calling `handler` for each event, in stream order.
+  /// Returns the error that ended the stream (`error::frame_too_large` for an over-long
+  /// line; user bytes before the excess byte are delivered first), or success.
+  template <class Handler>
+  error_code feed(const char* data, std::size_t size, Handler&& handler);
+
+  /// Ends the stream (the peer closed it): bytes held back as a possible heartbeat are
+  /// user data after all and are delivered to `handler`. Returns the sticky error, if any.
+  /// The decoder is then at a line start, as after `reset`, except for a sticky error.
+  template <class Handler>
+  error_code finish(Handler&& handler);
+
+  /// Back to the start of a stream; clears the error.
+  void reset() noexcept;
+
+  /// The sticky error, or success.
+  error_code error() const noexcept { return ec_; }
+
+  /// Bytes held back as a possible heartbeat (at most `max_text_size + 1`).
+  std::size_t buffered() const noexcept { return held_; }
+
+  /// The options in force.
+  const line_options& options() const noexcept { return opts_; }
+
+ private:
+  template <class Handler>
+  void feed_newline(const char* data, std::size_t size, Handler& handler);
+  template <class Handler>
+  void feed_bare(const char* data, std::size_t size, Handler& handler);
+  template <class Handler>
+  void emit_held(Handler& handler);
+  template <class Handler>
+  bool emit_text_data(const char* data, std::size_t size, Handler& handler);
+  const std::string& text(bool ping) const noexcept { return ping ? opts_.ping : opts_.pong; }
+  void new_line() noexcept;
+
+  line_options opts_;
+  error_code ec_;
+  std::size_t line_len_ = 0;  // bytes of the current line so far (bare: user bytes only)
+  std::size_t held_ = 0;      // bytes held back as a heartbeat candidate
+  bool candidate_ = true;     // newline: the current line may still be a heartbeat
+  bool can_ping_ = true;      // held bytes are a prefix of the ping text
+  bool can_pong_ = true;      // held bytes are a prefix of the pong text
+  bool cr_ = false;           // newline: held bytes end in '\r' after a whole text
+};
+
+/// Produces the heartbeat bytes to write and tells where in the outbound user stream they
+/// may go.
+///
+/// In `newline` framing a heartbeat may only be written at a line boundary of our own
+/// outbound stream (otherwise it would land inside a user line): report every user byte
+/// written with `on_data`, write heartbeats only while `at_line_boundary()`, and cut large
+/// user writes with `chunk_size` so that boundaries come often.
+///
+/// Thread safety: distinct objects: safe; shared object: unsafe.
+class line_encoder {
+ public:
+  /// An encoder for `options`. Throws `liveness::system_error` if `options.validate()`
+  /// fails.
+  explicit line_encoder(line_options options = {});
+
+  /// The bytes of one ping: the text plus its terminator ("\n", "\r\n", or none in `bare`
+  /// framing). Valid as long as the encoder lives.
+  std::string_view ping() const noexcept { return ping_; }
+
+  /// The bytes of one pong, like `ping()`.
+  std::string_view pong() const noexcept { return pong_; }
+
+  /// Records `size` user bytes about to be written, in wire order (only the last one
+  /// matters).
+  void on_data(const char* data, std::size_t size) noexcept;
+
+  /// True when a heartbeat may be written now: no user line is open (the last user byte
+  /// written was '\n', or none was written), or the framing is `bare`.
+  bool at_line_boundary() const noexcept { return at_boundary_; }
+
+  /// How many of the `size` user bytes at `data` to write as the next chunk, at most
+  /// `max_chunk` (treated as 1 if zero): the longest prefix that ends just after a '\n' if
+  /// there is one within the limit (so a heartbeat may follow), else `min(size, max_chunk)`.
+  std::size_t chunk_size(const char* data, std::size_t size,
+                         std::size_t max_chunk) const noexcept;
+
+  /// The options in force.
+  const line_options& options() const noexcept { return opts_; }
+
+ private:
+  line_options opts_;
+  std::string ping_;
+  std::string pong_;
+  bool at_boundary_ = true;
+};
+
+/// The line codec, as a policy type: `heartbeat::ping_pong<codec::line>`.
+struct line {
+  using options = line_options;
+  using decoder = line_decoder;
+  using encoder = line_encoder;
+};
+
+}  // namespace codec
+}  // namespace liveness
+
+#include <liveness/codec/impl/line.hpp>
+
+#endif  // LIVENESS_CODEC_LINE_HPP

@@ -1,0 +1,362 @@
+//
+// liveness/core/detector.hpp
+//
+// Copyright (c) 2026 The liveness authors.
+// Distributed under the Boost Software License, Version 1.0.
+// (See accompanying file LICENSE or copy at https://www.boost.org/LICENSE_1_0.txt)
+//
+// The dead-peer detector: a sans-I/O state machine that decides when to ping and when the
+// peer is dead. No sockets, no timers, no Asio: the caller reports what happened and the
+// current time, and asks what to do next.
+//
+// How a session drives it:
+//
+//   on every inbound chunk       det.on_received(now, n), then feed the codec; for each
+//                                ping:  if (det.on_ping_received(now)) queue one pong
+//                                pong:  det.on_pong_received(now)
+//   when a pong has been written det.on_pong_sent(now)
+//   when bytes were written      det.on_sent(now, n)
+//   after any of the above and   auto r = det.poll(now);
+//   when the timer expires         r.kind == action::send_ping -> write one ping
+//                                  r.kind == action::peer_dead -> report r.reason, stop
+//                                arm the one timer at det.next_deadline() (none: disarm)
+//
+// Three modes, one type (so a session needs one member whatever its policy):
+//  - none:          never declares anything (TCP keepalive alone guards the connection).
+//  - idle_timeout:  dead (`error::idle_timeout`) when nothing was received for `timeout`.
+//  - ping_pong:     ping after `interval` with nothing received; dead
+//                   (`error::heartbeat_timeout`) when nothing is received within `timeout`
+//                   of the ping; answers the peer's pings (coalesced); measures RTT; cuts
+//                   off a peer that pings too often (`error::ping_flood`).
+//
+#ifndef LIVENESS_CORE_DETECTOR_HPP
+#define LIVENESS_CORE_DETECTOR_HPP
+
+#include <liveness/config.hpp>
+#include <liveness/core/clock.hpp>
+#include <liveness/error.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+
+namespace liveness {
+namespace core {
+
+/// Which end of the connection this detector runs on.
+enum class side {
+  /// The end that connected.
+  client,
+  /// The end that accepted.
+  server,
+};
+
+/// Which end sends pings in `ping_pong` mode. Both ends always answer pings.
+enum class ping_role {
+  /// Only the client pings; the server answers.
+  client,
+  /// Only the server pings; the client answers (the classic "server sends Msgtest" scheme).
+  server,
+  /// Both ends ping after their own `interval` of silence. Since any inbound traffic
+  /// (including the peer's ping) resets the silence, an idle link carries about one
+  /// ping/pong pair per interval, sometimes two.
+  both,
+  /// Neither end of this configuration pings: this end only answers, and relies on the
+  /// peer's pings as proof of life.
+  answer_only,
+};
+
+/// Options of the `idle_timeout` mode. A plain aggregate.
+struct idle_timeout_options {
+  /// Longest silence from the peer (no byte received) before it is declared dead with
+  /// `error::idle_timeout`. Must be greater than zero; `duration::max()` means never.
+  duration timeout = std::chrono::seconds(60);
+
+  /// Dead after 60 s of silence: for protocols whose peers talk at least every minute.
+  static constexpr idle_timeout_options standard() noexcept { return {}; }
+
+  /// Success, or `std::errc::invalid_argument` when `timeout` is not positive.
+  error_code validate() const noexcept;
+};
+
+/// Options of the `ping_pong` mode. A plain aggregate: start from a preset and change what
+/// you need.
+///
+/// Detection bound: a pinging end declares a silent peer dead `interval + timeout` after
+/// the last byte it received (plus however late its timer fires). An end that does not
+/// ping declares the peer dead after `interval + timeout` of silence too: set them to the
+/// peer's schedule (the peer should ping at least every `interval`).
+struct ping_pong_options {
+  /// Silence (nothing received) after which a ping is sent. Any inbound byte restarts it,
+  /// so a busy link carries no pings. Must be greater than zero.
+  duration interval = std::chrono::seconds(15);
+  /// How long after a ping something (anything) must arrive. Must be greater than zero;
+  /// `duration::max()` means never.
+  duration timeout = std::chrono::seconds(10);
+  /// Which end pings; see `ping_role`.
+  ping_role role = ping_role::both;
+  /// Ping flood guard: a ping that arrives sooner than this after the peer's previous ping
+  /// is a strike. Zero disables striking. The default, 100 ms, is far below any sensible
+  /// heartbeat interval (a conforming peer pings at most once per its own `interval`), so
+  /// only a misbehaving peer collects strikes. Must not be negative.
+  duration min_ping_interval = std::chrono::milliseconds(100);
+  /// Ping flood guard: strikes in a row that are tolerated; the next one ends the
+  /// connection with `error::ping_flood`. A ping that arrives at least `min_ping_interval`
+  /// after the previous one clears the strikes. Zero tolerates any number (guard off),
+  /// as in gRPC's GRPC_ARG_HTTP2_MAX_PING_STRIKES.
+  std::uint32_t max_ping_strikes = 3;
+
+  /// Ping after 15 s of silence, dead 10 s later: a silent peer is found within 25 s.
+  static constexpr ping_pong_options standard() noexcept { return {}; }
+
+  /// Ping after 2 s of silence, dead 3 s later: within 5 s. Costs a ping/pong pair every
+  /// 2 s on an idle link.
+  static constexpr ping_pong_options aggressive() noexcept {
+    return {std::chrono::seconds(2), std::chrono::seconds(3), ping_role::both,
+            std::chrono::milliseconds(100), 3};
+  }
+
+  /// The classic application heartbeat: the server pings ("Msgtest") every 2 s and drops a
+  /// client that has not answered ("OK") within 5 s; the client only answers, and gives
+  /// the server up after 7 s without a ping. Pair with `codec::line_options::msgtest_ok()`.
+  static constexpr ping_pong_options msgtest_ok() noexcept {
+    return {std::chrono::seconds(2), std::chrono::seconds(5), ping_role::server,
+            std::chrono::milliseconds(100), 3};
+  }
+
+  /// Success, or `std::errc::invalid_argument` when `interval` or `timeout` is not
+  /// positive, `min_ping_interval` is negative or `role` is not a `ping_role` value.
+  error_code validate() const noexcept;
+
+  /// `interval + timeout` (saturating): the longest silence before a peer is declared dead.
+  duration detection_bound() const noexcept;
+};
+
+/// What the session should do after `detector::poll`.
+enum class action {
+  /// Nothing. Re-arm the timer at `next_deadline()`.
+  none,
+  /// Write one ping frame now (between user frames, never behind a long write).
+  send_ping,
+  /// The peer is dead for `poll_result::reason`. Reported exactly once.
+  peer_dead,
+};
+
+/// The answer of `detector::poll`.
+struct poll_result {
+  /// What to do.
+  action kind = action::none;
+  /// Why the peer is dead (`kind == action::peer_dead`); empty otherwise.
+  error_code reason;
+};
+
+/// Counters and times of one detector. Times are as passed in by the caller.
+struct detector_stats {
+  /// When the detector was started (constructed or `reset`).
+  time_point started{};
+  /// When the peer last sent anything (bytes, ping or pong); empty if never.
+  std::optional<time_point> last_received;
+  /// When we last wrote anything; empty if never.
+  std::optional<time_point> last_sent;
+  /// Round-trip time of the most recent ping answered in time; empty if none yet.
+  std::optional<duration> last_rtt;
+  /// Smoothed RTT (RFC 6298: SRTT = 7/8 SRTT + 1/8 sample); empty if no sample yet.
+  std::optional<duration> smoothed_rtt;
+  /// RTT variation (RFC 6298: RTTVAR = 3/4 RTTVAR + 1/4 |SRTT - sample|).
+  std::optional<duration> rtt_variation;
+  /// Bytes reported through `on_received` / `on_sent` (saturating).
+  std::uint64_t bytes_received = 0;
+  std::uint64_t bytes_sent = 0;
+  /// Pings this end asked for (`action::send_ping`) and pongs that came back.
+  std::uint64_t pings_sent = 0;
+  std::uint64_t pongs_received = 0;
+  /// Pings the peer sent, pongs written for them, and pings left without a pong of their
+  /// own because one was still pending (coalesced).
+  std::uint64_t pings_received = 0;
+  std::uint64_t pongs_sent = 0;
+  std::uint64_t pongs_coalesced = 0;
+  /// Our pings in a row that went without a pong within `timeout` while the peer was
+  /// evidently alive (other traffic arrived). Reset by a pong.
+  std::uint32_t consecutive_misses = 0;
+  /// The peer's too-early pings in a row (see `ping_pong_options::min_ping_interval`).
+  std::uint32_t ping_strikes = 0;
+
+  /// How long the peer has been silent at `now`: since `last_received`, or since
+  /// `started` if nothing was ever received. Never negative.
+  duration silent_for(time_point now) const noexcept;
+};
+
+/// The detector's mode; chosen by the constructor.
+enum class detector_mode {
+  none,
+  idle_timeout,
+  ping_pong,
+};
+
+/// The dead-peer state machine. See the top of this header for how a session drives it.
+///
+/// Every function takes the current time `now` from the caller. Time must not go
+/// backwards; if it does, the detector treats an earlier `now` as the latest one it has
+/// seen. All time arithmetic saturates, so `duration::max()` options and extreme time
+/// points are safe.
+///
+/// Once the peer is declared dead the detector stays dead: `poll` reports
+/// `action::peer_dead` exactly once, later events change no state (only the traffic
+/// counters), and `next_deadline()` is empty.
+///
+/// A plain copyable value. Thread safety: distinct objects: safe; shared object: unsafe.
+class detector {
+ public:
+  /// A detector in mode `none`, started at `now`: it never declares the peer dead on its
+  /// own (only through `declare_dead`).
+  explicit detector(time_point now = time_point{}) noexcept;
+
+  /// A detector in mode `idle_timeout`, started at `now` (silence is measured from here
+  /// until the first byte arrives).
+  ///
+  /// Throws `liveness::system_error` with the `options.validate()` error if the options
+  /// are invalid.
+  detector(const idle_timeout_options& options, time_point now);
+
+  /// A detector in mode `ping_pong` for end `local` of the connection (which decides, with
+  /// `options.role`, whether this end pings), started at `now`.
+  ///
+  /// Throws `liveness::system_error` with the `options.validate()` error if the options
+  /// are invalid.
+  detector(const ping_pong_options& options, side local, time_point now);
+
+  /// The mode chosen at construction.
+  detector_mode mode() const noexcept { return mode_; }
+
+  /// True in mode `ping_pong` when this end sends pings (by `role` and `side`).
+  bool sends_pings() const noexcept { return sends_pings_; }
+
+  /// Forgets everything (state, statistics, death) and starts again at `now` with the same
+  /// options, as for a new connection.
+  void reset(time_point now) noexcept;
+
+  // ---- events -------------------------------------------------------------------------
+
+  /// `bytes` bytes arrived from the peer (call for every inbound chunk, before feeding it
+  /// to the codec; heartbeat frames included). Any byte is proof of life. Zero bytes are
+  /// ignored.
+  void on_received(time_point now, std::size_t bytes) noexcept;
+
+  /// The codec decoded a ping from the peer. Counts as inbound traffic.
+  ///
+  /// Returns true when the caller should write a pong now. Returns false when a pong is
+  /// already pending (written pongs are reported by `on_pong_sent`): pongs are coalesced,
+  /// at most one is ever pending, so a peer that floods pings or never reads cannot make us
+  /// queue without limit. Also false outside mode `ping_pong` and once dead.
+  ///
+  /// Ping flood guard: a ping within `min_ping_interval` of the previous one is a strike;
+  /// more than `max_ping_strikes` strikes in a row declare the peer dead with
+  /// `error::ping_flood` (reported by the next `poll`; `next_deadline()` is then due).
+  bool on_ping_received(time_point now) noexcept;
+
+  /// The pong asked for by `on_ping_received` has been written (its bytes left our queue).
+  /// Until then no further pong is asked for.
+  void on_pong_sent(time_point now) noexcept;
+
+  /// The codec decoded a pong from the peer. Counts as inbound traffic. If it answers our
+  /// outstanding ping, the ping is settled: RTT is sampled and the miss count cleared.
+  /// Unsolicited or late pongs only count as traffic.
+  void on_pong_received(time_point now) noexcept;
+
+  /// `bytes` bytes were written to the peer (any frame). Statistics only: our own sending
+  /// proves nothing about the peer, and does not delay our pings.
+  void on_sent(time_point now, std::size_t bytes) noexcept;
+
+  /// The peer showed life without sending: a write of ours that was waiting for the peer's
+  /// receive window (flow control) made progress, so the peer is reading.
+  ///
+  /// In mode `ping_pong` this keeps an outstanding ping from killing the connection when
+  /// its pong is stuck behind our own bulk data in the peer's buffers: the ping then counts
+  /// as missed instead (see `detector_stats::consecutive_misses`) and another is sent.
+  /// It does not count as received data and does not delay pings. No effect in the other
+  /// modes (they watch inbound traffic only).
+  void on_peer_progress(time_point now) noexcept;
+
+  /// Declares the peer dead for `reason` (e.g. a codec or transport error), so that death
+  /// is reported through the same path. The first reason wins; an empty `reason` and calls
+  /// after death are ignored. The next `poll` reports it.
+  void declare_dead(time_point now, const error_code& reason) noexcept;
+
+  // ---- decisions ----------------------------------------------------------------------
+
+  /// Advances the state machine to `now` and says what to do. Call it when the timer set
+  /// to `next_deadline()` expires, and after reporting events.
+  ///
+  /// At most one action per call; after it, `next_deadline()` lies after `now` (or is
+  /// empty), so the caller never needs to loop. Calling early is harmless (returns
+  /// `action::none`).
+  poll_result poll(time_point now) noexcept;
+
+  /// When `poll` should next be called: the single timer to arm. Empty when nothing can
+  /// happen without new events (mode `none`, or after death was reported). May lie in the
+  /// past (a death waiting to be reported, or a late caller): then poll at once.
+  std::optional<time_point> next_deadline() const noexcept;
+
+  // ---- observers ----------------------------------------------------------------------
+
+  /// True once the peer has been declared dead (whether or not `poll` reported it yet).
+  bool is_dead() const noexcept { return state_ != state::alive; }
+
+  /// Why the peer was declared dead; empty while alive.
+  error_code reason() const noexcept { return reason_; }
+
+  /// True while one of our pings awaits its pong (at most one ever does).
+  bool ping_outstanding() const noexcept { return ping_outstanding_; }
+
+  /// True while a pong was asked for and not yet reported written.
+  bool pong_pending() const noexcept { return pong_pending_; }
+
+  /// Counters and times; see `detector_stats`.
+  const detector_stats& stats() const noexcept { return stats_; }
+
+  /// The options' `interval` (ping_pong), or zero.
+  duration interval() const noexcept { return interval_; }
+
+  /// The options' `timeout` (idle_timeout, ping_pong), or zero.
+  duration timeout() const noexcept { return timeout_; }
+
+ private:
+  enum class state : std::uint8_t { alive, dead_pending, dead_reported };
+
+  void observe(time_point now) noexcept;
+  void heard(time_point now) noexcept;
+  void die(const error_code& reason) noexcept;
+  poll_result report_death() noexcept;
+  void sample_rtt(duration rtt) noexcept;
+
+  // configuration
+  detector_mode mode_ = detector_mode::none;
+  bool sends_pings_ = false;
+  duration interval_ = duration::zero();
+  duration timeout_ = duration::zero();
+  duration min_ping_interval_ = duration::zero();
+  std::uint32_t max_ping_strikes_ = 0;
+
+  // state
+  state state_ = state::alive;
+  error_code reason_;
+  time_point now_{};         // latest time seen
+  time_point last_heard_{};  // last inbound traffic, or the start
+  time_point dead_at_{};     // when death was declared
+  time_point ping_sent_{};   // when the outstanding ping was asked for
+  time_point last_ping_received_{};
+  bool have_ping_received_ = false;
+  bool ping_outstanding_ = false;
+  bool heard_since_ping_ = false;  // traffic or progress since the outstanding ping
+  bool pong_pending_ = false;
+  std::uint32_t late_pongs_ = 0;  // pongs still owed for pings counted as missed
+  detector_stats stats_;
+};
+
+}  // namespace core
+}  // namespace liveness
+
+#include <liveness/core/impl/detector.hpp>
+
+#endif  // LIVENESS_CORE_DETECTOR_HPP

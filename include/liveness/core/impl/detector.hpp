@@ -1,0 +1,322 @@
+//
+// liveness/core/impl/detector.hpp
+//
+// Copyright (c) 2026 The liveness authors.
+// Distributed under the Boost Software License, Version 1.0.
+// (See accompanying file LICENSE or copy at https://www.boost.org/LICENSE_1_0.txt)
+//
+#ifndef LIVENESS_CORE_IMPL_DETECTOR_HPP
+#define LIVENESS_CORE_IMPL_DETECTOR_HPP
+
+#include <limits>
+
+namespace liveness {
+namespace core {
+namespace detail {
+
+/// The error of refused detector options.
+// TODO(lead): replace with a dedicated `liveness::error` value once error.hpp has one.
+inline error_code invalid_detector_options() noexcept {
+  return error_code(static_cast<int>(sys::errc::invalid_argument), sys::generic_category());
+}
+
+inline void add_counter(std::uint64_t& counter, std::uint64_t n) noexcept {
+  counter = n > std::numeric_limits<std::uint64_t>::max() - counter
+                ? std::numeric_limits<std::uint64_t>::max()
+                : counter + n;
+}
+
+inline void increment(std::uint32_t& counter) noexcept {
+  if (counter != std::numeric_limits<std::uint32_t>::max()) ++counter;
+}
+
+inline bool pings_from(ping_role role, side local) noexcept {
+  switch (role) {
+    case ping_role::client: return local == side::client;
+    case ping_role::server: return local == side::server;
+    case ping_role::both: return true;
+    case ping_role::answer_only: return false;
+  }
+  return false;
+}
+
+}  // namespace detail
+
+// ---- options ------------------------------------------------------------------------------
+
+inline error_code idle_timeout_options::validate() const noexcept {
+  if (timeout <= duration::zero()) return detail::invalid_detector_options();
+  return {};
+}
+
+inline error_code ping_pong_options::validate() const noexcept {
+  if (interval <= duration::zero() || timeout <= duration::zero() ||
+      min_ping_interval < duration::zero())
+    return detail::invalid_detector_options();
+  switch (role) {
+    case ping_role::client:
+    case ping_role::server:
+    case ping_role::both:
+    case ping_role::answer_only:
+      return {};
+  }
+  return detail::invalid_detector_options();
+}
+
+inline duration ping_pong_options::detection_bound() const noexcept {
+  return add_saturated(interval, timeout);
+}
+
+inline duration detector_stats::silent_for(time_point now) const noexcept {
+  return elapsed(last_received ? *last_received : started, now);
+}
+
+// ---- construction -------------------------------------------------------------------------
+
+inline detector::detector(time_point now) noexcept { reset(now); }
+
+inline detector::detector(const idle_timeout_options& options, time_point now)
+    : mode_(detector_mode::idle_timeout), timeout_(options.timeout) {
+  if (auto ec = options.validate())
+    throw system_error(ec, "liveness::core::detector: invalid idle_timeout_options");
+  reset(now);
+}
+
+inline detector::detector(const ping_pong_options& options, side local, time_point now)
+    : mode_(detector_mode::ping_pong),
+      sends_pings_(detail::pings_from(options.role, local)),
+      interval_(options.interval),
+      timeout_(options.timeout),
+      min_ping_interval_(options.min_ping_interval),
+      max_ping_strikes_(options.max_ping_strikes) {
+  if (auto ec = options.validate())
+    throw system_error(ec, "liveness::core::detector: invalid ping_pong_options");
+  reset(now);
+}
+
+inline void detector::reset(time_point now) noexcept {
+  state_ = state::alive;
+  reason_ = error_code();
+  now_ = now;
+  last_heard_ = now;
+  dead_at_ = now;
+  ping_sent_ = now;
+  last_ping_received_ = now;
+  have_ping_received_ = false;
+  ping_outstanding_ = false;
+  heard_since_ping_ = false;
+  pong_pending_ = false;
+  late_pongs_ = 0;
+  stats_ = detector_stats();
+  stats_.started = now;
+}
+
+// ---- internals ----------------------------------------------------------------------------
+
+inline void detector::observe(time_point now) noexcept {
+  if (now > now_) now_ = now;
+}
+
+inline void detector::heard(time_point now) noexcept {
+  observe(now);
+  stats_.last_received = now_;
+  if (state_ != state::alive) return;
+  last_heard_ = now_;
+  if (ping_outstanding_) heard_since_ping_ = true;
+}
+
+inline void detector::die(const error_code& reason) noexcept {
+  state_ = state::dead_pending;
+  reason_ = reason;
+  dead_at_ = now_;
+  ping_outstanding_ = false;
+  pong_pending_ = false;
+}
+
+inline poll_result detector::report_death() noexcept {
+  state_ = state::dead_reported;
+  return {action::peer_dead, reason_};
+}
+
+inline void detector::sample_rtt(duration rtt) noexcept {
+  stats_.last_rtt = rtt;
+  if (!stats_.smoothed_rtt) {
+    // RFC 6298 2.2: first measurement R: SRTT = R, RTTVAR = R/2.
+    stats_.smoothed_rtt = rtt;
+    stats_.rtt_variation = rtt / 2;
+    return;
+  }
+  // RFC 6298 2.3, alpha = 1/8, beta = 1/4. Every term is non-negative and each sum is a
+  // convex combination, so nothing can overflow.
+  const duration srtt = *stats_.smoothed_rtt;
+  const duration var = *stats_.rtt_variation;
+  const duration delta = srtt > rtt ? srtt - rtt : rtt - srtt;
+  stats_.rtt_variation = var - var / 4 + delta / 4;
+  stats_.smoothed_rtt = srtt - srtt / 8 + rtt / 8;
+}
+
+// ---- events -------------------------------------------------------------------------------
+
+inline void detector::on_received(time_point now, std::size_t bytes) noexcept {
+  if (bytes == 0) return;
+  detail::add_counter(stats_.bytes_received, bytes);
+  heard(now);
+}
+
+inline bool detector::on_ping_received(time_point now) noexcept {
+  heard(now);
+  detail::add_counter(stats_.pings_received, 1);
+  if (mode_ != detector_mode::ping_pong || state_ != state::alive) return false;
+
+  if (have_ping_received_ && min_ping_interval_ > duration::zero() &&
+      elapsed(last_ping_received_, now_) < min_ping_interval_) {
+    detail::increment(stats_.ping_strikes);
+    if (max_ping_strikes_ != 0 && stats_.ping_strikes > max_ping_strikes_) {
+      die(make_error_code(error::ping_flood));
+      return false;
+    }
+  } else {
+    stats_.ping_strikes = 0;
+  }
+  last_ping_received_ = now_;
+  have_ping_received_ = true;
+
+  if (pong_pending_) {
+    detail::add_counter(stats_.pongs_coalesced, 1);
+    return false;
+  }
+  pong_pending_ = true;
+  return true;
+}
+
+inline void detector::on_pong_sent(time_point now) noexcept {
+  observe(now);
+  pong_pending_ = false;
+  detail::add_counter(stats_.pongs_sent, 1);
+}
+
+inline void detector::on_pong_received(time_point now) noexcept {
+  heard(now);
+  detail::add_counter(stats_.pongs_received, 1);
+  if (mode_ != detector_mode::ping_pong || state_ != state::alive) return;
+  if (ping_outstanding_) {
+    ping_outstanding_ = false;
+    heard_since_ping_ = false;
+    stats_.consecutive_misses = 0;
+    // After a missed ping, a pong may answer that older ping rather than this one: no
+    // trustworthy sample then.
+    if (late_pongs_ == 0) sample_rtt(elapsed(ping_sent_, now_));
+    late_pongs_ = 0;
+  } else if (late_pongs_ > 0) {
+    --late_pongs_;
+  }
+}
+
+inline void detector::on_sent(time_point now, std::size_t bytes) noexcept {
+  observe(now);
+  if (bytes == 0) return;
+  detail::add_counter(stats_.bytes_sent, bytes);
+  stats_.last_sent = now_;
+}
+
+inline void detector::on_peer_progress(time_point now) noexcept {
+  observe(now);
+  if (state_ == state::alive && ping_outstanding_) heard_since_ping_ = true;
+}
+
+inline void detector::declare_dead(time_point now, const error_code& reason) noexcept {
+  observe(now);
+  if (!reason || state_ != state::alive) return;
+  die(reason);
+}
+
+// ---- decisions ----------------------------------------------------------------------------
+
+inline poll_result detector::poll(time_point now) noexcept {
+  observe(now);
+  switch (state_) {
+    case state::alive: break;
+    case state::dead_pending: return report_death();
+    case state::dead_reported: return {};
+  }
+
+  switch (mode_) {
+    case detector_mode::none:
+      return {};
+
+    case detector_mode::idle_timeout:
+      if (now_ >= add_saturated(last_heard_, timeout_)) {
+        die(make_error_code(error::idle_timeout));
+        return report_death();
+      }
+      return {};
+
+    case detector_mode::ping_pong:
+      break;
+  }
+
+  if (ping_outstanding_ && now_ >= add_saturated(ping_sent_, timeout_)) {
+    if (!heard_since_ping_) {
+      die(make_error_code(error::heartbeat_timeout));
+      return report_death();
+    }
+    // The peer is alive but this ping went unanswered for `timeout`: count a miss and let
+    // the next ping go out on the usual schedule.
+    ping_outstanding_ = false;
+    heard_since_ping_ = false;
+    detail::increment(stats_.consecutive_misses);
+    detail::increment(late_pongs_);
+  }
+
+  if (ping_outstanding_) return {};
+
+  const time_point ping_due = add_saturated(last_heard_, interval_);
+  if (sends_pings_) {
+    if (now_ >= ping_due) {
+      ping_outstanding_ = true;
+      heard_since_ping_ = false;
+      ping_sent_ = now_;
+      detail::add_counter(stats_.pings_sent, 1);
+      return {action::send_ping, {}};
+    }
+    return {};
+  }
+  if (now_ >= add_saturated(ping_due, timeout_)) {
+    die(make_error_code(error::heartbeat_timeout));
+    return report_death();
+  }
+  return {};
+}
+
+inline std::optional<time_point> detector::next_deadline() const noexcept {
+  switch (state_) {
+    case state::alive: break;
+    case state::dead_pending: return dead_at_;
+    case state::dead_reported: return std::nullopt;
+  }
+
+  time_point t = time_point::max();
+  switch (mode_) {
+    case detector_mode::none:
+      return std::nullopt;
+    case detector_mode::idle_timeout:
+      t = add_saturated(last_heard_, timeout_);
+      break;
+    case detector_mode::ping_pong:
+      if (ping_outstanding_)
+        t = add_saturated(ping_sent_, timeout_);
+      else if (sends_pings_)
+        t = add_saturated(last_heard_, interval_);
+      else
+        t = add_saturated(add_saturated(last_heard_, interval_), timeout_);
+      break;
+  }
+  // A deadline at the end of time is no deadline.
+  if (t == time_point::max()) return std::nullopt;
+  return t;
+}
+
+}  // namespace core
+}  // namespace liveness
+
+#endif  // LIVENESS_CORE_IMPL_DETECTOR_HPP
