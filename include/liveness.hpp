@@ -8,7 +8,11 @@
 #ifndef LIVENESS_HPP
 #define LIVENESS_HPP
 
+#include <liveness/codec/length_prefixed.hpp>
+#include <liveness/codec/line.hpp>
 #include <liveness/config.hpp>
+#include <liveness/core/clock.hpp>
+#include <liveness/core/detector.hpp>
 #include <liveness/error.hpp>
 #include <liveness/keepalive.hpp>
 

@@ -60,6 +60,11 @@ enum class error {
   keepalive_user_timeout_out_of_range = 105,
   /// The operating system refused to enable or configure keepalive on this socket.
   keepalive_not_supported = 106,
+  /// Heartbeat policy options are invalid (a zero or negative interval or timeout, ...).
+  heartbeat_invalid_options = 107,
+  /// Codec options are invalid (ping and pong texts equal, empty or holding CR/LF, a
+  /// maximum size of zero, ...).
+  codec_invalid_options = 108,
 };
 
 /// Families of `liveness::error` values (and of raw transport errors), for `==` tests.

@@ -27,7 +27,9 @@ TEST_CASE("the category is named liveness and every value has its own message", 
                        error::keepalive_interval_out_of_range,
                        error::keepalive_probes_out_of_range,
                        error::keepalive_user_timeout_out_of_range,
-                       error::keepalive_not_supported};
+                       error::keepalive_not_supported,
+                       error::heartbeat_invalid_options,
+                       error::codec_invalid_options};
   for (auto e : all) {
     const error_code ec = e;
     INFO(ec.message());

@@ -65,7 +65,7 @@ struct length_prefixed_options {
   /// Frames up to 1 MiB, messages unbounded.
   static constexpr length_prefixed_options standard() noexcept { return {}; }
 
-  /// Success, or `std::errc::invalid_argument` when `max_frame_size` is zero.
+  /// Success, or `error::codec_invalid_options` when `max_frame_size` is zero.
   error_code validate() const noexcept;
 };
 

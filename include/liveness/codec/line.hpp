@@ -78,7 +78,7 @@ struct line_options {
     return o;
   }
 
-  /// Success, or `std::errc::invalid_argument` when a rule above is broken.
+  /// Success, or `error::codec_invalid_options` when a rule above is broken.
   error_code validate() const;
 };
 

@@ -76,7 +76,7 @@ struct idle_timeout_options {
   /// Dead after 60 s of silence: for protocols whose peers talk at least every minute.
   static constexpr idle_timeout_options standard() noexcept { return {}; }
 
-  /// Success, or `std::errc::invalid_argument` when `timeout` is not positive.
+  /// Success, or `error::heartbeat_invalid_options` when `timeout` is not positive.
   error_code validate() const noexcept;
 };
 
@@ -125,7 +125,7 @@ struct ping_pong_options {
             std::chrono::milliseconds(100), 3};
   }
 
-  /// Success, or `std::errc::invalid_argument` when `interval` or `timeout` is not
+  /// Success, or `error::heartbeat_invalid_options` when `interval` or `timeout` is not
   /// positive, `min_ping_interval` is negative or `role` is not a `ping_role` value.
   error_code validate() const noexcept;
 

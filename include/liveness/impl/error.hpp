@@ -76,6 +76,13 @@ class error_category_impl final : public sys::error_category {
       case error::keepalive_not_supported:
         return "the operating system refused to enable or configure TCP keepalive on this "
                "socket";
+      case error::heartbeat_invalid_options:
+        return "heartbeat options refused: interval and timeout must be greater than zero "
+               "and min_ping_interval must not be negative";
+      case error::codec_invalid_options:
+        return "codec options refused: ping and pong texts must be distinct, 1-64 bytes, "
+               "without CR or LF; max_line_length must exceed them; max_frame_size must be "
+               "above zero";
     }
     return "liveness error " + std::to_string(ev);
   }
@@ -98,6 +105,8 @@ class error_category_impl final : public sys::error_category {
       case error::keepalive_interval_out_of_range:
       case error::keepalive_probes_out_of_range:
       case error::keepalive_user_timeout_out_of_range:
+      case error::heartbeat_invalid_options:
+      case error::codec_invalid_options:
         return {static_cast<int>(sys::errc::invalid_argument), sys::generic_category()};
       case error::keepalive_not_supported:
         return {static_cast<int>(sys::errc::not_supported), sys::generic_category()};
@@ -172,6 +181,8 @@ inline const char* error_name(error e) noexcept {
     LIVENESS_ERROR_NAME_CASE(keepalive_probes_out_of_range)
     LIVENESS_ERROR_NAME_CASE(keepalive_user_timeout_out_of_range)
     LIVENESS_ERROR_NAME_CASE(keepalive_not_supported)
+    LIVENESS_ERROR_NAME_CASE(heartbeat_invalid_options)
+    LIVENESS_ERROR_NAME_CASE(codec_invalid_options)
 #undef LIVENESS_ERROR_NAME_CASE
   }
   return "unknown";

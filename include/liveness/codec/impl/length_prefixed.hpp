@@ -17,8 +17,7 @@ namespace codec {
 // ---- options ------------------------------------------------------------------------------
 
 inline error_code length_prefixed_options::validate() const noexcept {
-  if (max_frame_size == 0)
-    return error_code(static_cast<int>(sys::errc::invalid_argument), sys::generic_category());
+  if (max_frame_size == 0) return error::codec_invalid_options;
   return {};
 }
 

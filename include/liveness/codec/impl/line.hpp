@@ -16,11 +16,6 @@ namespace liveness {
 namespace codec {
 namespace detail {
 
-// TODO(lead): replace with a dedicated `liveness::error` value once error.hpp has one.
-inline error_code invalid_codec_options() noexcept {
-  return error_code(static_cast<int>(sys::errc::invalid_argument), sys::generic_category());
-}
-
 /// The (empty) payload handed to on_ping/on_pong by codecs without payloads.
 inline constexpr char empty_payload[1] = {'\0'};
 
@@ -32,7 +27,7 @@ inline error_code line_options::validate() const {
   const auto bad_text = [](const std::string& t) {
     return t.empty() || t.size() > max_text_size || t.find_first_of("\r\n") != std::string::npos;
   };
-  if (bad_text(ping) || bad_text(pong) || ping == pong) return detail::invalid_codec_options();
+  if (bad_text(ping) || bad_text(pong) || ping == pong) return error_code(error::codec_invalid_options);
   switch (framing) {
     case line_framing::newline:
       break;
@@ -40,13 +35,13 @@ inline error_code line_options::validate() const {
       // Otherwise one text could complete inside the other and the stream would be
       // ambiguous.
       if (ping.find(pong) != std::string::npos || pong.find(ping) != std::string::npos)
-        return detail::invalid_codec_options();
+        return error_code(error::codec_invalid_options);
       break;
     default:
-      return detail::invalid_codec_options();
+      return error_code(error::codec_invalid_options);
   }
   if (max_line_length < std::max(ping.size(), pong.size()) + 1)
-    return detail::invalid_codec_options();
+    return error_code(error::codec_invalid_options);
   return {};
 }
 

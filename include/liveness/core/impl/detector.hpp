@@ -14,12 +14,6 @@ namespace liveness {
 namespace core {
 namespace detail {
 
-/// The error of refused detector options.
-// TODO(lead): replace with a dedicated `liveness::error` value once error.hpp has one.
-inline error_code invalid_detector_options() noexcept {
-  return error_code(static_cast<int>(sys::errc::invalid_argument), sys::generic_category());
-}
-
 inline void add_counter(std::uint64_t& counter, std::uint64_t n) noexcept {
   counter = n > std::numeric_limits<std::uint64_t>::max() - counter
                 ? std::numeric_limits<std::uint64_t>::max()
@@ -45,14 +39,14 @@ inline bool pings_from(ping_role role, side local) noexcept {
 // ---- options ------------------------------------------------------------------------------
 
 inline error_code idle_timeout_options::validate() const noexcept {
-  if (timeout <= duration::zero()) return detail::invalid_detector_options();
+  if (timeout <= duration::zero()) return error_code(error::heartbeat_invalid_options);
   return {};
 }
 
 inline error_code ping_pong_options::validate() const noexcept {
   if (interval <= duration::zero() || timeout <= duration::zero() ||
       min_ping_interval < duration::zero())
-    return detail::invalid_detector_options();
+    return error_code(error::heartbeat_invalid_options);
   switch (role) {
     case ping_role::client:
     case ping_role::server:
@@ -60,7 +54,7 @@ inline error_code ping_pong_options::validate() const noexcept {
     case ping_role::answer_only:
       return {};
   }
-  return detail::invalid_detector_options();
+  return error_code(error::heartbeat_invalid_options);
 }
 
 inline duration ping_pong_options::detection_bound() const noexcept {

@@ -1,0 +1,791 @@
+// Unit tests of liveness/core/detector.hpp and liveness/core/clock.hpp: every transition of
+// the detector, driven by a manual clock. No sleeps, no sockets.
+#include <liveness/core/detector.hpp>
+
+#include "test_support.hpp"
+
+#include <liveness/core/clock.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <random>
+#include <system_error>
+
+namespace {
+
+using namespace std::chrono_literals;
+namespace core = liveness::core;
+using liveness::error;
+using core::action;
+
+/// A manual clock plus helpers that express times as milliseconds since the start, which
+/// Catch can print.
+struct timeline {
+  core::manual_clock clock;
+  core::time_point start = clock.now();
+
+  core::time_point now() const { return clock.now(); }
+  core::time_point at(std::chrono::milliseconds t) const { return start + t; }
+  void go_to(std::chrono::milliseconds t) { clock.advance_to(start + t); }
+
+  /// The detector's next deadline in ms since the start; -1 when there is none.
+  long long deadline(const core::detector& d) const {
+    const auto t = d.next_deadline();
+    if (!t) return -1;
+    return std::chrono::duration_cast<std::chrono::milliseconds>(*t - start).count();
+  }
+};
+
+bool is_refused_options(const liveness::error_code& ec) {
+  return ec == liveness::error::heartbeat_invalid_options;
+}
+
+core::ping_pong_options pp(std::chrono::milliseconds interval, std::chrono::milliseconds timeout,
+                           core::ping_role role = core::ping_role::both) {
+  core::ping_pong_options o;
+  o.interval = interval;
+  o.timeout = timeout;
+  o.role = role;
+  return o;
+}
+
+long long ms(core::duration d) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+}
+
+}  // namespace
+
+// ---- clock ------------------------------------------------------------------------------
+
+TEST_CASE("manual_clock moves only forward and only when told", "[core]") {
+  core::manual_clock c;
+  CHECK(c.now() == core::manual_clock::default_start);
+  CHECK(c.now() != core::time_point{});
+  c.advance(1500ms);
+  CHECK(c.now() == core::manual_clock::default_start + 1500ms);
+  c.advance(-1s);  // ignored: steady
+  CHECK(c.now() == core::manual_clock::default_start + 1500ms);
+  c.advance_to(core::manual_clock::default_start);  // backwards: ignored
+  CHECK(c.now() == core::manual_clock::default_start + 1500ms);
+  c.advance_to(core::manual_clock::default_start + 2s);
+  CHECK(c.now() == core::manual_clock::default_start + 2s);
+  c.advance(core::duration::max());
+  CHECK(c.now() == core::time_point::max());
+
+  core::manual_clock other(core::time_point(5s));
+  CHECK(other.now() == core::time_point(5s));
+  static_assert(core::manual_clock::is_steady, "steady");
+}
+
+TEST_CASE("time arithmetic saturates instead of overflowing", "[core]") {
+  using core::duration;
+  using core::time_point;
+  CHECK(core::add_saturated(time_point::max() - 1s, 2s) == time_point::max());
+  CHECK(core::add_saturated(time_point(1s), duration::max()) == time_point::max());
+  CHECK(core::add_saturated(time_point::min() + 1s, -2s) == time_point::min());
+  CHECK(core::add_saturated(time_point(1s), 1s) == time_point(2s));
+  CHECK(core::add_saturated(duration::max(), 1ns) == duration::max());
+  CHECK(core::add_saturated(duration::min(), -1ns) == duration::min());
+  CHECK(core::add_saturated(1s, 2s) == duration(3s));
+  CHECK(core::elapsed(time_point(2s), time_point(1s)) == duration::zero());
+  CHECK(core::elapsed(time_point(1s), time_point(3s)) == duration(2s));
+  CHECK(core::elapsed(time_point::min(), time_point::max()) == duration::max());
+  CHECK(core::elapsed(time_point(-5s), time_point(5s)) == duration(10s));
+}
+
+// ---- options ----------------------------------------------------------------------------
+
+TEST_CASE("detector options are validated", "[core]") {
+  CHECK_FALSE(core::idle_timeout_options{}.validate());
+  CHECK_FALSE(core::ping_pong_options{}.validate());
+  CHECK_FALSE(core::ping_pong_options::aggressive().validate());
+  CHECK_FALSE(core::ping_pong_options::msgtest_ok().validate());
+  CHECK(ms(core::ping_pong_options::standard().detection_bound()) == 25000);
+  CHECK(ms(core::ping_pong_options::msgtest_ok().interval) == 2000);
+  CHECK(ms(core::ping_pong_options::msgtest_ok().timeout) == 5000);
+
+  core::idle_timeout_options idle;
+  idle.timeout = 0ms;
+  CHECK(is_refused_options(idle.validate()));
+  idle.timeout = -1ms;
+  CHECK(is_refused_options(idle.validate()));
+  CHECK_THROWS_AS(core::detector(idle, core::time_point{}), liveness::system_error);
+
+  auto o = pp(1s, 1s);
+  SECTION("zero interval") { o.interval = 0s; }
+  SECTION("negative interval") { o.interval = -1s; }
+  SECTION("zero timeout") { o.timeout = 0s; }
+  SECTION("negative timeout") { o.timeout = -5ms; }
+  SECTION("negative min_ping_interval") { o.min_ping_interval = -1ms; }
+  SECTION("role out of range") { o.role = static_cast<core::ping_role>(42); }
+  CHECK(is_refused_options(o.validate()));
+  CHECK_THROWS_AS(core::detector(o, core::side::client, core::time_point{}),
+                  liveness::system_error);
+}
+
+TEST_CASE("detection bound saturates", "[core]") {
+  auto o = pp(1s, 1s);
+  o.timeout = core::duration::max();
+  CHECK(o.detection_bound() == core::duration::max());
+}
+
+// ---- mode none --------------------------------------------------------------------------
+
+TEST_CASE("mode none never declares anything by itself", "[core]") {
+  timeline t;
+  core::detector d(t.now());
+  CHECK(d.mode() == core::detector_mode::none);
+  CHECK_FALSE(d.sends_pings());
+  CHECK(t.deadline(d) == -1);
+  t.go_to(100h);
+  CHECK(d.poll(t.now()).kind == action::none);
+  CHECK_FALSE(d.is_dead());
+  CHECK_FALSE(d.on_ping_received(t.now()));  // no heartbeat: nothing to answer
+  CHECK(d.stats().pings_received == 1);
+
+  SECTION("declare_dead is reported once, through poll") {
+    d.declare_dead(t.now(), make_error_code(error::peer_reset));
+    CHECK(d.is_dead());
+    CHECK(d.next_deadline() == t.now());
+    const auto r = d.poll(t.now());
+    CHECK(r.kind == action::peer_dead);
+    CHECK(r.reason == error::peer_reset);
+    CHECK(d.poll(t.now()).kind == action::none);
+    CHECK(t.deadline(d) == -1);
+  }
+  SECTION("declare_dead with an empty reason is ignored") {
+    d.declare_dead(t.now(), liveness::error_code());
+    CHECK_FALSE(d.is_dead());
+  }
+  SECTION("a default-constructed detector is mode none") {
+    core::detector def;
+    CHECK(def.mode() == core::detector_mode::none);
+    CHECK_FALSE(def.next_deadline());
+  }
+}
+
+// ---- mode idle_timeout ------------------------------------------------------------------
+
+TEST_CASE("idle_timeout: dead exactly timeout after the last byte", "[core]") {
+  timeline t;
+  core::idle_timeout_options o;
+  o.timeout = 5s;
+  core::detector d(o, t.now());
+  CHECK(d.mode() == core::detector_mode::idle_timeout);
+  CHECK(t.deadline(d) == 5000);
+
+  t.go_to(4999ms);
+  CHECK(d.poll(t.now()).kind == action::none);
+
+  SECTION("silence from the start") {
+    t.go_to(5000ms);
+    const auto r = d.poll(t.now());
+    CHECK(r.kind == action::peer_dead);
+    CHECK(r.reason == error::idle_timeout);
+    CHECK(d.is_dead());
+    CHECK(d.reason() == error::idle_timeout);
+    // Reported once; stays dead whatever happens next.
+    d.on_received(t.now(), 10);
+    CHECK(d.poll(t.now()).kind == action::none);
+    t.go_to(100s);
+    CHECK(d.poll(t.now()).kind == action::none);
+    CHECK(t.deadline(d) == -1);
+    CHECK(d.is_dead());
+  }
+
+  SECTION("any inbound byte restarts the deadline") {
+    d.on_received(t.now(), 1);
+    CHECK(t.deadline(d) == 4999 + 5000);
+    t.go_to(9998ms);
+    CHECK(d.poll(t.now()).kind == action::none);
+    t.go_to(9999ms);
+    CHECK(d.poll(t.now()).kind == action::peer_dead);
+  }
+
+  SECTION("zero-byte reads are not traffic") {
+    d.on_received(t.now(), 0);
+    CHECK(t.deadline(d) == 5000);
+    CHECK_FALSE(d.stats().last_received);
+  }
+
+  SECTION("a ping or pong frame is traffic too, but is not answered") {
+    CHECK_FALSE(d.on_ping_received(t.now()));
+    CHECK(t.deadline(d) == 9999);
+    t.go_to(6000ms);
+    d.on_pong_received(t.now());
+    CHECK(t.deadline(d) == 11000);
+  }
+
+  SECTION("sending proves nothing about the peer") {
+    d.on_sent(t.now(), 100);
+    d.on_peer_progress(t.now());
+    CHECK(t.deadline(d) == 5000);
+    t.go_to(5000ms);
+    CHECK(d.poll(t.now()).kind == action::peer_dead);
+  }
+}
+
+TEST_CASE("idle_timeout: a never-ending timeout has no deadline", "[core]") {
+  timeline t;
+  core::idle_timeout_options o;
+  o.timeout = core::duration::max();
+  core::detector d(o, t.now());
+  CHECK(t.deadline(d) == -1);
+  t.go_to(1000000h);
+  CHECK(d.poll(t.now()).kind == action::none);
+}
+
+// ---- mode ping_pong: pinging end --------------------------------------------------------
+
+TEST_CASE("ping_pong: a busy link sends no pings", "[core]") {
+  timeline t;
+  core::detector d(pp(1s, 1s), core::side::client, t.now());
+  CHECK(d.sends_pings());
+  for (int i = 1; i <= 1000; ++i) {
+    t.go_to(std::chrono::milliseconds(i * 999));
+    d.on_received(t.now(), 100);
+    CHECK(d.poll(t.now()).kind == action::none);
+    CHECK(d.next_deadline() == t.now() + 1s);
+  }
+  CHECK(d.stats().pings_sent == 0);
+  CHECK(d.stats().bytes_received == 100000);
+  CHECK_FALSE(d.is_dead());
+}
+
+TEST_CASE("ping_pong: ping after interval of silence, pong in time", "[core]") {
+  timeline t;
+  core::detector d(pp(2s, 5s), core::side::client, t.now());
+  CHECK(t.deadline(d) == 2000);
+
+  t.go_to(1999ms);
+  CHECK(d.poll(t.now()).kind == action::none);
+  CHECK_FALSE(d.ping_outstanding());
+
+  t.go_to(2000ms);
+  CHECK(d.poll(t.now()).kind == action::send_ping);
+  CHECK(d.ping_outstanding());
+  CHECK(d.stats().pings_sent == 1);
+  CHECK(t.deadline(d) == 7000);
+  // One outstanding ping at most: polling again asks for nothing.
+  CHECK(d.poll(t.now()).kind == action::none);
+
+  SECTION("pong in time: alive, RTT measured, next ping interval later") {
+    t.go_to(2120ms);
+    d.on_received(t.now(), 5);
+    d.on_pong_received(t.now());
+    CHECK_FALSE(d.ping_outstanding());
+    REQUIRE(d.stats().last_rtt);
+    CHECK(ms(*d.stats().last_rtt) == 120);
+    CHECK(ms(*d.stats().smoothed_rtt) == 120);
+    CHECK(ms(*d.stats().rtt_variation) == 60);
+    CHECK(d.stats().pongs_received == 1);
+    CHECK(d.stats().consecutive_misses == 0);
+    CHECK(t.deadline(d) == 4120);
+    t.go_to(10s);  // much later: first a new ping, never death
+    CHECK(d.poll(t.now()).kind == action::send_ping);
+    CHECK(t.deadline(d) == 15000);
+  }
+
+  SECTION("no pong: dead at exactly ping time + timeout") {
+    t.go_to(6000ms);
+    CHECK(d.poll(t.now()).kind == action::none);
+    CHECK(d.stats().pings_sent == 1);
+    t.go_to(6999ms);
+    CHECK(d.poll(t.now()).kind == action::none);
+    CHECK_FALSE(d.is_dead());
+    t.go_to(7000ms);
+    const auto r = d.poll(t.now());
+    CHECK(r.kind == action::peer_dead);
+    CHECK(r.reason == error::heartbeat_timeout);
+    CHECK(d.reason() == error::heartbeat_timeout);
+    CHECK(d.poll(t.now()).kind == action::none);  // once
+    CHECK(t.deadline(d) == -1);
+    CHECK_FALSE(d.ping_outstanding());
+    // A pong after death changes nothing.
+    d.on_pong_received(t.now());
+    CHECK_FALSE(d.stats().last_rtt);
+    CHECK(d.poll(t.now()).kind == action::none);
+  }
+
+  SECTION("any inbound traffic after the ping saves the peer; the ping counts as missed") {
+    t.go_to(3000ms);
+    d.on_received(t.now(), 10);
+    CHECK(t.deadline(d) == 7000);
+    t.go_to(7000ms);
+    // The ping is missed, and since the last byte is more than `interval` old, the same
+    // poll sends the next ping.
+    CHECK(d.poll(t.now()).kind == action::send_ping);
+    CHECK(d.stats().consecutive_misses == 1);
+    CHECK(d.ping_outstanding());
+    CHECK(d.stats().pings_sent == 2);
+    CHECK(t.deadline(d) == 12000);
+    // The pong of the missed ping arrives late: traffic, but no RTT sample.
+    t.go_to(7100ms);
+    d.on_pong_received(t.now());
+    CHECK_FALSE(d.stats().last_rtt);
+    CHECK_FALSE(d.ping_outstanding());
+    CHECK(d.stats().consecutive_misses == 0);
+    // Then a clean round measures again.
+    t.go_to(9100ms);
+    CHECK(d.poll(t.now()).kind == action::send_ping);
+    t.go_to(9150ms);
+    d.on_pong_received(t.now());
+    REQUIRE(d.stats().last_rtt);
+    CHECK(ms(*d.stats().last_rtt) == 50);
+  }
+
+  SECTION("when the miss is noticed with the last byte recent, the next ping waits") {
+    t.go_to(6500ms);
+    d.on_received(t.now(), 1);
+    t.go_to(7000ms);
+    CHECK(d.poll(t.now()).kind == action::none);
+    CHECK(d.stats().consecutive_misses == 1);
+    CHECK(t.deadline(d) == 8500);
+    t.go_to(8500ms);
+    CHECK(d.poll(t.now()).kind == action::send_ping);
+    t.go_to(13499ms);
+    CHECK(d.poll(t.now()).kind == action::none);
+    t.go_to(13500ms);
+    CHECK(d.poll(t.now()).kind == action::peer_dead);
+  }
+}
+
+TEST_CASE("ping_pong: a late timer pings late and measures the timeout from the ping",
+          "[core]") {
+  timeline t;
+  core::detector d(pp(1s, 1s), core::side::server, t.now());
+  t.go_to(1700ms);  // the timer fired 700 ms late
+  CHECK(d.poll(t.now()).kind == action::send_ping);
+  t.go_to(2699ms);
+  CHECK(d.poll(t.now()).kind == action::none);
+  t.go_to(2700ms);
+  CHECK(d.poll(t.now()).kind == action::peer_dead);
+}
+
+TEST_CASE("ping_pong: a very late poll pings first, it does not skip to death", "[core]") {
+  timeline t;
+  core::detector d(pp(1s, 1s), core::side::client, t.now());
+  t.go_to(1h);
+  CHECK(d.poll(t.now()).kind == action::send_ping);
+  CHECK(d.next_deadline() == t.now() + 1s);
+}
+
+TEST_CASE("ping_pong: smoothed RTT follows RFC 6298", "[core]") {
+  timeline t;
+  core::detector d(pp(1s, 10s), core::side::client, t.now());
+  const auto round = [&](std::chrono::milliseconds at, std::chrono::milliseconds rtt) {
+    t.go_to(at);
+    REQUIRE(d.poll(t.now()).kind == action::send_ping);
+    t.go_to(at + rtt);
+    d.on_pong_received(t.now());
+  };
+  round(1000ms, 100ms);
+  CHECK(ms(*d.stats().smoothed_rtt) == 100);
+  CHECK(ms(*d.stats().rtt_variation) == 50);
+  round(3000ms, 200ms);
+  // RTTVAR = 3/4 * 50 + 1/4 * |100 - 200| = 62.5; SRTT = 7/8 * 100 + 1/8 * 200 = 112.5
+  CHECK(std::chrono::duration_cast<std::chrono::microseconds>(*d.stats().rtt_variation)
+            .count() == 62500);
+  CHECK(std::chrono::duration_cast<std::chrono::microseconds>(*d.stats().smoothed_rtt)
+            .count() == 112500);
+  CHECK(ms(*d.stats().last_rtt) == 200);
+  CHECK(d.stats().pings_sent == 2);
+  CHECK(d.stats().pongs_received == 2);
+}
+
+TEST_CASE("ping_pong: an unsolicited pong is traffic, not an RTT sample", "[core]") {
+  timeline t;
+  core::detector d(pp(1s, 1s), core::side::client, t.now());
+  t.go_to(500ms);
+  d.on_pong_received(t.now());
+  CHECK_FALSE(d.stats().last_rtt);
+  CHECK(d.stats().pongs_received == 1);
+  CHECK(t.deadline(d) == 1500);
+}
+
+// ---- roles ------------------------------------------------------------------------------
+
+TEST_CASE("ping_pong: role and side decide who pings", "[core]") {
+  using core::ping_role;
+  using core::side;
+  const auto pings = [](ping_role r, side s) {
+    return core::detector(pp(1s, 1s, r), s, core::time_point{}).sends_pings();
+  };
+  CHECK(pings(ping_role::client, side::client));
+  CHECK_FALSE(pings(ping_role::client, side::server));
+  CHECK(pings(ping_role::server, side::server));
+  CHECK_FALSE(pings(ping_role::server, side::client));
+  CHECK(pings(ping_role::both, side::client));
+  CHECK(pings(ping_role::both, side::server));
+  CHECK_FALSE(pings(ping_role::answer_only, side::client));
+  CHECK_FALSE(pings(ping_role::answer_only, side::server));
+}
+
+TEST_CASE("ping_pong: answer_only never pings, answers, and gives up after interval + timeout",
+          "[core]") {
+  timeline t;
+  core::detector d(pp(2s, 5s, core::ping_role::answer_only), core::side::client, t.now());
+  CHECK_FALSE(d.sends_pings());
+  CHECK(t.deadline(d) == 7000);
+
+  // The peer pings every 2 s: each ping is answered and keeps us alive.
+  for (int i = 1; i <= 10; ++i) {
+    t.go_to(std::chrono::milliseconds(2000 * i));
+    CHECK(d.poll(t.now()).kind == action::none);
+    CHECK(d.on_ping_received(t.now()));
+    CHECK(d.pong_pending());
+    d.on_pong_sent(t.now());
+    CHECK_FALSE(d.pong_pending());
+    CHECK(d.next_deadline() == t.now() + 7s);
+  }
+  CHECK(d.stats().pings_sent == 0);
+  CHECK(d.stats().pings_received == 10);
+  CHECK(d.stats().pongs_sent == 10);
+
+  // Then the peer falls silent.
+  t.go_to(26999ms);
+  CHECK(d.poll(t.now()).kind == action::none);
+  t.go_to(27000ms);
+  const auto r = d.poll(t.now());
+  CHECK(r.kind == action::peer_dead);
+  CHECK(r.reason == error::heartbeat_timeout);
+  CHECK(d.stats().pings_sent == 0);
+}
+
+TEST_CASE("ping_pong: the msgtest_ok preset on both ends", "[core]") {
+  timeline t;
+  const auto o = core::ping_pong_options::msgtest_ok();
+  core::detector server(o, core::side::server, t.now());
+  core::detector client(o, core::side::client, t.now());
+  CHECK(server.sends_pings());
+  CHECK_FALSE(client.sends_pings());
+  // Server pings after 2 s; the client answers 10 ms later.
+  for (int round = 0; round < 5; ++round) {
+    const auto base = std::chrono::milliseconds(round * 2010);
+    t.go_to(base + 2000ms);
+    REQUIRE(server.poll(t.now()).kind == action::send_ping);
+    REQUIRE(client.poll(t.now()).kind == action::none);
+    client.on_received(t.now(), 7);
+    REQUIRE(client.on_ping_received(t.now()));
+    client.on_pong_sent(t.now());
+    t.go_to(base + 2010ms);
+    server.on_received(t.now(), 2);
+    server.on_pong_received(t.now());
+  }
+  CHECK(ms(*server.stats().smoothed_rtt) == 10);
+  // The client hangs: the server notices 5 s after its next ping.
+  t.go_to(12050ms);
+  CHECK(server.poll(t.now()).kind == action::send_ping);
+  t.go_to(17049ms);
+  CHECK(server.poll(t.now()).kind == action::none);
+  t.go_to(17050ms);
+  CHECK(server.poll(t.now()).reason == error::heartbeat_timeout);
+}
+
+// ---- answering pings --------------------------------------------------------------------
+
+TEST_CASE("ping_pong: pongs are coalesced, at most one pending", "[core]") {
+  timeline t;
+  core::detector d(pp(10s, 10s), core::side::client, t.now());
+  t.go_to(1s);
+  CHECK(d.on_ping_received(t.now()));
+  CHECK(d.pong_pending());
+  // The peer pings again before our pong went out (e.g. it does not read): no second pong.
+  for (int i = 2; i <= 100; ++i) {
+    t.go_to(std::chrono::seconds(i));
+    CHECK_FALSE(d.on_ping_received(t.now()));
+  }
+  CHECK(d.stats().pongs_coalesced == 99);
+  CHECK(d.pong_pending());
+  d.on_pong_sent(t.now());
+  CHECK_FALSE(d.pong_pending());
+  t.go_to(101s);
+  CHECK(d.on_ping_received(t.now()));
+  CHECK(d.stats().pings_received == 101);
+  CHECK(d.stats().pongs_sent == 1);
+  CHECK_FALSE(d.is_dead());
+}
+
+TEST_CASE("ping_pong: the peer's ping is proof of life and delays our own ping", "[core]") {
+  timeline t;
+  core::detector d(pp(2s, 2s), core::side::client, t.now());
+  t.go_to(1500ms);
+  CHECK(d.on_ping_received(t.now()));
+  CHECK(t.deadline(d) == 3500);
+  CHECK(d.stats().last_received == t.now());
+}
+
+// ---- ping flood -------------------------------------------------------------------------
+
+TEST_CASE("ping_pong: ping flood strikes", "[core]") {
+  timeline t;
+  auto o = pp(10s, 10s);
+  o.min_ping_interval = 100ms;
+  o.max_ping_strikes = 3;
+  core::detector d(o, core::side::server, t.now());
+
+  SECTION("too many early pings in a row: dead with ping_flood, reported once") {
+    t.go_to(1000ms);
+    CHECK(d.on_ping_received(t.now()));  // the first ping is never early
+    d.on_pong_sent(t.now());
+    for (int i = 1; i <= 3; ++i) {
+      t.go_to(std::chrono::milliseconds(1000 + i));
+      CHECK(d.on_ping_received(t.now()));  // still answered
+      d.on_pong_sent(t.now());
+      CHECK(d.stats().ping_strikes == static_cast<std::uint32_t>(i));
+      CHECK_FALSE(d.is_dead());
+    }
+    t.go_to(1004ms);
+    CHECK_FALSE(d.on_ping_received(t.now()));  // strike 4 > 3
+    CHECK(d.is_dead());
+    CHECK(d.reason() == error::ping_flood);
+    // The death waits for poll; the deadline is due now.
+    CHECK(d.next_deadline() == t.now());
+    t.go_to(1005ms);
+    const auto r = d.poll(t.now());
+    CHECK(r.kind == action::peer_dead);
+    CHECK(r.reason == error::ping_flood);
+    CHECK(d.poll(t.now()).kind == action::none);
+    CHECK_FALSE(d.on_ping_received(t.now()));
+    CHECK(t.deadline(d) == -1);
+  }
+
+  SECTION("a well-spaced ping clears the strikes") {
+    for (int burst = 0; burst < 50; ++burst) {
+      const auto base = std::chrono::milliseconds(1000 * (burst + 1));
+      t.go_to(base);
+      d.on_ping_received(t.now());
+      CHECK(d.stats().ping_strikes == 0);
+      for (int i = 1; i <= 3; ++i) {
+        t.go_to(base + std::chrono::milliseconds(i * 10));
+        d.on_ping_received(t.now());
+      }
+      CHECK(d.stats().ping_strikes == 3);
+      d.on_pong_sent(t.now());
+    }
+    CHECK_FALSE(d.is_dead());
+  }
+
+  SECTION("a ping exactly min_ping_interval after the previous one is not early") {
+    for (int i = 0; i < 100; ++i) {
+      t.go_to(std::chrono::milliseconds(100 * i));
+      d.on_ping_received(t.now());
+      d.on_pong_sent(t.now());
+    }
+    CHECK(d.stats().ping_strikes == 0);
+    CHECK_FALSE(d.is_dead());
+  }
+
+  SECTION("max_ping_strikes 0 turns the guard off") {
+    o.max_ping_strikes = 0;
+    core::detector lenient(o, core::side::server, t.now());
+    for (int i = 0; i < 10000; ++i) {
+      t.clock.advance_to(t.start + std::chrono::microseconds(i));
+      lenient.on_ping_received(t.now());
+    }
+    CHECK_FALSE(lenient.is_dead());
+    CHECK(lenient.stats().ping_strikes == 9999);
+    CHECK(lenient.stats().pongs_coalesced == 9999);  // never queued: one pong pending
+  }
+
+  SECTION("min_ping_interval 0 counts no strikes") {
+    o.min_ping_interval = 0ms;
+    core::detector lenient(o, core::side::server, t.now());
+    for (int i = 0; i < 100; ++i) lenient.on_ping_received(t.now());
+    CHECK(lenient.stats().ping_strikes == 0);
+    CHECK_FALSE(lenient.is_dead());
+  }
+
+  SECTION("the default tolerates a peer pinging every interval") {
+    core::detector def(core::ping_pong_options::aggressive(), core::side::server, t.now());
+    for (int i = 1; i <= 100; ++i) {
+      t.go_to(std::chrono::milliseconds(2000 * i));
+      CHECK(def.on_ping_received(t.now()));
+      def.on_pong_sent(t.now());
+    }
+    CHECK_FALSE(def.is_dead());
+  }
+}
+
+TEST_CASE("ping_pong: a ping flood while our own ping is outstanding", "[core]") {
+  timeline t;
+  auto o = pp(1s, 5s);
+  o.max_ping_strikes = 1;
+  core::detector d(o, core::side::client, t.now());
+  t.go_to(1s);
+  REQUIRE(d.poll(t.now()).kind == action::send_ping);
+  d.on_ping_received(t.now());
+  d.on_ping_received(t.now());
+  CHECK_FALSE(d.is_dead());
+  d.on_ping_received(t.now());
+  CHECK(d.is_dead());
+  CHECK_FALSE(d.ping_outstanding());
+  CHECK(d.poll(t.now()).reason == error::ping_flood);
+}
+
+// ---- progress without inbound bytes ------------------------------------------------------
+
+TEST_CASE("ping_pong: peer progress turns a stuck pong into a miss, not a death", "[core]") {
+  timeline t;
+  core::detector d(pp(1s, 300ms), core::side::client, t.now());
+  // We write a large transfer; the peer reads it slowly and sends nothing back.
+  t.go_to(1s);
+  REQUIRE(d.poll(t.now()).kind == action::send_ping);
+  for (int i = 1; i <= 10; ++i) {
+    t.go_to(1s + std::chrono::milliseconds(300 * i) - 50ms);
+    d.on_peer_progress(t.now());
+    t.go_to(1s + std::chrono::milliseconds(300 * i));
+    const auto r = d.poll(t.now());
+    // Every timeout: a miss, and (no bytes received for > interval) a fresh ping.
+    CHECK(r.kind == action::send_ping);
+    CHECK(d.stats().consecutive_misses == static_cast<std::uint32_t>(i));
+  }
+  CHECK_FALSE(d.is_dead());
+  CHECK_FALSE(d.stats().last_received);  // progress is not reception
+  // The peer stops reading: the outstanding ping kills it.
+  t.go_to(4300ms);
+  CHECK(d.poll(t.now()).reason == error::heartbeat_timeout);
+}
+
+TEST_CASE("ping_pong: progress without an outstanding ping changes nothing", "[core]") {
+  timeline t;
+  core::detector d(pp(1s, 1s), core::side::client, t.now());
+  t.go_to(500ms);
+  d.on_peer_progress(t.now());
+  d.on_sent(t.now(), 1000);
+  CHECK(t.deadline(d) == 1000);
+  CHECK(d.stats().bytes_sent == 1000);
+  CHECK(d.stats().last_sent == t.now());
+}
+
+// ---- robustness -------------------------------------------------------------------------
+
+TEST_CASE("detector: time going backwards is treated as no time passing", "[core]") {
+  timeline t;
+  core::detector d(pp(1s, 1s), core::side::client, t.now());
+  t.go_to(900ms);
+  d.on_received(t.now(), 1);
+  // A stale timestamp (e.g. captured before a long handler) neither rewinds the state nor
+  // produces a negative silence.
+  d.on_received(t.at(100ms), 1);
+  CHECK(t.deadline(d) == 1900);
+  CHECK(d.stats().silent_for(t.at(0ms)) == core::duration::zero());
+  CHECK(ms(d.stats().silent_for(t.at(1400ms))) == 500);
+  CHECK(d.poll(t.at(0ms)).kind == action::none);
+}
+
+TEST_CASE("detector: extreme times and durations saturate", "[core]") {
+  SECTION("timeout max: never dead, no deadline while the ping is outstanding") {
+    auto o = pp(1s, 1s);
+    o.timeout = core::duration::max();
+    core::detector d(o, core::side::client, core::time_point(0s));
+    CHECK(d.poll(core::time_point(1s)).kind == action::send_ping);
+    CHECK_FALSE(d.next_deadline());
+    CHECK(d.poll(core::time_point::max() - 1s).kind == action::none);
+  }
+  SECTION("interval max: never pings") {
+    auto o = pp(1s, 1s);
+    o.interval = core::duration::max();
+    core::detector d(o, core::side::client, core::time_point(0s));
+    CHECK_FALSE(d.next_deadline());
+    CHECK(d.poll(core::time_point::max() - 1s).kind == action::none);
+  }
+  SECTION("started near the end of time") {
+    core::detector d(pp(1h, 1h), core::side::client, core::time_point::max() - 1s);
+    CHECK_FALSE(d.next_deadline());
+    CHECK(d.poll(core::time_point::max() - 1ms).kind == action::none);
+  }
+  SECTION("started at the beginning of time") {
+    core::detector d(pp(1s, 1s), core::side::client, core::time_point::min());
+    CHECK(d.stats().silent_for(core::time_point::max()) == core::duration::max());
+    CHECK(d.poll(core::time_point::min() + 1s).kind == action::send_ping);
+  }
+}
+
+TEST_CASE("detector: reset starts over with the same options", "[core]") {
+  timeline t;
+  core::detector d(pp(1s, 1s), core::side::client, t.now());
+  t.go_to(1s);
+  REQUIRE(d.poll(t.now()).kind == action::send_ping);
+  t.go_to(2s);
+  REQUIRE(d.poll(t.now()).kind == action::peer_dead);
+  t.go_to(10s);
+  d.reset(t.now());
+  CHECK_FALSE(d.is_dead());
+  CHECK_FALSE(d.reason());
+  CHECK(d.stats().pings_sent == 0);
+  CHECK(d.stats().started == t.now());
+  CHECK(d.sends_pings());
+  CHECK(t.deadline(d) == 11000);
+}
+
+TEST_CASE("detector: stats", "[core]") {
+  timeline t;
+  core::detector d(pp(1s, 1s), core::side::client, t.now());
+  CHECK(d.stats().started == t.now());
+  CHECK_FALSE(d.stats().last_received);
+  CHECK_FALSE(d.stats().last_sent);
+  t.go_to(700ms);
+  CHECK(ms(d.stats().silent_for(t.now())) == 700);
+  d.on_received(t.now(), 3);
+  d.on_sent(t.now(), 4);
+  t.go_to(750ms);
+  CHECK(ms(d.stats().silent_for(t.now())) == 50);
+  CHECK(d.stats().last_received == t.at(700ms));
+  CHECK(d.stats().last_sent == t.at(700ms));
+  CHECK(d.stats().bytes_received == 3);
+  CHECK(d.stats().bytes_sent == 4);
+  CHECK(d.interval() == core::duration(1s));
+  CHECK(d.timeout() == core::duration(1s));
+}
+
+// Random event sequences against the invariants every session relies on.
+TEST_CASE("detector: invariants under random event sequences", "[core]") {
+  std::mt19937 rng(20260101);
+  const auto roll = [&](std::uint32_t n) { return static_cast<std::uint32_t>(rng() % n); };
+  for (int run = 0; run < 200; ++run) {
+    timeline t;
+    auto o = pp(std::chrono::milliseconds(1 + roll(500)), std::chrono::milliseconds(1 + roll(500)),
+                static_cast<core::ping_role>(roll(4)));
+    o.min_ping_interval = std::chrono::milliseconds(roll(20));
+    o.max_ping_strikes = roll(4);
+    const auto s = roll(2) != 0 ? core::side::client : core::side::server;
+    core::detector d(o, s, t.now());
+    int deaths = 0;
+    for (int step = 0; step < 300; ++step) {
+      t.clock.advance(std::chrono::milliseconds(roll(60)));
+      const auto now = t.now();
+      switch (roll(7)) {
+        case 0: d.on_received(now, roll(100)); break;
+        case 1:
+          if (d.on_ping_received(now)) {
+            CHECK(d.pong_pending());
+          }
+          break;
+        case 2: d.on_pong_received(now); break;
+        case 3: d.on_pong_sent(now); break;
+        case 4: d.on_sent(now, roll(1000)); break;
+        case 5: d.on_peer_progress(now); break;
+        default: break;
+      }
+      // Half the time the timer fires on time, half the time something else woke us.
+      if (const auto dl = d.next_deadline(); dl && roll(2) == 0) t.clock.advance_to(*dl);
+      const bool outstanding_before = d.ping_outstanding();
+      const auto r = d.poll(t.now());
+      if (r.kind == action::send_ping) {
+        CHECK(d.sends_pings());
+        CHECK_FALSE((outstanding_before && d.stats().consecutive_misses == 0));
+        CHECK(d.ping_outstanding());
+      }
+      if (r.kind == action::peer_dead) {
+        ++deaths;
+        CHECK(liveness::is_dead_peer_reason(r.reason));
+      }
+      // After poll, the next deadline is in the future (or there is none).
+      if (const auto dl = d.next_deadline()) CHECK(*dl > t.now());
+      CHECK(deaths <= 1);
+      if (d.is_dead()) CHECK(deaths == 1);
+    }
+  }
+}
