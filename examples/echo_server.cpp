@@ -58,7 +58,8 @@ void accept(tcp::acceptor& acceptor, const liveness::keepalive_options& opts, in
         if (ec == net::error::operation_aborted) return;
         if (!ec) {
           auto c = std::make_shared<connection>(std::move(s), ++next_id);
-          const auto report = liveness::read_keepalive(c->socket);
+          liveness::error_code rec;
+          const auto report = liveness::read_keepalive(c->socket, rec);
           event("online id=" + std::to_string(c->id) + " peer=" + c->peer +
                 " keepalive_bound_ms=" +
                 std::to_string(report.detection_bound ? report.detection_bound->count() : 0));

@@ -10,7 +10,7 @@ ensure_packages() {
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" -ne 0 ]; then
     echo "Missing Debian packages. Install them with:" >&2
-    echo "  sudo apt-get install -y ${missing[*]}" >&2
+    echo "  sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
     exit 1
   fi
   echo "== installing: ${missing[*]}"
@@ -24,8 +24,8 @@ stage() {
   local name=$1; shift
   local start=$SECONDS
   echo "== $name"
-  "$@"
-  local rc=$?
+  local rc=0
+  "$@" || rc=$?
   echo "== $name: $((SECONDS - start)) s (exit $rc)"
   return $rc
 }

@@ -57,8 +57,9 @@ struct keepalive_options {
   duration idle = std::chrono::seconds(20);
   /// Time between unanswered probes.
   duration interval = std::chrono::seconds(5);
-  /// Unanswered probes before the connection is dropped. Windows before 10 version 1703
-  /// (and Wine) always sends 10; the report says so.
+  /// Unanswered probes before the connection is dropped. Windows before 10 version 1709
+  /// (and Wine), configured through SIO_KEEPALIVE_VALS, always sends 10; the report says
+  /// so. On Linux a user timeout takes the place of the count (see `keepalive_report`).
   int probes = 3;
   /// Longest time our sent data may stay unacknowledged before the kernel drops the
   /// connection: empty = `derive_user_timeout` (the default), `no_user_timeout` (zero), or a
@@ -227,9 +228,12 @@ keepalive_report read_keepalive(Socket& socket);
 /// applying keepalive fails, `ec` holds the apply error and `socket` is the accepted,
 /// open socket (close it or use it as you see fit).
 ///
-/// Cancellation: as the underlying `async_accept` (per-operation cancellation is passed
-/// through; `acceptor.cancel()` and `acceptor.close()` complete it with
-/// `operation_aborted`). Thread safety: as `async_accept`.
+/// Cancellation: per-operation cancellation of any type (terminal, partial, total) is
+/// passed to the underlying `async_accept`; `acceptor.cancel()` and `acceptor.close()`
+/// complete it with `operation_aborted`. Thread safety: as `async_accept`.
+///
+/// One call accepts one connection; call it again from the handler to serve the next, as
+/// with `async_accept`.
 template <class Acceptor, class CompletionToken = typename net::default_completion_token<
                               typename Acceptor::executor_type>::type>
 auto async_accept_with_keepalive(

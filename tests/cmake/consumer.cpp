@@ -1,17 +1,43 @@
 // A program of a project that consumes liveness: it includes the umbrella header, uses the
-// library and checks the result, so the consumer tests prove more than a successful link.
+// library on a real socket pair and checks the backend it was given, so that the consumer
+// tests prove more than a successful link (threads, the right Asio, the include paths).
 #include <liveness.hpp>
+
+#if defined(LIVENESS_USE_BOOST_ASIO)
+#include <boost/asio.hpp>
+#else
+#include <asio.hpp>
+#endif
 
 #include <cstdio>
 
+namespace net = liveness::net;
+
 int main() {
-  liveness::error_code ec;
-  const auto o = liveness::keepalive_options::parse("30s:5s:3", ec);
-  if (ec || o.detection_bound() != std::chrono::seconds(45)) {
-    std::printf("unexpected parse result: %s\n", ec.message().c_str());
+#if defined(LIVENESS_EXPECT_BOOST)
+  const bool expect_boost = true;
+#else
+  const bool expect_boost = false;
+#endif
+  if (liveness::uses_boost_asio != expect_boost) {
+    std::printf("wrong backend\n");
     return 1;
   }
-  std::printf("liveness %s consumed (backend: %s)\n", LIVENESS_VERSION_STRING,
-              liveness::uses_boost_asio ? "Boost.Asio" : "standalone Asio");
+  net::io_context io;
+  net::ip::tcp::acceptor acceptor(io, {net::ip::make_address("127.0.0.1"), 0});
+  net::ip::tcp::socket client(io);
+  client.connect(acceptor.local_endpoint());
+  auto server = acceptor.accept();
+  liveness::error_code ec;
+  const auto report =
+      liveness::apply_keepalive(client, liveness::keepalive_options::aggressive(), ec);
+  if (ec || !report.enabled) {
+    std::printf("apply_keepalive failed: %s\n", ec.message().c_str());
+    return 1;
+  }
+  std::printf("liveness %s consumed (backend: %s), keepalive bound %lld ms\n",
+              LIVENESS_VERSION_STRING, expect_boost ? "Boost.Asio" : "standalone Asio",
+              report.detection_bound ? static_cast<long long>(report.detection_bound->count())
+                                     : -1LL);
   return 0;
 }

@@ -31,7 +31,15 @@ namespace {
 
 constexpr int skip_exit_code = 4;
 
+// CI sets LIVENESS_REQUIRE_PRIVILEGED_TESTS=1: there a skip is a failure, so that a
+// machine without root or nftables cannot pass by running nothing.
 int skip(const std::string& reason) {
+  const char* required = std::getenv("LIVENESS_REQUIRE_PRIVILEGED_TESTS");
+  if (required && std::string(required) == "1") {
+    std::cout << "FAIL (LIVENESS_REQUIRE_PRIVILEGED_TESTS=1): cannot run: " << reason
+              << std::endl;
+    return 1;
+  }
   std::cout << "SKIP: " << reason << std::endl;
   return skip_exit_code;
 }

@@ -4,7 +4,15 @@
 #include "test_support.hpp"
 
 #include <chrono>
+#include <functional>
 #include <future>
+#include <vector>
+
+#if defined(__linux__)
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#endif
 #include <string>
 #include <thread>
 #include <tuple>
@@ -60,21 +68,28 @@ TEST_CASE("Linux: every option read back with getsockopt equals what was asked",
   CHECK(r.probes.value == 5);
   CHECK(r.user_timeout.source == value_source::kernel);
   CHECK(r.user_timeout.value == 40s);
+  // With a user timeout, Linux ignores the probe count: the silent peer is dropped at the
+  // first probe tick at or after 40 s (7 s + 11 x 3 s), not at 7 + 5 x 3 = 22 s.
   REQUIRE(r.detection_bound);
-  CHECK(*r.detection_bound == 22s);
+  CHECK(*r.detection_bound == 40s);
+  CHECK(has_note(r, "ignores the probe count"));
   REQUIRE(r.detection_bound_in_flight);
   CHECK(*r.detection_bound_in_flight == 40s);
   REQUIRE(r.worst_case());
   CHECK(*r.worst_case() == 40s);
 
-  // And raw getsockopt agrees, independently of the library's read path.
-  net::socket_base::keep_alive ka;
-  p.client.get_option(ka);
-  CHECK(ka.value());
-  const auto again = liveness::read_keepalive(p.client);
-  CHECK(again.idle.value == 7s);
-  CHECK(again.probes.value == 5);
-  CHECK(again.user_timeout.value == 40s);
+  // Raw getsockopt agrees, independently of the library's read path.
+  const auto raw = [&](int level, int name) {
+    int v = -1;
+    socklen_t len = sizeof(v);
+    REQUIRE(::getsockopt(p.client.native_handle(), level, name, &v, &len) == 0);
+    return v;
+  };
+  CHECK(raw(SOL_SOCKET, SO_KEEPALIVE) == 1);
+  CHECK(raw(IPPROTO_TCP, TCP_KEEPIDLE) == 7);
+  CHECK(raw(IPPROTO_TCP, TCP_KEEPINTVL) == 3);
+  CHECK(raw(IPPROTO_TCP, TCP_KEEPCNT) == 5);
+  CHECK(raw(IPPROTO_TCP, TCP_USER_TIMEOUT) == 40000);
 }
 
 TEST_CASE("Linux: the derived user timeout equals the idle bound", "[keepalive][socket]") {
@@ -130,12 +145,55 @@ TEST_CASE("Linux: without a user timeout the report warns about data in flight",
   CHECK(has_note(r, "no user timeout is in force"));
 }
 
-TEST_CASE("Linux: an explicit user timeout below the idle bound is explained",
+TEST_CASE("Linux: a user timeout replaces the probe count in the idle bound",
           "[keepalive][socket]") {
   connected_pair p;
-  const auto r = liveness::apply_keepalive(p.client, {true, 20s, 5s, 3, 2s});
+  // Shorter than idle + interval: dropped at the first unanswered probe, idle + interval.
+  auto r = liveness::apply_keepalive(p.client, {true, 20s, 5s, 3, 2s});
   CHECK(r.user_timeout.value == 2s);
-  CHECK(has_note(r, "first unanswered probe"));
+  REQUIRE(r.detection_bound);
+  CHECK(*r.detection_bound == 25s);
+  CHECK(has_note(r, "ignores the probe count"));
+  // Between two ticks: the next tick after it (1 s + 6 x 1 s for 6.5 s).
+  r = liveness::apply_keepalive(p.client, {true, 1s, 1s, 2, 6500ms});
+  REQUIRE(r.detection_bound);
+  CHECK(*r.detection_bound == 7s);
+  // The derived user timeout keeps the bound the probes give.
+  r = liveness::apply_keepalive(p.client, {true, 1s, 1s, 2, {}});
+  REQUIRE(r.detection_bound);
+  CHECK(*r.detection_bound == 3s);
+  CHECK_FALSE(has_note(r, "ignores the probe count"));
+}
+
+TEST_CASE("Linux: the user timeout also drops a peer that stops reading (zero window)",
+          "[keepalive][socket]") {
+  // A live peer whose application reads nothing: once its receive window is closed our
+  // kernel sends zero-window probes, which TCP_USER_TIMEOUT bounds too. This is how a hung
+  // reader is found, and why a peer that may pause reading for long needs a longer (or no)
+  // user timeout.
+  connected_pair p;
+  const auto r = liveness::apply_keepalive(p.client, {true, 1s, 1s, 1, {}});  // 2 s
+  REQUIRE(r.user_timeout.value == 2s);
+  std::vector<char> chunk(256 * 1024, 'x');
+  error_code result;
+  const auto start = std::chrono::steady_clock::now();
+  std::function<void()> write_more = [&] {
+    net::async_write(p.client, net::buffer(chunk), [&](error_code ec, std::size_t) {
+      if (ec) {
+        result = ec;
+        return;
+      }
+      write_more();
+    });
+  };
+  write_more();
+  p.io.run_for(15s);
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  INFO("ended after " << std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count()
+                      << " ms with " << result.message());
+  CHECK(liveness::classify_transport_error(result) == error::keepalive_timeout);
+  CHECK(elapsed >= 2s);
+  CHECK(elapsed < 10s);
 }
 
 TEST_CASE("Linux: a fresh socket reports the kernel defaults", "[keepalive][socket]") {

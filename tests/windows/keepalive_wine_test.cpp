@@ -22,7 +22,13 @@
 #include <liveness/keepalive.hpp>
 #include <liveness/error.hpp>
 
+#if defined(LIVENESS_USE_BOOST_ASIO)
+#include <boost/asio.hpp>
+namespace asio = boost::asio;
+#define ASIO_VERSION BOOST_ASIO_VERSION
+#else
 #include <asio.hpp>
+#endif
 
 #include <chrono>
 #include <cstdio>
@@ -207,7 +213,7 @@ struct read_result {
 };
 
 bool is_windows_keepalive_code(const liveness::error_code& ec) {
-  if (ec.category() != asio::system_category()) return false;
+  if (ec.category() != asio::error::get_system_category()) return false;
   switch (ec.value()) {
     case WSAETIMEDOUT:     // 10060
     case WSAENETRESET:     // 10052
@@ -423,7 +429,7 @@ void test_classify() {
   std::printf("== 4. classify_transport_error on Windows error codes ==\n");
   using liveness::classify_transport_error;
   const auto timeout = liveness::make_error_code(liveness::error::keepalive_timeout);
-  const auto& sys = asio::system_category();
+  const auto& sys = asio::error::get_system_category();
   CHECK_EC(classify_transport_error({10060, sys}), timeout);  // WSAETIMEDOUT
   CHECK_EC(classify_transport_error({10052, sys}), timeout);  // WSAENETRESET
   CHECK_EC(classify_transport_error({10053, sys}), timeout);  // WSAECONNABORTED
@@ -463,6 +469,7 @@ int main(int argc, char** argv) {
   }
   std::printf("keepalive_wine_test (%s): liveness %s, Asio %d\n",
               expect_win10 ? "win10" : "default", LIVENESS_VERSION_STRING, ASIO_VERSION);
+  std::printf("backend: %s\n", liveness::uses_boost_asio ? "Boost.Asio" : "standalone Asio");
 
   try {
     asio::io_context io;

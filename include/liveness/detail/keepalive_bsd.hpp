@@ -22,16 +22,6 @@
 namespace liveness {
 namespace detail {
 
-struct posix_keepalive_names {
-  int idle;
-  const char* idle_name;
-  int interval;
-  int count;
-  int user_timeout;  // -1: the platform has no such option
-  const char* user_timeout_name;
-  bool user_timeout_in_seconds;
-};
-
 #if defined(__APPLE__)
 inline constexpr posix_keepalive_names native_keepalive_names{
     TCP_KEEPALIVE, "TCP_KEEPALIVE", TCP_KEEPINTVL, TCP_KEEPCNT,
@@ -45,7 +35,7 @@ inline constexpr posix_keepalive_names native_keepalive_names{
     TCP_KEEPIDLE, "TCP_KEEPIDLE", TCP_KEEPINTVL, TCP_KEEPCNT, -1, "", true};
 #endif
 
-inline constexpr const char* native_user_timeout_note = nullptr;
+inline constexpr bool native_user_timeout_overrides_probes = false;
 
 }  // namespace detail
 }  // namespace liveness

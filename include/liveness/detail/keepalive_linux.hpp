@@ -19,24 +19,14 @@
 namespace liveness {
 namespace detail {
 
-struct posix_keepalive_names {
-  int idle;
-  const char* idle_name;
-  int interval;
-  int count;
-  int user_timeout;  // -1: the platform has no such option
-  const char* user_timeout_name;
-  bool user_timeout_in_seconds;
-};
-
 inline constexpr posix_keepalive_names native_keepalive_names{
     TCP_KEEPIDLE, "TCP_KEEPIDLE", TCP_KEEPINTVL, TCP_KEEPCNT,
     TCP_USER_TIMEOUT, "TCP_USER_TIMEOUT", false};
 
-inline constexpr const char* native_user_timeout_note =
-    "Linux drops the connection once the user timeout has passed and a keepalive probe is "
-    "unanswered; a user timeout shorter than idle + interval x probes ends it at the first "
-    "unanswered probe";
+// With TCP_USER_TIMEOUT set, Linux ignores TCP_KEEPCNT: at each keepalive timer tick
+// (idle + k * interval, k >= 1) it drops the connection if a probe is unanswered and the
+// user timeout has passed since the peer was last heard.
+inline constexpr bool native_user_timeout_overrides_probes = true;
 
 }  // namespace detail
 }  // namespace liveness

@@ -15,6 +15,21 @@
 #include <liveness/detail/socket_option.hpp>
 #include <liveness/error.hpp>
 
+namespace liveness {
+namespace detail {
+/// The option names of one POSIX platform (set by keepalive_linux.hpp / keepalive_bsd.hpp).
+struct posix_keepalive_names {
+  int idle;
+  const char* idle_name;
+  int interval;
+  int count;
+  int user_timeout;  // -1: the platform has no such option
+  const char* user_timeout_name;
+  bool user_timeout_in_seconds;
+};
+}  // namespace detail
+}  // namespace liveness
+
 #if defined(__linux__)
 #include <liveness/detail/keepalive_linux.hpp>
 #else
@@ -120,9 +135,6 @@ void native_apply_keepalive(Socket& s, const keepalive_options& o, keepalive_rep
     return;
   }
   r.user_timeout = {timeout, value_source::requested};
-  if (!derived && timeout.count() > 0 && o.enabled && native_user_timeout_note &&
-      timeout < keepalive_bound(idle, interval, o.probes))
-    r.notes.push_back(native_user_timeout_note);
 }
 
 template <class Socket>

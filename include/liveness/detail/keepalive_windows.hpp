@@ -59,6 +59,8 @@ inline constexpr int win_tcp_maxrt = 5;
 inline constexpr unsigned long win_build_keepcnt = 15063;     // Windows 10 1703
 inline constexpr unsigned long win_build_keepidle = 16299;    // Windows 10 1709
 inline constexpr int win_ioctl_probe_count = 10;
+// TCP_MAXRT does not change how keepalive counts its probes.
+inline constexpr bool native_user_timeout_overrides_probes = false;
 
 /// The real Windows build number (0 if it cannot be had).
 inline unsigned long windows_build_number() noexcept {

@@ -163,27 +163,40 @@ inline sys::error_condition make_error_condition(condition c) noexcept {
 
 inline const char* error_name(error e) noexcept {
   switch (e) {
-#define LIVENESS_ERROR_NAME_CASE(x) \
-  case error::x:                    \
-    return #x;
-    LIVENESS_ERROR_NAME_CASE(heartbeat_timeout)
-    LIVENESS_ERROR_NAME_CASE(idle_timeout)
-    LIVENESS_ERROR_NAME_CASE(keepalive_timeout)
-    LIVENESS_ERROR_NAME_CASE(peer_closed)
-    LIVENESS_ERROR_NAME_CASE(peer_reset)
-    LIVENESS_ERROR_NAME_CASE(protocol_error)
-    LIVENESS_ERROR_NAME_CASE(frame_too_large)
-    LIVENESS_ERROR_NAME_CASE(ping_flood)
-    LIVENESS_ERROR_NAME_CASE(invalid_keepalive_spec)
-    LIVENESS_ERROR_NAME_CASE(keepalive_zero_time)
-    LIVENESS_ERROR_NAME_CASE(keepalive_idle_out_of_range)
-    LIVENESS_ERROR_NAME_CASE(keepalive_interval_out_of_range)
-    LIVENESS_ERROR_NAME_CASE(keepalive_probes_out_of_range)
-    LIVENESS_ERROR_NAME_CASE(keepalive_user_timeout_out_of_range)
-    LIVENESS_ERROR_NAME_CASE(keepalive_not_supported)
-    LIVENESS_ERROR_NAME_CASE(heartbeat_invalid_options)
-    LIVENESS_ERROR_NAME_CASE(codec_invalid_options)
-#undef LIVENESS_ERROR_NAME_CASE
+    case error::heartbeat_timeout:
+      return "heartbeat_timeout";
+    case error::idle_timeout:
+      return "idle_timeout";
+    case error::keepalive_timeout:
+      return "keepalive_timeout";
+    case error::peer_closed:
+      return "peer_closed";
+    case error::peer_reset:
+      return "peer_reset";
+    case error::protocol_error:
+      return "protocol_error";
+    case error::frame_too_large:
+      return "frame_too_large";
+    case error::ping_flood:
+      return "ping_flood";
+    case error::invalid_keepalive_spec:
+      return "invalid_keepalive_spec";
+    case error::keepalive_zero_time:
+      return "keepalive_zero_time";
+    case error::keepalive_idle_out_of_range:
+      return "keepalive_idle_out_of_range";
+    case error::keepalive_interval_out_of_range:
+      return "keepalive_interval_out_of_range";
+    case error::keepalive_probes_out_of_range:
+      return "keepalive_probes_out_of_range";
+    case error::keepalive_user_timeout_out_of_range:
+      return "keepalive_user_timeout_out_of_range";
+    case error::keepalive_not_supported:
+      return "keepalive_not_supported";
+    case error::heartbeat_invalid_options:
+      return "heartbeat_invalid_options";
+    case error::codec_invalid_options:
+      return "codec_invalid_options";
   }
   return "unknown";
 }

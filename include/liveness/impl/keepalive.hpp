@@ -89,14 +89,16 @@ inline std::string_view trim(std::string_view s) noexcept {
   return s;
 }
 
+enum class duration_parse { ok, syntax, overflow };
+
 /// Parses "250ms", "30s", "30", "2m", "1h", "-5s" (negative values are left for validation
-/// to refuse). Returns false on a syntax error or overflow.
-inline bool parse_duration(std::string_view s, ka_ms& out) noexcept {
+/// to refuse).
+inline duration_parse parse_duration(std::string_view s, ka_ms& out) noexcept {
   std::int64_t n = 0;
   const char* first = s.data();
   const char* last = s.data() + s.size();
   auto [p, err] = std::from_chars(first, last, n);
-  if (err != std::errc() || p == first) return false;
+  if (p == first) return duration_parse::syntax;
   const std::string_view unit(p, static_cast<std::size_t>(last - p));
   std::int64_t mult = 0;
   if (unit.empty() || unit == "s")
@@ -108,11 +110,26 @@ inline bool parse_duration(std::string_view s, ka_ms& out) noexcept {
   else if (unit == "h")
     mult = 3600 * 1000;
   else
-    return false;
+    return duration_parse::syntax;
   const auto max = std::numeric_limits<std::int64_t>::max();
-  if (n > max / mult || n < -(max / mult)) return false;
+  if (err == std::errc::result_out_of_range || n > max / mult || n < -(max / mult))
+    return duration_parse::overflow;
+  if (err != std::errc()) return duration_parse::syntax;
   out = ka_ms(n * mult);
-  return true;
+  return duration_parse::ok;
+}
+
+/// Parses one duration field of a spec; an overflow is the field's range error.
+inline error_code parse_duration_field(std::string_view s, ka_ms& out, error range_error) {
+  switch (parse_duration(s, out)) {
+    case duration_parse::ok:
+      return {};
+    case duration_parse::overflow:
+      return range_error;
+    case duration_parse::syntax:
+      break;
+  }
+  return error::invalid_keepalive_spec;
 }
 
 }  // namespace detail
@@ -133,9 +150,33 @@ inline void add_note(keepalive_report& r, std::string note) { r.notes.push_back(
 inline std::string ms_text(ka_ms d) { return std::to_string(d.count()) + " ms"; }
 
 /// Fills in the bounds and the notes that follow from the values in the report.
+/// When keepalive drops a silent connection, given a user timeout that replaces the probe
+/// count (Linux): at the first timer tick `idle + k * interval` (k >= 1, a probe is then
+/// unanswered) at or after `user_timeout`.
+inline ka_ms keepalive_bound_with_user_timeout(ka_ms idle, ka_ms interval,
+                                               ka_ms user_timeout) noexcept {
+  std::int64_t k = 1;
+  if (user_timeout > idle && interval.count() > 0)
+    k = (std::max)(std::int64_t(1),
+                   ((user_timeout - idle).count() + interval.count() - 1) / interval.count());
+  return keepalive_bound(idle, interval, k);
+}
+
 inline void finish_report(keepalive_report& r) {
-  if (r.enabled && r.idle.known() && r.interval.known() && r.probes.known())
-    r.detection_bound = keepalive_bound(r.idle.value, r.interval.value, r.probes.value);
+  if (r.enabled && r.idle.known() && r.interval.known() && r.probes.known()) {
+    const auto by_probes = keepalive_bound(r.idle.value, r.interval.value, r.probes.value);
+    r.detection_bound = by_probes;
+    if (native_user_timeout_overrides_probes && r.user_timeout.known() &&
+        r.user_timeout.value.count() > 0) {
+      r.detection_bound =
+          keepalive_bound_with_user_timeout(r.idle.value, r.interval.value, r.user_timeout.value);
+      if (*r.detection_bound != by_probes)
+        add_note(r, "with a user timeout set, Linux ignores the probe count: a silent peer is "
+                    "dropped at the first probe after the user timeout, at " +
+                        ms_text(*r.detection_bound) + " instead of " + ms_text(by_probes) +
+                        " (idle + interval x probes)");
+    }
+  }
   if (r.user_timeout.known() && r.user_timeout.value.count() > 0)
     r.detection_bound_in_flight = r.user_timeout.value;
   if (r.enabled && !r.detection_bound_in_flight)
@@ -164,6 +205,8 @@ struct accept_with_keepalive_op {
 
   template <class Self>
   void operator()(Self& self) {
+    // Cancelling an accept has no side effect: pass every cancellation type through.
+    self.reset_cancellation_state(net::enable_total_cancellation());
     acceptor.async_accept(std::move(self));
   }
 
@@ -201,14 +244,12 @@ inline keepalive_options keepalive_options::parse(std::string_view spec, error_c
   }
 
   keepalive_options o = standard();
-  if (!fields[0].empty() && !detail::parse_duration(fields[0], o.idle)) {
-    ec = error::invalid_keepalive_spec;
+  if (!fields[0].empty() && (ec = detail::parse_duration_field(
+                                 fields[0], o.idle, error::keepalive_idle_out_of_range)))
     return standard();
-  }
-  if (!fields[1].empty() && !detail::parse_duration(fields[1], o.interval)) {
-    ec = error::invalid_keepalive_spec;
+  if (!fields[1].empty() && (ec = detail::parse_duration_field(
+                                 fields[1], o.interval, error::keepalive_interval_out_of_range)))
     return standard();
-  }
   if (!fields[2].empty()) {
     std::int64_t n = 0;
     const char* first = fields[2].data();
@@ -229,8 +270,8 @@ inline keepalive_options keepalive_options::parse(std::string_view spec, error_c
     duration timeout{0};
     if (fields[3] == "off") {
       o.user_timeout = no_user_timeout;
-    } else if (!detail::parse_duration(fields[3], timeout)) {
-      ec = error::invalid_keepalive_spec;
+    } else if ((ec = detail::parse_duration_field(fields[3], timeout,
+                                                  error::keepalive_user_timeout_out_of_range))) {
       return standard();
     } else {
       o.user_timeout = timeout;

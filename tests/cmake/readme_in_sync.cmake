@@ -1,0 +1,21 @@
+# cmake -DREADME=... -DEXAMPLE=... -P readme_in_sync.cmake
+# Fails unless README.md shows, verbatim, the lines of the example between its two
+# "// [readme]" markers: the README's code is code that compiles.
+file(READ "${EXAMPLE}" example)
+file(READ "${README}" readme)
+string(FIND "${example}" "// [readme]\n" first)
+if(first EQUAL -1)
+  message(FATAL_ERROR "${EXAMPLE} has no // [readme] marker")
+endif()
+math(EXPR begin "${first} + 12")
+string(SUBSTRING "${example}" ${begin} -1 rest)
+string(FIND "${rest}" "  // [readme]" end)
+if(end EQUAL -1)
+  message(FATAL_ERROR "${EXAMPLE} has no closing // [readme] marker")
+endif()
+string(SUBSTRING "${rest}" 0 ${end} region)
+string(FIND "${readme}" "${region}" found)
+if(found EQUAL -1)
+  message(FATAL_ERROR "README.md does not show the example's [readme] lines verbatim:\n${region}")
+endif()
+message(STATUS "README.md shows the ${EXAMPLE} region verbatim")
