@@ -14,6 +14,8 @@
 #include <liveness/core/clock.hpp>
 #include <liveness/core/detector.hpp>
 #include <liveness/error.hpp>
+#include <liveness/heartbeat.hpp>
 #include <liveness/keepalive.hpp>
+#include <liveness/session.hpp>
 
 #endif  // LIVENESS_HPP

@@ -1,0 +1,704 @@
+//
+// liveness/impl/session.hpp
+//
+// Copyright (c) 2026 The liveness authors.
+// Distributed under the Boost Software License, Version 1.0.
+// (See accompanying file LICENSE or copy at https://www.boost.org/LICENSE_1_0.txt)
+//
+#ifndef LIVENESS_IMPL_SESSION_HPP
+#define LIVENESS_IMPL_SESSION_HPP
+
+#if defined(LIVENESS_USE_BOOST_ASIO)
+#include <boost/asio/compose.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/socket_base.hpp>
+#include <boost/asio/write.hpp>
+#else
+#include <asio/compose.hpp>
+#include <asio/post.hpp>
+#include <asio/socket_base.hpp>
+#include <asio/write.hpp>
+#endif
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace liveness {
+namespace detail {
+
+// How the session talks to each codec's encoder: user chunks (with their frame header)
+// and heartbeat frames.
+template <class Codec>
+struct codec_ops;
+
+template <>
+struct codec_ops<codec::raw> {
+  static std::size_t user_chunk(codec::raw::encoder&, const char*, std::size_t size,
+                                std::size_t max_chunk, std::array<char, 8>&, std::size_t& hlen) {
+    hlen = 0;
+    return (std::min)(size, (std::max)(max_chunk, std::size_t(1)));
+  }
+  static bool heartbeat_allowed(const codec::raw::encoder&) noexcept { return false; }
+  static void append_heartbeat(const codec::raw::encoder&, bool, std::string&) {}
+};
+
+template <>
+struct codec_ops<codec::line> {
+  static std::size_t user_chunk(codec::line_encoder& enc, const char* data, std::size_t size,
+                                std::size_t max_chunk, std::array<char, 8>&, std::size_t& hlen) {
+    hlen = 0;
+    const std::size_t n = enc.chunk_size(data, size, max_chunk);
+    enc.on_data(data, n);
+    return n;
+  }
+  static bool heartbeat_allowed(const codec::line_encoder& enc) noexcept {
+    return enc.at_line_boundary();
+  }
+  static void append_heartbeat(const codec::line_encoder& enc, bool ping, std::string& out) {
+    const auto text = ping ? enc.ping() : enc.pong();
+    out.append(text.data(), text.size());
+  }
+};
+
+template <>
+struct codec_ops<codec::length_prefixed> {
+  static std::size_t user_chunk(codec::length_prefixed_encoder& enc, const char*,
+                                std::size_t size, std::size_t max_chunk,
+                                std::array<char, 8>& header, std::size_t& hlen) {
+    const std::size_t n = enc.chunk_size(size, max_chunk);
+    const auto h = enc.data_header(n, false);
+    std::copy(h.begin(), h.end(), header.begin());
+    hlen = h.size();
+    return n;
+  }
+  static bool heartbeat_allowed(const codec::length_prefixed_encoder&) noexcept {
+    return true;
+  }
+  static void append_heartbeat(const codec::length_prefixed_encoder& enc, bool ping,
+                               std::string& out) {
+    const auto f = ping ? enc.ping() : enc.pong();
+    out.append(f.data(), f.size());
+  }
+};
+
+template <class Socket, class Policy>
+class session_impl : public std::enable_shared_from_this<session_impl<Socket, Policy>> {
+ public:
+  using executor_type = typename Socket::executor_type;
+  using codec_type = typename Policy::codec;
+  using ops = codec_ops<codec_type>;
+  using clock = core::clock_type;
+  using timer_type =
+      net::basic_waitable_timer<clock, net::wait_traits<clock>, executor_type>;
+
+  session_impl(Socket s, core::side side, const session_options<Policy>& o)
+      : socket_(std::move(s)),
+        heartbeat_timer_(socket_.get_executor()),
+        dead_event_(socket_.get_executor()),
+        read_event_(socket_.get_executor()),
+        write_event_(socket_.get_executor()),
+        options_(o),
+        detector_(Policy::make_detector(o.heartbeat, side, clock::now())),
+        decoder_(Policy::codec_options(o.heartbeat)),
+        encoder_(Policy::codec_options(o.heartbeat)),
+        rx_(16 * 1024) {
+    for (auto* t : {&dead_event_, &read_event_, &write_event_}) t->expires_at(clock::time_point::max());
+    if (options_.apply_keepalive) keepalive_ = apply_keepalive(socket_, options_.keepalive);
+  }
+
+  /// Starts the background read and the heartbeat timer.
+  void start() {
+    start_reading();
+    drive(clock::now());
+  }
+
+  // ---- state queried by the session and its operations --------------------------------
+  Socket socket_;
+  timer_type heartbeat_timer_;
+  timer_type dead_event_;   // never expires; cancelled to wake async_wait_dead
+  timer_type read_event_;   // never expires; cancelled to wake a waiting read
+  timer_type write_event_;  // never expires; cancelled to wake a waiting write
+  session_options<Policy> options_;
+  keepalive_report keepalive_;
+  core::detector detector_;
+  typename codec_type::decoder decoder_;
+  typename codec_type::encoder encoder_;
+  std::vector<char> rx_;     // socket read buffer
+  std::vector<char> inbox_;  // user bytes received, not yet read by the application
+  std::size_t inbox_pos_ = 0;
+  std::uint64_t received_total_ = 0;        // user bytes decoded so far
+  std::uint64_t consumed_total_ = 0;        // user bytes handed to the application
+  std::deque<std::uint64_t> message_ends_;  // received_total_ at each message end
+  bool message_read_pending_ = false;
+  bool reading_ = false;
+  bool writing_ = false;  // a heartbeat or user chunk is being written
+  bool ping_wanted_ = false;
+  bool pong_wanted_ = false;
+  std::string heartbeat_out_;
+  bool armed_ = false;
+  clock::time_point armed_at_{};
+  bool dead_ = false;
+  bool closed_ = false;
+  error_code reason_;
+
+  std::size_t held() const noexcept { return inbox_.size() - inbox_pos_; }
+
+  /// Reading pauses when this much is held, unless a message read waits for the rest of
+  /// a message (then the codec's max_message_size bounds what is held).
+  bool inbox_full() const noexcept {
+    return held() >= options_.read_buffer_limit &&
+           !(message_read_pending_ && message_ends_.empty());
+  }
+
+  /// What a read or write reports once the peer is dead or the session closed.
+  error_code final_error() const {
+    if (closed_ && !dead_) return net::error::operation_aborted;
+    if (reason_ == error::peer_closed) return net::error::eof;
+    return reason_;
+  }
+
+  /// Copies held user data into `buffers`; resumes reading if it was paused.
+  template <class MutableBufferSequence>
+  std::size_t take(const MutableBufferSequence& buffers) {
+    const std::size_t n =
+        net::buffer_copy(buffers, net::buffer(inbox_.data() + inbox_pos_, held()));
+    consume(n);
+    // Byte reads do not see message boundaries: forget those already passed.
+    while (!message_ends_.empty() && message_ends_.front() <= consumed_total_)
+      message_ends_.pop_front();
+    return n;
+  }
+
+  /// Size of the next whole message held, if there is one.
+  bool message_ready() const noexcept { return !message_ends_.empty(); }
+  std::size_t message_size() const noexcept {
+    return static_cast<std::size_t>(message_ends_.front() - consumed_total_);
+  }
+
+  /// Appends the next whole message to a dynamic buffer (v1: prepare/commit).
+  template <class DynamicBuffer>
+  std::size_t take_message(DynamicBuffer& buffer) {
+    const std::size_t n = message_size();
+    buffer.commit(net::buffer_copy(buffer.prepare(n), net::buffer(inbox_.data() + inbox_pos_, n)));
+    consume(n);
+    message_ends_.pop_front();
+    return n;
+  }
+
+  void consume(std::size_t n) {
+    inbox_pos_ += n;
+    consumed_total_ += n;
+    if (inbox_pos_ == inbox_.size()) {
+      inbox_.clear();
+      inbox_pos_ = 0;
+    } else if (inbox_pos_ > inbox_.size() / 2) {
+      inbox_.erase(inbox_.begin(), inbox_.begin() + static_cast<std::ptrdiff_t>(inbox_pos_));
+      inbox_pos_ = 0;
+    }
+    start_reading();
+  }
+
+  void set_message_read_pending(bool pending) {
+    message_read_pending_ = pending;
+    if (pending) start_reading();
+  }
+
+  /// True when the writer is free for the caller; otherwise `self` waits until it is.
+  /// Heartbeats waiting for the writer go first.
+  template <class Self>
+  bool acquire_writer(Self& self) {
+    if (!writing_) flush_heartbeats();
+    if (!writing_) return true;
+    write_event_.async_wait(std::move(self));
+    return false;
+  }
+
+  void close() noexcept {
+    if (closed_) return;
+    closed_ = true;
+    shut_down();
+  }
+
+  void die(const error_code& reason) {
+    if (dead_ || closed_) return;
+    dead_ = true;
+    reason_ = reason;
+    detector_.declare_dead(clock::now(), reason);
+    shut_down();
+  }
+
+  /// Flushes pending heartbeat frames if the writer is free and the codec allows it.
+  void flush_heartbeats() {
+    if (writing_ || dead_ || closed_ || !(ping_wanted_ || pong_wanted_)) return;
+    if (!ops::heartbeat_allowed(encoder_)) return;
+    heartbeat_out_.clear();
+    const bool pong = pong_wanted_;
+    if (pong_wanted_) ops::append_heartbeat(encoder_, false, heartbeat_out_);
+    if (ping_wanted_) ops::append_heartbeat(encoder_, true, heartbeat_out_);
+    ping_wanted_ = pong_wanted_ = false;
+    writing_ = true;
+    net::async_write(socket_, net::buffer(heartbeat_out_),
+                     [self = this->shared_from_this(), pong](error_code ec, std::size_t n) {
+                       self->on_heartbeat_written(ec, n, pong);
+                     });
+  }
+
+  /// A user chunk was written (called by the write operation).
+  void on_user_written(const error_code& ec, std::size_t n) {
+    writing_ = false;
+    if (dead_ || closed_) return;
+    if (ec) {
+      die(classify_transport_error(ec));
+      return;
+    }
+    const auto now = clock::now();
+    detector_.on_sent(now, n);
+    // Our data moved, so the peer is reading: its pong may be queued behind our bytes.
+    detector_.on_peer_progress(now);
+    write_event_.cancel();
+    flush_heartbeats();
+    drive(now);
+  }
+
+  /// Re-evaluates the detector and re-arms the timer. Called after every event.
+  void drive(clock::time_point now) {
+    if (dead_ || closed_) return;
+    if (inbox_full()) {
+      // The application is not reading: the peer is sending, so it is alive, but its pongs
+      // wait behind the data we do not read.
+      detector_.on_peer_progress(now);
+    }
+    const auto r = detector_.poll(now);
+    if (r.kind == core::action::peer_dead) {
+      die(r.reason);
+      return;
+    }
+    if (r.kind == core::action::send_ping) ping_wanted_ = true;
+    flush_heartbeats();
+    arm_timer();
+  }
+
+ private:
+  void start_reading() {
+    if (reading_ || dead_ || closed_ || inbox_full()) return;
+    reading_ = true;
+    socket_.async_read_some(net::buffer(rx_),
+                            [self = this->shared_from_this()](error_code ec, std::size_t n) {
+                              self->on_read(ec, n);
+                            });
+  }
+
+  struct decode_handler {
+    session_impl& s;
+    clock::time_point now;
+    void on_data(const char* p, std::size_t n) {
+      s.inbox_.insert(s.inbox_.end(), p, p + n);
+      s.received_total_ += n;
+    }
+    void on_ping(const char*, std::size_t) {
+      if (s.detector_.on_ping_received(now)) s.pong_wanted_ = true;
+    }
+    void on_pong(const char*, std::size_t) { s.detector_.on_pong_received(now); }
+    void on_message_begin() {}
+    void on_message_end() { s.message_ends_.push_back(s.received_total_); }
+  };
+
+  void on_read(const error_code& ec, std::size_t n) {
+    reading_ = false;
+    if (dead_ || closed_) return;
+    const auto now = clock::now();
+    const std::size_t before = held();
+    decode_handler h{*this, now};
+    error_code bad;
+    if (n > 0) {
+      detector_.on_received(now, n);
+      bad = decoder_.feed(rx_.data(), n, h);
+    }
+    if (!bad && ec == net::error::eof) bad = decoder_.finish(h);
+    if (held() > before || message_ready()) read_event_.cancel();
+    if (bad) {
+      die(bad);
+      return;
+    }
+    if (ec) {
+      die(classify_transport_error(ec));
+      return;
+    }
+    drive(now);
+    start_reading();
+  }
+
+  void on_heartbeat_written(const error_code& ec, std::size_t n, bool pong) {
+    writing_ = false;
+    if (dead_ || closed_) return;
+    if (ec) {
+      die(classify_transport_error(ec));
+      return;
+    }
+    const auto now = clock::now();
+    detector_.on_sent(now, n);
+    if (pong) detector_.on_pong_sent(now);
+    write_event_.cancel();
+    flush_heartbeats();
+    drive(now);
+  }
+
+  void arm_timer() {
+    const auto next = detector_.next_deadline();
+    if (!next) {
+      if (armed_) heartbeat_timer_.cancel();
+      armed_ = false;
+      return;
+    }
+    // A timer that fires earlier than needed costs one wake-up; re-arming it on every read
+    // would cost a cancellation and a heap operation each time.
+    if (armed_ && armed_at_ <= *next) return;
+    armed_ = true;
+    armed_at_ = *next;
+    heartbeat_timer_.expires_at(*next);
+    heartbeat_timer_.async_wait([self = this->shared_from_this()](error_code ec) {
+      if (ec == net::error::operation_aborted) return;  // re-armed or shut down
+      self->armed_ = false;
+      self->drive(clock::now());
+    });
+  }
+
+  void shut_down() noexcept {
+    error_code ignored;
+    socket_.shutdown(net::socket_base::shutdown_both, ignored);
+    socket_.close(ignored);
+    heartbeat_timer_.cancel();
+    armed_ = false;
+    dead_event_.cancel();
+    read_event_.cancel();
+    write_event_.cancel();
+  }
+};
+
+template <class Impl>
+struct wait_dead_op {
+  std::shared_ptr<Impl> s;
+  bool started = false;
+
+  template <class Self>
+  void operator()(Self& self, error_code = {}) {
+    if (!started) {
+      started = true;
+      // Cancelling a wait has no side effect: accept every cancellation type.
+      self.reset_cancellation_state(net::enable_total_cancellation());
+      net::post(std::move(self));
+      return;
+    }
+    if (s->dead_) return self.complete(s->reason_);
+    if (s->closed_ || self.get_cancellation_state().cancelled() != net::cancellation_type::none)
+      return self.complete(net::error::operation_aborted);
+    s->dead_event_.async_wait(std::move(self));
+  }
+};
+
+template <class Impl, class Buffers>
+struct read_op {
+  std::shared_ptr<Impl> s;
+  Buffers buffers;
+  bool started = false;
+
+  template <class Self>
+  void operator()(Self& self, error_code = {}) {
+    if (!started) {
+      started = true;
+      // A read that has taken nothing can be cancelled without side effect.
+      self.reset_cancellation_state(net::enable_total_cancellation());
+      net::post(std::move(self));
+      return;
+    }
+    if (net::buffer_size(buffers) == 0) return self.complete(error_code(), 0);
+    if (s->closed_ && !s->dead_) return self.complete(net::error::operation_aborted, 0);
+    if (s->held() > 0) {
+      const std::size_t n = s->take(buffers);
+      return self.complete(error_code(), n);
+    }
+    if (s->dead_) return self.complete(s->final_error(), 0);
+    if (self.get_cancellation_state().cancelled() != net::cancellation_type::none)
+      return self.complete(net::error::operation_aborted, 0);
+    s->read_event_.async_wait(std::move(self));
+  }
+};
+
+template <class Impl, class Buffers>
+struct write_op {
+  std::shared_ptr<Impl> s;
+  Buffers buffers;
+  enum class state { starting, waiting, writing } st = state::starting;
+  std::array<char, 8> header{};
+  std::size_t header_size = 0;
+  std::size_t chunk = 0;
+
+  template <class Self>
+  void operator()(Self& self, error_code ec = {}, std::size_t written = 0) {
+    switch (st) {
+      case state::starting:
+        st = state::waiting;
+        net::post(std::move(self));
+        return;
+      case state::waiting:
+        break;
+      case state::writing:
+        s->on_user_written(ec, written);
+        if (s->dead_ || s->closed_) return self.complete(s->final_error(), 0);
+        return self.complete(error_code(), chunk);
+    }
+    if (s->dead_ || s->closed_) return self.complete(s->final_error(), 0);
+    // The first non-empty buffer: like a socket's write_some, a call may write less than
+    // the whole sequence.
+    net::const_buffer first;
+    for (auto it = net::buffer_sequence_begin(buffers); it != net::buffer_sequence_end(buffers);
+         ++it) {
+      first = net::const_buffer(*it);
+      if (first.size() > 0) break;
+    }
+    if (first.size() == 0) return self.complete(error_code(), 0);
+    if (self.get_cancellation_state().cancelled() != net::cancellation_type::none)
+      return self.complete(net::error::operation_aborted, 0);
+    if (!s->acquire_writer(self)) return;
+    const char* data = static_cast<const char*>(first.data());
+    chunk = Impl::ops::user_chunk(s->encoder_, data, first.size(), s->options_.max_write_chunk,
+                                  header, header_size);
+    s->writing_ = true;
+    st = state::writing;
+    const std::array<net::const_buffer, 2> out{net::buffer(header.data(), header_size),
+                                               net::buffer(data, chunk)};
+    // The writer is ours until completion: per-operation cancellation is not passed on
+    // (a half-written frame would corrupt the stream).
+    net::async_write(s->socket_, out, std::move(self));
+  }
+};
+
+template <class Impl, class DynamicBuffer>
+struct read_message_op {
+  std::shared_ptr<Impl> s;
+  DynamicBuffer buffer;
+  bool started = false;
+
+  template <class Self>
+  void operator()(Self& self, error_code = {}) {
+    if (!started) {
+      started = true;
+      self.reset_cancellation_state(net::enable_total_cancellation());
+      net::post(std::move(self));
+      return;
+    }
+    if (s->closed_ && !s->dead_) return finish(self, net::error::operation_aborted, 0);
+    if (s->message_ready()) {
+      if (s->message_size() > buffer.max_size() - buffer.size())
+        return finish(self, net::error::no_buffer_space, 0);
+      const std::size_t n = s->take_message(buffer);
+      return finish(self, error_code(), n);
+    }
+    if (s->dead_) return finish(self, s->final_error(), 0);
+    if (self.get_cancellation_state().cancelled() != net::cancellation_type::none)
+      return finish(self, net::error::operation_aborted, 0);
+    s->set_message_read_pending(true);
+    s->read_event_.async_wait(std::move(self));
+  }
+
+  template <class Self>
+  void finish(Self& self, const error_code& ec, std::size_t n) {
+    s->set_message_read_pending(false);
+    self.complete(ec, n);
+  }
+};
+
+template <class Impl, class Buffers>
+struct write_message_op {
+  std::shared_ptr<Impl> s;
+  std::vector<net::const_buffer> parts;  // the message, empty pieces left out
+  std::size_t total = 0;
+  std::size_t sent = 0;
+  std::size_t part = 0;    // next piece to send from
+  std::size_t offset = 0;  // bytes of parts[part] already sent
+  std::size_t chunk = 0;
+  bool started = false;
+  bool writing = false;
+  bool first_frame_sent = false;
+  typename codec::length_prefixed_encoder::header_bytes header{};
+  std::vector<net::const_buffer> out;
+
+  write_message_op(std::shared_ptr<Impl> impl, const Buffers& buffers) : s(std::move(impl)) {
+    for (auto it = net::buffer_sequence_begin(buffers); it != net::buffer_sequence_end(buffers);
+         ++it) {
+      net::const_buffer b(*it);
+      if (b.size() == 0) continue;
+      parts.push_back(b);
+      total += b.size();
+    }
+  }
+
+  template <class Self>
+  void operator()(Self& self, error_code ec = {}, std::size_t written = 0) {
+    if (!started) {
+      started = true;
+      net::post(std::move(self));
+      return;
+    }
+    if (writing) {
+      writing = false;
+      s->on_user_written(ec, written);
+      if (s->dead_ || s->closed_) return self.complete(s->final_error(), sent);
+      sent += chunk;
+      first_frame_sent = true;
+      if (sent == total) return self.complete(error_code(), total);
+    }
+    if (s->dead_ || s->closed_) return self.complete(s->final_error(), sent);
+    // Once a frame of the message is out, the message must be finished: a half-sent
+    // message would leave the peer's decoder inside it.
+    if (!first_frame_sent &&
+        self.get_cancellation_state().cancelled() != net::cancellation_type::none)
+      return self.complete(net::error::operation_aborted, 0);
+    if (!s->acquire_writer(self)) return;
+
+    const std::size_t remaining = total - sent;
+    chunk = s->encoder_.chunk_size(remaining, s->options_.max_write_chunk);
+    header = s->encoder_.data_header(chunk, remaining > chunk);
+    out.clear();
+    out.push_back(net::buffer(header));
+    for (std::size_t need = chunk; need > 0;) {
+      const std::size_t n = (std::min)(need, parts[part].size() - offset);
+      out.push_back(net::buffer(static_cast<const char*>(parts[part].data()) + offset, n));
+      need -= n;
+      offset += n;
+      if (offset == parts[part].size()) {
+        ++part;
+        offset = 0;
+      }
+    }
+    s->writing_ = true;
+    writing = true;
+    net::async_write(s->socket_, out, std::move(self));
+  }
+};
+
+}  // namespace detail
+
+template <class Socket, class Policy>
+session<Socket, Policy>::session(Socket socket, core::side side, const options_type& options)
+    : impl_(std::make_shared<detail::session_impl<Socket, Policy>>(std::move(socket), side,
+                                                                     options)) {
+  impl_->start();
+}
+
+template <class Socket, class Policy>
+session<Socket, Policy>& session<Socket, Policy>::operator=(session&& other) noexcept {
+  if (this != &other) {
+    if (impl_) impl_->close();
+    impl_ = std::move(other.impl_);
+  }
+  return *this;
+}
+
+template <class Socket, class Policy>
+session<Socket, Policy>::~session() {
+  if (impl_) impl_->close();
+}
+
+template <class Socket, class Policy>
+auto session<Socket, Policy>::get_executor() noexcept -> executor_type {
+  return impl_->socket_.get_executor();
+}
+
+template <class Socket, class Policy>
+Socket& session<Socket, Policy>::next_layer() noexcept {
+  return impl_->socket_;
+}
+
+template <class Socket, class Policy>
+const Socket& session<Socket, Policy>::next_layer() const noexcept {
+  return impl_->socket_;
+}
+
+template <class Socket, class Policy>
+const keepalive_report& session<Socket, Policy>::keepalive() const noexcept {
+  return impl_->keepalive_;
+}
+
+template <class Socket, class Policy>
+core::detector_stats session<Socket, Policy>::stats() const {
+  return impl_->detector_.stats();
+}
+
+template <class Socket, class Policy>
+bool session<Socket, Policy>::is_dead() const noexcept {
+  return impl_->dead_;
+}
+
+template <class Socket, class Policy>
+error_code session<Socket, Policy>::reason() const noexcept {
+  return impl_->reason_;
+}
+
+template <class Socket, class Policy>
+void session<Socket, Policy>::close() noexcept {
+  if (impl_) impl_->close();
+}
+
+template <class Socket, class Policy>
+template <class CompletionToken>
+auto session<Socket, Policy>::async_wait_dead(CompletionToken&& token) {
+  using impl_type = detail::session_impl<Socket, Policy>;
+  return net::async_compose<CompletionToken, void(error_code)>(
+      detail::wait_dead_op<impl_type>{impl_}, token, impl_->socket_);
+}
+
+template <class Socket, class Policy>
+template <class MutableBufferSequence, class ReadToken>
+auto session<Socket, Policy>::async_read_some(const MutableBufferSequence& buffers,
+                                              ReadToken&& token) {
+  using impl_type = detail::session_impl<Socket, Policy>;
+  return net::async_compose<ReadToken, void(error_code, std::size_t)>(
+      detail::read_op<impl_type, MutableBufferSequence>{impl_, buffers}, token, impl_->socket_);
+}
+
+template <class Socket, class Policy>
+template <class ConstBufferSequence, class WriteToken>
+auto session<Socket, Policy>::async_write_some(const ConstBufferSequence& buffers,
+                                               WriteToken&& token) {
+  using impl_type = detail::session_impl<Socket, Policy>;
+  return net::async_compose<WriteToken, void(error_code, std::size_t)>(
+      detail::write_op<impl_type, ConstBufferSequence>{impl_, buffers}, token, impl_->socket_);
+}
+
+template <class Socket, class Policy>
+template <class DynamicBuffer, class ReadToken>
+auto session<Socket, Policy>::async_read_message(DynamicBuffer&& buffer, ReadToken&& token) {
+  static_assert(std::is_same_v<typename Policy::codec, codec::length_prefixed>,
+                "async_read_message needs a codec with message boundaries "
+                "(heartbeat::ping_pong<codec::length_prefixed>)");
+  using impl_type = detail::session_impl<Socket, Policy>;
+  return net::async_compose<ReadToken, void(error_code, std::size_t)>(
+      detail::read_message_op<impl_type, std::decay_t<DynamicBuffer>>{
+          impl_, std::forward<DynamicBuffer>(buffer)},
+      token, impl_->socket_);
+}
+
+template <class Socket, class Policy>
+template <class ConstBufferSequence, class WriteToken>
+auto session<Socket, Policy>::async_write_message(const ConstBufferSequence& buffers,
+                                                  WriteToken&& token) {
+  static_assert(std::is_same_v<typename Policy::codec, codec::length_prefixed>,
+                "async_write_message needs a codec with message boundaries "
+                "(heartbeat::ping_pong<codec::length_prefixed>)");
+  using impl_type = detail::session_impl<Socket, Policy>;
+  return net::async_compose<WriteToken, void(error_code, std::size_t)>(
+      detail::write_message_op<impl_type, ConstBufferSequence>(impl_, buffers), token,
+      impl_->socket_);
+}
+
+}  // namespace liveness
+
+#endif  // LIVENESS_IMPL_SESSION_HPP

@@ -1,0 +1,225 @@
+//
+// liveness/session.hpp
+//
+// Copyright (c) 2026 The liveness authors.
+// Distributed under the Boost Software License, Version 1.0.
+// (See accompanying file LICENSE or copy at https://www.boost.org/LICENSE_1_0.txt)
+//
+// liveness::session<Socket, Policy>: owns a connected TCP socket, applies TCP keepalive, runs
+// a heartbeat policy, passes user data through, and reports a dead peer exactly once, with
+// the reason, through an Asio completion handler.
+//
+#ifndef LIVENESS_SESSION_HPP
+#define LIVENESS_SESSION_HPP
+
+#include <liveness/config.hpp>
+#include <liveness/core/detector.hpp>
+#include <liveness/error.hpp>
+#include <liveness/heartbeat.hpp>
+#include <liveness/keepalive.hpp>
+
+#if defined(LIVENESS_USE_BOOST_ASIO)
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/basic_waitable_timer.hpp>
+#include <boost/asio/buffer.hpp>
+#else
+#include <asio/async_result.hpp>
+#include <asio/basic_waitable_timer.hpp>
+#include <asio/buffer.hpp>
+#endif
+
+#include <cstddef>
+#include <memory>
+
+namespace liveness {
+
+/// Everything a session is configured with. A plain aggregate with good defaults.
+template <class Policy>
+struct session_options {
+  /// TCP keepalive applied to the socket when the session starts (see keepalive.hpp).
+  keepalive_options keepalive = keepalive_options::standard();
+  /// Leave the socket's keepalive settings alone (for example, already applied).
+  bool apply_keepalive = true;
+  /// The heartbeat policy's own options (`heartbeat::ping_pong<C>::options`, ...).
+  typename Policy::options heartbeat{};
+  /// The most user bytes written to the socket in one go. Large writes are cut into chunks
+  /// of this size so that pings and pongs go out between them instead of waiting behind a
+  /// multi-megabyte write.
+  std::size_t max_write_chunk = 64 * 1024;
+  /// The most received user bytes held for the application. When the application does not
+  /// read, reading from the socket pauses at this size (TCP flow control then slows the
+  /// peer down), and the heartbeat counts the unread data as proof of life.
+  std::size_t read_buffer_limit = 1024 * 1024;
+};
+
+namespace detail {
+template <class Socket, class Policy>
+class session_impl;
+}  // namespace detail
+
+/// A TCP connection whose peer is watched.
+///
+/// The session reads the socket continuously in the background, so that it notices a closed,
+/// reset or silent peer even while the application is not reading. Received user data is
+/// held (up to `read_buffer_limit`) until the application reads it with `async_read_some`;
+/// heartbeat frames are stripped. Outgoing user data goes through `async_write_some`, which
+/// frames it with the policy's codec and never writes more than `max_write_chunk` bytes at
+/// once, so that heartbeats interleave.
+///
+/// The session is an AsyncReadStream and an AsyncWriteStream: `net::async_read`,
+/// `net::async_write` and `net::async_read_until` work on it.
+///
+/// When the peer is declared dead (heartbeat or idle timeout, keepalive timeout, reset,
+/// graceful close, protocol error, ping flood), the socket is closed, `async_wait_dead`
+/// completes with the reason, pending and later writes fail with it, and reads return the
+/// data still held and then fail with it (`net::error::eof` for a graceful close, so that
+/// composed reads behave as on a socket).
+///
+/// Thread safety: like an Asio socket. Distinct objects: safe. Shared object: unsafe: call
+/// its functions and run its handlers on one strand (the socket's executor should be that
+/// strand when the io_context runs on several threads). Handlers bound to another executor
+/// must still be serialized with it.
+///
+/// Lifetime: destroying (or `close()`-ing) the session closes the socket; pending
+/// operations complete with `net::error::operation_aborted`, each handler exactly once, and
+/// no internal handler touches freed memory.
+template <class Socket, class Policy = heartbeat::none>
+class session {
+ public:
+  using next_layer_type = Socket;
+  using executor_type = typename Socket::executor_type;
+  using policy_type = Policy;
+  using options_type = session_options<Policy>;
+
+  /// Takes a connected socket and starts watching it.
+  ///
+  /// `side` tells the policy which end this is (which end pings, with
+  /// `core::ping_role`). Throws `liveness::system_error` when the options are invalid
+  /// (`error::heartbeat_invalid_options`, `error::codec_invalid_options`, a keepalive
+  /// validation error) or the kernel refuses the keepalive settings.
+  session(Socket socket, core::side side, const options_type& options = {});
+
+  session(session&& other) noexcept = default;
+  /// Closes this session (as `close()`), then takes over `other`'s.
+  session& operator=(session&& other) noexcept;
+  session(const session&) = delete;
+  session& operator=(const session&) = delete;
+
+  /// Closes the connection; pending operations complete with operation_aborted.
+  ~session();
+
+  executor_type get_executor() noexcept;
+
+  /// The socket, for its options and endpoints. Do not read from it or write to it.
+  Socket& next_layer() noexcept;
+  const Socket& next_layer() const noexcept;
+
+  /// What `apply_keepalive` reported when the session started (empty report when
+  /// `apply_keepalive` was false).
+  const keepalive_report& keepalive() const noexcept;
+
+  /// The heartbeat counters: last received / sent, last and smoothed RTT, pings sent,
+  /// pongs received, consecutive misses; `stats().silent_for(now)` is how long the peer has
+  /// been silent.
+  core::detector_stats stats() const;
+
+  /// True once the peer was declared dead.
+  bool is_dead() const noexcept;
+
+  /// Why the peer was declared dead, or an empty code.
+  error_code reason() const noexcept;
+
+  /// Closes the connection now. Pending operations complete with operation_aborted;
+  /// `async_wait_dead` too (closing is not a death of the peer).
+  void close() noexcept;
+
+  /// Waits until the peer is declared dead.
+  ///
+  /// Completion signature: `void(error_code reason)`: a `liveness::error` value
+  /// (`heartbeat_timeout`, `idle_timeout`, `keepalive_timeout`, `peer_closed`, `peer_reset`,
+  /// `protocol_error`, `frame_too_large`, `ping_flood`), or `operation_aborted` when the
+  /// session was closed or the wait cancelled. Completes at once (never inline) if the
+  /// peer is already dead. Any number of waits may be pending.
+  ///
+  /// Cancellation: per-operation cancellation (all types) ends this wait only; the session
+  /// goes on.
+  template <class CompletionToken =
+                typename net::default_completion_token<executor_type>::type>
+  auto async_wait_dead(CompletionToken&& token =
+                           typename net::default_completion_token<executor_type>::type());
+
+  /// Reads received user data (heartbeats stripped).
+  ///
+  /// Completion signature: `void(error_code, std::size_t bytes)`. Completes as soon as any
+  /// data is held (never inline). After the peer's death, held data is still returned, then
+  /// the reason (`net::error::eof` for `peer_closed`). One read at a time.
+  ///
+  /// Cancellation: per-operation cancellation (all types) completes it with
+  /// operation_aborted and no data; the session goes on.
+  template <class MutableBufferSequence,
+            class ReadToken = typename net::default_completion_token<executor_type>::type>
+  auto async_read_some(const MutableBufferSequence& buffers,
+                       ReadToken&& token =
+                           typename net::default_completion_token<executor_type>::type());
+
+  /// Writes user data, framed by the policy's codec.
+  ///
+  /// Completion signature: `void(error_code, std::size_t bytes)`: at most
+  /// `max_write_chunk` bytes are written per call (line codec: a chunk ends after a newline
+  /// when there is one, so that heartbeats can follow). Heartbeats waiting to go out are
+  /// written first. Fails with the death reason once the peer is dead. One write at a time.
+  /// With `codec::length_prefixed` each call's bytes travel as one data frame.
+  ///
+  /// Cancellation: per-operation cancellation completes it with operation_aborted while it
+  /// waits for a heartbeat write to finish; once its bytes are going out, it completes when
+  /// they are written.
+  template <class ConstBufferSequence,
+            class WriteToken = typename net::default_completion_token<executor_type>::type>
+  auto async_write_some(const ConstBufferSequence& buffers,
+                        WriteToken&& token =
+                            typename net::default_completion_token<executor_type>::type());
+
+  /// Reads one whole user message (`heartbeat::ping_pong<codec::length_prefixed>` only)
+  /// and appends it to `buffer`, a DynamicBuffer_v1 (`net::dynamic_buffer(std::string&)`,
+  /// `net::streambuf`).
+  ///
+  /// Completion signature: `void(error_code, std::size_t message_size)`. An empty message
+  /// completes with 0. `net::error::no_buffer_space` when the message does not fit the
+  /// buffer's max_size (the message stays held). After the peer's death, whole messages
+  /// still held are returned, then the reason (`net::error::eof` for `peer_closed`). While
+  /// a message read waits for the rest of a message, reading does not pause at
+  /// `read_buffer_limit`: bound messages with `length_prefixed_options::max_message_size`.
+  /// Do not mix with `async_read_some` in the middle of a message.
+  ///
+  /// Cancellation: per-operation cancellation (all types) completes it with
+  /// operation_aborted; nothing is taken.
+  template <class DynamicBuffer,
+            class ReadToken = typename net::default_completion_token<executor_type>::type>
+  auto async_read_message(DynamicBuffer&& buffer,
+                          ReadToken&& token =
+                              typename net::default_completion_token<executor_type>::type());
+
+  /// Writes `buffers` as one user message (`heartbeat::ping_pong<codec::length_prefixed>`
+  /// only): data frames of at most `max_write_chunk` bytes, heartbeats between them.
+  ///
+  /// Completion signature: `void(error_code, std::size_t bytes)`. One write (of either
+  /// kind) at a time.
+  ///
+  /// Cancellation: per-operation cancellation (terminal) completes it with
+  /// operation_aborted only before its first frame is written; after that the message is
+  /// finished (a half-sent message would corrupt the stream).
+  template <class ConstBufferSequence,
+            class WriteToken = typename net::default_completion_token<executor_type>::type>
+  auto async_write_message(const ConstBufferSequence& buffers,
+                           WriteToken&& token =
+                               typename net::default_completion_token<executor_type>::type());
+
+ private:
+  std::shared_ptr<detail::session_impl<Socket, Policy>> impl_;
+};
+
+}  // namespace liveness
+
+#include <liveness/impl/session.hpp>
+
+#endif  // LIVENESS_SESSION_HPP
