@@ -382,6 +382,18 @@ class session_impl : public std::enable_shared_from_this<session_impl<Socket, Po
   }
 };
 
+/// The first step of the session's waiting operations: until they take something, any
+/// cancellation type can end them without side effect; and they go on from the executor,
+/// never completing inside the initiating call. Returns true when `self` was posted.
+template <class Self>
+bool start_waiting_op(bool& started, Self& self) {
+  if (started) return false;
+  started = true;
+  self.reset_cancellation_state(net::enable_total_cancellation());
+  net::post(std::move(self));
+  return true;
+}
+
 template <class Impl>
 struct wait_dead_op {
   std::shared_ptr<Impl> s;
@@ -389,13 +401,7 @@ struct wait_dead_op {
 
   template <class Self>
   void operator()(Self& self, error_code = {}) {
-    if (!started) {
-      started = true;
-      // Cancelling a wait has no side effect: accept every cancellation type.
-      self.reset_cancellation_state(net::enable_total_cancellation());
-      net::post(std::move(self));
-      return;
-    }
+    if (start_waiting_op(started, self)) return;
     if (s->dead_) return self.complete(s->reason_);
     if (s->closed_ || self.get_cancellation_state().cancelled() != net::cancellation_type::none)
       return self.complete(net::error::operation_aborted);
@@ -411,13 +417,7 @@ struct read_op {
 
   template <class Self>
   void operator()(Self& self, error_code = {}) {
-    if (!started) {
-      started = true;
-      // A read that has taken nothing can be cancelled without side effect.
-      self.reset_cancellation_state(net::enable_total_cancellation());
-      net::post(std::move(self));
-      return;
-    }
+    if (start_waiting_op(started, self)) return;
     if (net::buffer_size(buffers) == 0) return self.complete(error_code(), 0);
     if (s->closed_ && !s->dead_) return self.complete(net::error::operation_aborted, 0);
     if (s->held() > 0) {
@@ -488,12 +488,7 @@ struct read_message_op {
 
   template <class Self>
   void operator()(Self& self, error_code = {}) {
-    if (!started) {
-      started = true;
-      self.reset_cancellation_state(net::enable_total_cancellation());
-      net::post(std::move(self));
-      return;
-    }
+    if (start_waiting_op(started, self)) return;
     if (s->closed_ && !s->dead_) return finish(self, net::error::operation_aborted, 0);
     if (s->message_ready()) {
       if (s->message_size() > buffer.max_size() - buffer.size())
