@@ -118,6 +118,9 @@ TEST_CASE("detector options are validated", "[core]") {
   SECTION("zero timeout") { o.timeout = 0s; }
   SECTION("negative timeout") { o.timeout = -5ms; }
   SECTION("negative min_ping_interval") { o.min_ping_interval = -1ms; }
+  SECTION("min_ping_interval above interval with strikes counted") {
+    o.min_ping_interval = 1001ms;
+  }
   SECTION("role out of range") { o.role = static_cast<core::ping_role>(42); }
   CHECK(is_refused_options(o.validate()));
   CHECK_THROWS_AS(core::detector(o, core::side::client, core::time_point{}),
@@ -748,7 +751,7 @@ TEST_CASE("detector: invariants under random event sequences", "[core]") {
     timeline t;
     auto o = pp(std::chrono::milliseconds(1 + roll(500)), std::chrono::milliseconds(1 + roll(500)),
                 static_cast<core::ping_role>(roll(4)));
-    o.min_ping_interval = std::chrono::milliseconds(roll(20));
+    o.min_ping_interval = (std::min)(core::duration(std::chrono::milliseconds(roll(20))), o.interval);
     o.max_ping_strikes = roll(4);
     const auto s = roll(2) != 0 ? core::side::client : core::side::server;
     core::detector d(o, s, t.now());
@@ -788,4 +791,45 @@ TEST_CASE("detector: invariants under random event sequences", "[core]") {
       if (d.is_dead()) CHECK(deaths == 1);
     }
   }
+}
+
+TEST_CASE("an end that does not ping counts its own write progress as life", "[core]") {
+  timeline t;
+  // The server pings; this client only answers. It uploads, so the server hears traffic
+  // and never pings: the client hears nothing at all.
+  core::detector d(pp(1s, 1s, core::ping_role::server), core::side::client, t.now());
+  CHECK(t.deadline(d) == 2000);
+  t.go_to(1500ms);
+  d.on_peer_progress(t.now());  // our upload moved: the peer reads it
+  CHECK(t.deadline(d) == 3500);
+  t.go_to(2000ms);
+  CHECK(d.poll(t.now()).kind == core::action::none);  // alive: would have died here
+  t.go_to(3499ms);
+  CHECK(d.poll(t.now()).kind == core::action::none);
+  t.go_to(3500ms);
+  const auto r = d.poll(t.now());
+  CHECK(r.kind == core::action::peer_dead);
+  CHECK(r.reason == liveness::error::heartbeat_timeout);
+  CHECK_FALSE(d.stats().last_received.has_value());  // progress is not received data
+}
+
+TEST_CASE("a ping's timeout counts from when it was really written", "[core]") {
+  timeline t;
+  core::detector d(pp(1s, 500ms), core::side::client, t.now());
+  t.go_to(1000ms);
+  REQUIRE(d.poll(t.now()).kind == core::action::send_ping);
+  CHECK(t.deadline(d) == 1500);
+  // The writer was busy: the ping goes out 300 ms later.
+  t.go_to(1300ms);
+  d.on_ping_sent(t.now());
+  CHECK(t.deadline(d) == 1800);
+  t.go_to(1500ms);
+  CHECK(d.poll(t.now()).kind == core::action::none);
+  t.go_to(1400ms + 100ms);
+  d.on_pong_received(t.now());  // 200 ms after the real write
+  REQUIRE(d.stats().last_rtt.has_value());
+  CHECK(*d.stats().last_rtt == core::duration(200ms));
+  // Without a ping outstanding it changes nothing.
+  d.on_ping_sent(t.now());
+  CHECK(t.deadline(d) == 2500);
 }

@@ -36,6 +36,7 @@ struct message_pair {
   static liveness::session_options<policy> make_options() {
     liveness::session_options<policy> o;
     o.heartbeat.heartbeat.interval = 50ms;  // pings interleave with the frames
+    o.heartbeat.heartbeat.min_ping_interval = 20ms;
     o.heartbeat.heartbeat.timeout = 2s;
     o.max_write_chunk = 1000;               // many frames per message
     return o;

@@ -126,7 +126,9 @@ struct ping_pong_options {
   }
 
   /// Success, or `error::heartbeat_invalid_options` when `interval` or `timeout` is not
-  /// positive, `min_ping_interval` is negative or `role` is not a `ping_role` value.
+  /// positive, `min_ping_interval` is negative, or larger than `interval` while the flood
+  /// guard is on (two such ends would cut each other off), or `role` is not a `ping_role`
+  /// value.
   error_code validate() const noexcept;
 
   /// `interval + timeout` (saturating): the longest silence before a peer is declared dead.
@@ -274,9 +276,17 @@ class detector {
   /// In mode `ping_pong` this keeps an outstanding ping from killing the connection when
   /// its pong is stuck behind our own bulk data in the peer's buffers: the ping then counts
   /// as missed instead (see `detector_stats::consecutive_misses`) and another is sent.
-  /// It does not count as received data and does not delay pings. No effect in the other
-  /// modes (they watch inbound traffic only).
+  /// An end that does not ping (answer-only, or the non-pinging side of a one-sided role)
+  /// restarts its silence deadline: a peer reading our upload is alive even when it has
+  /// nothing to send and no reason to ping. It does not count as received data and does
+  /// not delay pings. No effect in the other modes (they watch inbound traffic only).
   void on_peer_progress(time_point now) noexcept;
+
+  /// The ping asked for by `poll` was actually written now: its timeout (and the RTT
+  /// sample) counts from here rather than from the `poll`. A session whose writer is busy
+  /// calls this when the ping goes out; calling it again while the ping still cannot go
+  /// out keeps the heartbeat suspended (keepalive still guards the connection).
+  void on_ping_sent(time_point now) noexcept;
 
   /// Declares the peer dead for `reason` (e.g. a codec or transport error), so that death
   /// is reported through the same path. The first reason wins; an empty `reason` and calls
@@ -333,6 +343,7 @@ class detector {
   // configuration
   detector_mode mode_ = detector_mode::none;
   bool sends_pings_ = false;
+  time_point last_progress_{};  // last on_peer_progress (ends that do not ping)
   duration interval_ = duration::zero();
   duration timeout_ = duration::zero();
   duration min_ping_interval_ = duration::zero();

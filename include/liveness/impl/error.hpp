@@ -77,8 +77,9 @@ class error_category_impl final : public sys::error_category {
         return "the operating system refused to enable or configure TCP keepalive on this "
                "socket";
       case error::heartbeat_invalid_options:
-        return "heartbeat options refused: interval and timeout must be greater than zero "
-               "and min_ping_interval must not be negative";
+        return "heartbeat options refused: interval and timeout must be greater than zero, "
+               "and min_ping_interval must be neither negative nor (with strikes counted) "
+               "larger than interval";
       case error::codec_invalid_options:
         return "codec options refused: ping and pong texts must be distinct, 1-64 bytes, "
                "without CR or LF; max_line_length must exceed them; max_frame_size must be "

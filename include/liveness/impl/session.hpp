@@ -9,12 +9,16 @@
 #define LIVENESS_IMPL_SESSION_HPP
 
 #if defined(LIVENESS_USE_BOOST_ASIO)
+#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/compose.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/socket_base.hpp>
 #include <boost/asio/write.hpp>
 #else
+#include <asio/bind_cancellation_slot.hpp>
 #include <asio/compose.hpp>
+#include <asio/dispatch.hpp>
 #include <asio/post.hpp>
 #include <asio/socket_base.hpp>
 #include <asio/write.hpp>
@@ -142,6 +146,9 @@ class session_impl : public std::enable_shared_from_this<session_impl<Socket, Po
   bool ping_wanted_ = false;
   bool pong_wanted_ = false;
   std::string heartbeat_out_;
+  // The frame header of the user chunk being written (one at a time): it must outlive the
+  // write operation's moves, so it lives here rather than in the operation.
+  std::array<char, 8> user_header_{};
   bool armed_ = false;
   clock::time_point armed_at_{};
   bool dead_ = false;
@@ -239,14 +246,14 @@ class session_impl : public std::enable_shared_from_this<session_impl<Socket, Po
     if (writing_ || dead_ || closed_ || !(ping_wanted_ || pong_wanted_)) return;
     if (!ops::heartbeat_allowed(encoder_)) return;
     heartbeat_out_.clear();
-    const bool pong = pong_wanted_;
-    if (pong_wanted_) ops::append_heartbeat(encoder_, false, heartbeat_out_);
-    if (ping_wanted_) ops::append_heartbeat(encoder_, true, heartbeat_out_);
+    const bool pong = pong_wanted_, ping = ping_wanted_;
+    if (pong) ops::append_heartbeat(encoder_, false, heartbeat_out_);
+    if (ping) ops::append_heartbeat(encoder_, true, heartbeat_out_);
     ping_wanted_ = pong_wanted_ = false;
     writing_ = true;
     net::async_write(socket_, net::buffer(heartbeat_out_),
-                     [self = this->shared_from_this(), pong](error_code ec, std::size_t n) {
-                       self->on_heartbeat_written(ec, n, pong);
+                     [self = this->shared_from_this(), pong, ping](error_code ec, std::size_t n) {
+                       self->on_heartbeat_written(ec, n, pong, ping);
                      });
   }
 
@@ -274,6 +281,11 @@ class session_impl : public std::enable_shared_from_this<session_impl<Socket, Po
       // The application is not reading: the peer is sending, so it is alive, but its pongs
       // wait behind the data we do not read.
       detector_.on_peer_progress(now);
+    }
+    if (ping_wanted_ && !writing_ && !ops::heartbeat_allowed(encoder_)) {
+      // Our own half-written user line holds the ping back (line codec): suspend its
+      // timeout rather than blame the peer. TCP keepalive still guards the connection.
+      detector_.on_ping_sent(now);
     }
     const auto r = detector_.poll(now);
     if (r.kind == core::action::peer_dead) {
@@ -335,7 +347,7 @@ class session_impl : public std::enable_shared_from_this<session_impl<Socket, Po
     start_reading();
   }
 
-  void on_heartbeat_written(const error_code& ec, std::size_t n, bool pong) {
+  void on_heartbeat_written(const error_code& ec, std::size_t n, bool pong, bool ping) {
     writing_ = false;
     if (dead_ || closed_) return;
     if (ec) {
@@ -345,6 +357,7 @@ class session_impl : public std::enable_shared_from_this<session_impl<Socket, Po
     const auto now = clock::now();
     detector_.on_sent(now, n);
     if (pong) detector_.on_pong_sent(now);
+    if (ping) detector_.on_ping_sent(now);  // its timeout counts from the real write
     write_event_.cancel();
     flush_heartbeats();
     drive(now);
@@ -382,15 +395,25 @@ class session_impl : public std::enable_shared_from_this<session_impl<Socket, Po
   }
 };
 
-/// The first step of the session's waiting operations: until they take something, any
-/// cancellation type can end them without side effect; and they go on from the executor,
-/// never completing inside the initiating call. Returns true when `self` was posted.
-template <class Self>
-bool start_waiting_op(bool& started, Self& self) {
+/// Completes a session operation on its handler's associated executor (Asio's
+/// `complete()` calls the handler in the current context, which may be the session's).
+template <class Self, class... Args>
+void complete_op(Self& self, Args... args) {
+  auto ex = self.get_executor();
+  net::dispatch(ex, [self = std::move(self), args...]() mutable { self.complete(args...); });
+}
+
+/// The first step of the session's operations: they go on from the session's executor
+/// (never inside the initiating call, never on another thread than the session's), and,
+/// for operations that have taken nothing yet, any cancellation type can end them
+/// without side effect. Returns true when `self` was posted.
+template <class Self, class Executor>
+bool start_op(bool& started, Self& self, const Executor& session_executor,
+              bool any_cancellation = true) {
   if (started) return false;
   started = true;
-  self.reset_cancellation_state(net::enable_total_cancellation());
-  net::post(std::move(self));
+  if (any_cancellation) self.reset_cancellation_state(net::enable_total_cancellation());
+  net::post(session_executor, std::move(self));
   return true;
 }
 
@@ -401,10 +424,10 @@ struct wait_dead_op {
 
   template <class Self>
   void operator()(Self& self, error_code = {}) {
-    if (start_waiting_op(started, self)) return;
-    if (s->dead_) return self.complete(s->reason_);
+    if (start_op(started, self, s->socket_.get_executor())) return;
+    if (s->dead_) return complete_op(self, s->reason_);
     if (s->closed_ || self.get_cancellation_state().cancelled() != net::cancellation_type::none)
-      return self.complete(net::error::operation_aborted);
+      return complete_op(self, net::error::operation_aborted);
     s->dead_event_.async_wait(std::move(self));
   }
 };
@@ -417,16 +440,16 @@ struct read_op {
 
   template <class Self>
   void operator()(Self& self, error_code = {}) {
-    if (start_waiting_op(started, self)) return;
-    if (net::buffer_size(buffers) == 0) return self.complete(error_code(), 0);
-    if (s->closed_ && !s->dead_) return self.complete(net::error::operation_aborted, 0);
+    if (start_op(started, self, s->socket_.get_executor())) return;
+    if (net::buffer_size(buffers) == 0) return complete_op(self, error_code(), 0);
+    if (s->closed_ && !s->dead_) return complete_op(self, net::error::operation_aborted, 0);
     if (s->held() > 0) {
       const std::size_t n = s->take(buffers);
-      return self.complete(error_code(), n);
+      return complete_op(self, error_code(), n);
     }
-    if (s->dead_) return self.complete(s->final_error(), 0);
+    if (s->dead_) return complete_op(self, s->final_error(), 0);
     if (self.get_cancellation_state().cancelled() != net::cancellation_type::none)
-      return self.complete(net::error::operation_aborted, 0);
+      return complete_op(self, net::error::operation_aborted, 0);
     s->read_event_.async_wait(std::move(self));
   }
 };
@@ -436,8 +459,6 @@ struct write_op {
   std::shared_ptr<Impl> s;
   Buffers buffers;
   enum class state { starting, waiting, writing } st = state::starting;
-  std::array<char, 8> header{};
-  std::size_t header_size = 0;
   std::size_t chunk = 0;
 
   template <class Self>
@@ -445,16 +466,16 @@ struct write_op {
     switch (st) {
       case state::starting:
         st = state::waiting;
-        net::post(std::move(self));
+        net::post(s->socket_.get_executor(), std::move(self));
         return;
       case state::waiting:
         break;
       case state::writing:
         s->on_user_written(ec, written);
-        if (s->dead_ || s->closed_) return self.complete(s->final_error(), 0);
-        return self.complete(error_code(), chunk);
+        if (s->dead_ || s->closed_) return complete_op(self, s->final_error(), 0);
+        return complete_op(self, error_code(), chunk);
     }
-    if (s->dead_ || s->closed_) return self.complete(s->final_error(), 0);
+    if (s->dead_ || s->closed_) return complete_op(self, s->final_error(), 0);
     // The first non-empty buffer: like a socket's write_some, a call may write less than
     // the whole sequence.
     net::const_buffer first;
@@ -463,20 +484,23 @@ struct write_op {
       first = net::const_buffer(*it);
       if (first.size() > 0) break;
     }
-    if (first.size() == 0) return self.complete(error_code(), 0);
+    if (first.size() == 0) return complete_op(self, error_code(), 0);
     if (self.get_cancellation_state().cancelled() != net::cancellation_type::none)
-      return self.complete(net::error::operation_aborted, 0);
+      return complete_op(self, net::error::operation_aborted, 0);
     if (!s->acquire_writer(self)) return;
     const char* data = static_cast<const char*>(first.data());
+    std::size_t header_size = 0;
     chunk = Impl::ops::user_chunk(s->encoder_, data, first.size(), s->options_.max_write_chunk,
-                                  header, header_size);
+                                  s->user_header_, header_size);
     s->writing_ = true;
     st = state::writing;
-    const std::array<net::const_buffer, 2> out{net::buffer(header.data(), header_size),
+    const std::array<net::const_buffer, 2> out{net::buffer(s->user_header_.data(), header_size),
                                                net::buffer(data, chunk)};
     // The writer is ours until completion: per-operation cancellation is not passed on
     // (a half-written frame would corrupt the stream).
-    net::async_write(s->socket_, out, std::move(self));
+    auto& socket = s->socket_;
+    net::async_write(socket, out,
+                     net::bind_cancellation_slot(net::cancellation_slot(), std::move(self)));
   }
 };
 
@@ -488,7 +512,7 @@ struct read_message_op {
 
   template <class Self>
   void operator()(Self& self, error_code = {}) {
-    if (start_waiting_op(started, self)) return;
+    if (start_op(started, self, s->socket_.get_executor())) return;
     if (s->closed_ && !s->dead_) return finish(self, net::error::operation_aborted, 0);
     if (s->message_ready()) {
       if (s->message_size() > buffer.max_size() - buffer.size())
@@ -506,7 +530,7 @@ struct read_message_op {
   template <class Self>
   void finish(Self& self, const error_code& ec, std::size_t n) {
     s->set_message_read_pending(false);
-    self.complete(ec, n);
+    complete_op(self, ec, n);
   }
 };
 
@@ -522,7 +546,6 @@ struct write_message_op {
   bool started = false;
   bool writing = false;
   bool first_frame_sent = false;
-  typename codec::length_prefixed_encoder::header_bytes header{};
   std::vector<net::const_buffer> out;
 
   write_message_op(std::shared_ptr<Impl> impl, const Buffers& buffers) : s(std::move(impl)) {
@@ -537,32 +560,29 @@ struct write_message_op {
 
   template <class Self>
   void operator()(Self& self, error_code ec = {}, std::size_t written = 0) {
-    if (!started) {
-      started = true;
-      net::post(std::move(self));
-      return;
-    }
+    if (start_op(started, self, s->socket_.get_executor(), false)) return;
     if (writing) {
       writing = false;
       s->on_user_written(ec, written);
-      if (s->dead_ || s->closed_) return self.complete(s->final_error(), sent);
+      if (s->dead_ || s->closed_) return complete_op(self, s->final_error(), sent);
       sent += chunk;
       first_frame_sent = true;
-      if (sent == total) return self.complete(error_code(), total);
+      if (sent == total) return complete_op(self, error_code(), total);
     }
-    if (s->dead_ || s->closed_) return self.complete(s->final_error(), sent);
+    if (s->dead_ || s->closed_) return complete_op(self, s->final_error(), sent);
     // Once a frame of the message is out, the message must be finished: a half-sent
     // message would leave the peer's decoder inside it.
     if (!first_frame_sent &&
         self.get_cancellation_state().cancelled() != net::cancellation_type::none)
-      return self.complete(net::error::operation_aborted, 0);
+      return complete_op(self, net::error::operation_aborted, 0);
     if (!s->acquire_writer(self)) return;
 
     const std::size_t remaining = total - sent;
     chunk = s->encoder_.chunk_size(remaining, s->options_.max_write_chunk);
-    header = s->encoder_.data_header(chunk, remaining > chunk);
+    const auto header = s->encoder_.data_header(chunk, remaining > chunk);
+    std::copy(header.begin(), header.end(), s->user_header_.begin());
     out.clear();
-    out.push_back(net::buffer(header));
+    out.push_back(net::buffer(s->user_header_.data(), header.size()));
     for (std::size_t need = chunk; need > 0;) {
       const std::size_t n = (std::min)(need, parts[part].size() - offset);
       out.push_back(net::buffer(static_cast<const char*>(parts[part].data()) + offset, n));
@@ -575,7 +595,11 @@ struct write_message_op {
     }
     s->writing_ = true;
     writing = true;
-    net::async_write(s->socket_, out, std::move(self));
+    // Not cancellable once going out (see write_op). `out` is copied by async_write.
+    auto& socket = s->socket_;
+    const auto buffers = out;
+    net::async_write(socket, buffers,
+                     net::bind_cancellation_slot(net::cancellation_slot(), std::move(self)));
   }
 };
 

@@ -47,6 +47,9 @@ inline error_code ping_pong_options::validate() const noexcept {
   if (interval <= duration::zero() || timeout <= duration::zero() ||
       min_ping_interval < duration::zero())
     return error_code(error::heartbeat_invalid_options);
+  // Two ends with these options would strike each other's ordinary pings.
+  if (max_ping_strikes > 0 && min_ping_interval > interval)
+    return error_code(error::heartbeat_invalid_options);
   switch (role) {
     case ping_role::client:
     case ping_role::server:
@@ -215,7 +218,14 @@ inline void detector::on_sent(time_point now, std::size_t bytes) noexcept {
 
 inline void detector::on_peer_progress(time_point now) noexcept {
   observe(now);
-  if (state_ == state::alive && ping_outstanding_) heard_since_ping_ = true;
+  if (state_ != state::alive) return;
+  if (ping_outstanding_) heard_since_ping_ = true;
+  last_progress_ = now_;
+}
+
+inline void detector::on_ping_sent(time_point now) noexcept {
+  observe(now);
+  if (state_ == state::alive && ping_outstanding_) ping_sent_ = now_;
 }
 
 inline void detector::declare_dead(time_point now, const error_code& reason) noexcept {
@@ -275,7 +285,10 @@ inline poll_result detector::poll(time_point now) noexcept {
     }
     return {};
   }
-  if (now_ >= add_saturated(ping_due, timeout_)) {
+  // An end that does not ping also counts the progress of its own writes: the peer is
+  // reading them, so its silence is not death.
+  if (now_ >= add_saturated(add_saturated((std::max)(last_heard_, last_progress_), interval_),
+                            timeout_)) {
     die(make_error_code(error::heartbeat_timeout));
     return report_death();
   }
@@ -302,7 +315,8 @@ inline std::optional<time_point> detector::next_deadline() const noexcept {
       else if (sends_pings_)
         t = add_saturated(last_heard_, interval_);
       else
-        t = add_saturated(add_saturated(last_heard_, interval_), timeout_);
+        t = add_saturated(add_saturated((std::max)(last_heard_, last_progress_), interval_),
+                          timeout_);
       break;
   }
   // A deadline at the end of time is no deadline.
