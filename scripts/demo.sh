@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the examples and plays a short scene: an echo server with TCP keepalive, a client
 # that talks to it, then the server process is killed (SIGKILL) under a second client, which
-# reports how the connection died.
+# reports how the connection died; finally a liveness::session finds a hung peer with its
+# heartbeat.
 #
 #   scripts/demo.sh            (as root on a fresh Debian bookworm machine)
 #
@@ -52,4 +53,10 @@ echo
 echo "The client saw the server's kernel close the connection (peer_closed or peer_reset)"
 echo "at once: a crashed process is the easy case. A pulled cable, a powered-off host or a"
 echo "hung process send nothing at all; that is what keepalive and heartbeats are for."
-echo "(liveness_demo, which plays every failure, arrives with the session and registry.)"
+
+echo
+echo "--- 4. a hung peer: its socket stays open, its kernel answers keepalive probes, its"
+echo "       application never answers; a liveness::session with ping/pong (200 ms + 300 ms)"
+"$bin/readme_session" | sed 's/^/    /'
+echo
+echo "(liveness_demo, which plays every failure side by side, arrives with the registry.)"

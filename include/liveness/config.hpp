@@ -26,13 +26,13 @@
 #error "liveness requires C++17 or later"
 #endif
 
+// No Asio header here: the sans-I/O layers (core/, codec/) include only this and
+// error.hpp. Declaring the namespace is enough for the alias below.
 #if defined(LIVENESS_USE_BOOST_ASIO)
-#include <boost/asio/version.hpp>
 #include <boost/system/error_code.hpp>
 #include <boost/system/system_error.hpp>
 namespace boost { namespace asio {} }
 #else
-#include <asio/version.hpp>
 #include <system_error>
 namespace asio {}
 #endif

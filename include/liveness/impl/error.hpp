@@ -10,16 +10,42 @@
 
 #include <liveness/detail/keepalive_limits.hpp>
 
-#if defined(LIVENESS_USE_BOOST_ASIO)
-#include <boost/asio/error.hpp>
-#else
-#include <asio/error.hpp>
-#endif
-
+#include <cerrno>
+#include <cstring>
 #include <string>
 
 namespace liveness {
 namespace detail {
+
+// The transport errors that classify_transport_error recognises, as the values Asio's own
+// error enums carry on each platform (system category), so that error.hpp needs no Asio
+// header: the sans-I/O layers include it.
+struct transport_error_values {
+  int connection_reset, broken_pipe, connection_aborted, timed_out, network_reset,
+      host_unreachable, network_unreachable;
+};
+#if defined(_WIN32)
+// WSAECONNRESET, ERROR_BROKEN_PIPE, WSAECONNABORTED, WSAETIMEDOUT, WSAENETRESET,
+// WSAEHOSTUNREACH, WSAENETUNREACH.
+inline constexpr transport_error_values native_transport_errors{10054, 109,   10053, 10060,
+                                                                10052, 10065, 10051};
+#else
+inline constexpr transport_error_values native_transport_errors{
+    ECONNRESET, EPIPE, ECONNABORTED, ETIMEDOUT, ENETRESET, EHOSTUNREACH, ENETUNREACH};
+#endif
+
+/// Asio's end of stream: value 2 of its "asio.misc" category (the same name in standalone
+/// Asio and Boost.Asio).
+inline bool is_end_of_stream(const error_code& ec) noexcept {
+  return ec.value() == 2 && std::strcmp(ec.category().name(), "asio.misc") == 0;
+}
+
+/// An operating-system error: the backend's system category, or standalone Asio's own
+/// "asio.system" category (which it uses instead of std::system_category()).
+inline bool is_system_error(const error_code& ec) noexcept {
+  return ec.category() == sys::system_category() ||
+         std::strcmp(ec.category().name(), "asio.system") == 0;
+}
 
 /// "1 s", "1500 ms", "32767 s": a limit written the way a user writes it.
 inline std::string format_limit_ms(std::int64_t ms) {
@@ -213,21 +239,20 @@ inline bool is_dead_peer_reason(const error_code& ec) noexcept {
 
 inline error_code classify_transport_error(const error_code& ec) noexcept {
   if (!ec || ec.category() == error_category()) return ec;
-  if (ec == net::error::eof) return error::peer_closed;
-  if (ec == net::error::connection_reset || ec == net::error::broken_pipe)
-    return error::peer_reset;
-  if (ec == net::error::timed_out || ec == net::error::network_reset ||
-      ec == net::error::host_unreachable || ec == net::error::network_unreachable)
+  if (detail::is_end_of_stream(ec)) return error::peer_closed;
+  if (!detail::is_system_error(ec)) return ec;
+  const auto& v = detail::native_transport_errors;
+  const int e = ec.value();
+  if (e == v.connection_reset || e == v.broken_pipe) return error::peer_reset;
+  if (e == v.timed_out || e == v.network_reset || e == v.host_unreachable ||
+      e == v.network_unreachable)
     return error::keepalive_timeout;
 #if defined(_WIN32)
   // Windows reports a keepalive failure as WSAECONNABORTED on some paths, and overlapped
   // (IOCP) operations surface ERROR_SEM_TIMEOUT (121) or ERROR_NETNAME_DELETED (64).
-  if (ec == net::error::connection_aborted) return error::keepalive_timeout;
-  if (ec.category() == net::error::get_system_category() &&
-      (ec.value() == 121 || ec.value() == 64))
-    return error::keepalive_timeout;
+  if (e == v.connection_aborted || e == 121 || e == 64) return error::keepalive_timeout;
 #else
-  if (ec == net::error::connection_aborted) return error::peer_reset;
+  if (e == v.connection_aborted) return error::peer_reset;
 #endif
   return ec;
 }
