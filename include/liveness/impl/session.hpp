@@ -270,8 +270,7 @@ class session_impl : public std::enable_shared_from_this<session_impl<Socket, Po
     // Our data moved, so the peer is reading: its pong may be queued behind our bytes.
     detector_.on_peer_progress(now);
     write_event_.cancel();
-    flush_heartbeats();
-    drive(now);
+    drive(now);  // also flushes pending heartbeats
   }
 
   /// Re-evaluates the detector and re-arms the timer. Called after every event.
@@ -359,8 +358,7 @@ class session_impl : public std::enable_shared_from_this<session_impl<Socket, Po
     if (pong) detector_.on_pong_sent(now);
     if (ping) detector_.on_ping_sent(now);  // its timeout counts from the real write
     write_event_.cancel();
-    flush_heartbeats();
-    drive(now);
+    drive(now);  // also flushes pending heartbeats
   }
 
   void arm_timer() {
