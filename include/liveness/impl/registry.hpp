@@ -1,0 +1,314 @@
+//
+// liveness/impl/registry.hpp
+//
+// Copyright (c) 2026 The liveness authors.
+// Distributed under the Boost Software License, Version 1.0.
+// (See accompanying file LICENSE or copy at https://www.boost.org/LICENSE_1_0.txt)
+//
+#ifndef LIVENESS_IMPL_REGISTRY_HPP
+#define LIVENESS_IMPL_REGISTRY_HPP
+
+#if defined(LIVENESS_USE_BOOST_ASIO)
+#include <boost/asio/basic_waitable_timer.hpp>
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/error.hpp>
+#include <boost/asio/write.hpp>
+#else
+#include <asio/basic_waitable_timer.hpp>
+#include <asio/bind_executor.hpp>
+#include <asio/error.hpp>
+#include <asio/write.hpp>
+#endif
+
+#include <deque>
+#include <string>
+#include <type_traits>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace liveness {
+namespace detail {
+
+/// True for sessions whose stream is made of length-prefixed messages: the registry then
+/// writes each queued message with `async_write_message`.
+template <class Policy>
+struct writes_messages : std::false_type {};
+template <>
+struct writes_messages<heartbeat::ping_pong<codec::length_prefixed>> : std::true_type {};
+
+/// "addr:port", "[v6addr]:port", or "" when the endpoint cannot be read.
+template <class Socket>
+std::string remote_endpoint_text(const Socket& s) {
+  error_code ec;
+  const auto ep = s.remote_endpoint(ec);
+  if (ec) return {};
+  const auto addr = ep.address();
+  std::string text = addr.is_v6() ? "[" + addr.to_string() + "]" : addr.to_string();
+  return text + ":" + std::to_string(ep.port());
+}
+
+}  // namespace detail
+
+template <class Session>
+struct registry<Session>::state : std::enable_shared_from_this<state> {
+  using clock = core::clock_type;
+  using timer_type = net::basic_waitable_timer<clock, net::wait_traits<clock>, executor_type>;
+  using message_ptr = std::shared_ptr<const std::string>;
+
+  // One live session. Owned by `live` only; handlers hold weak references, so a session
+  // nobody else holds is destroyed (and closed) as soon as it leaves the map.
+  struct conn {
+    std::string id;
+    std::string peer;
+    std::shared_ptr<Session> session;
+    std::deque<message_ptr> queue;  // front = the message being written while `writing`
+    bool writing = false;
+    error_code closed_for;  // set when the registry closed it (overflow)
+  };
+
+  state(const executor_type& e, const registry_options& o)
+      : ex(e), options(o), timer(e), presence(o.grace) {}
+
+  executor_type ex;
+  registry_options options;
+  timer_type timer;
+  bool timer_armed = false;
+  core::presence<peer_event> presence;
+  std::unordered_map<std::string, std::shared_ptr<conn>> live;
+  std::shared_ptr<event_handler> online, offline;
+  std::uint64_t dropped = 0;
+  std::uint64_t anonymous = 0;
+  bool closed = false;
+
+  void raise(const std::shared_ptr<event_handler>& h, const peer_event& ev) {
+    // A copy of the shared_ptr: the handler may replace itself or close the registry.
+    auto f = h;
+    if (f && *f && !closed) (*f)(ev);
+  }
+
+  void watch(const std::shared_ptr<conn>& c) {
+    std::weak_ptr<state> ws = this->shared_from_this();
+    std::weak_ptr<conn> wc = c;
+    c->session->async_wait_dead(net::bind_executor(ex, [ws, wc](error_code ec) {
+      auto s = ws.lock();
+      auto cn = wc.lock();
+      if (!s || !cn || s->closed) return;
+      s->on_dead(cn, ec);
+    }));
+  }
+
+  void on_dead(const std::shared_ptr<conn>& c, error_code ec) {
+    auto it = live.find(c->id);
+    if (it == live.end() || it->second != c) return;  // replaced or forgotten meanwhile
+    const auto now = clock::now();
+    peer_event ev;
+    ev.id = c->id;
+    ev.peer = c->peer;
+    ev.reason = c->closed_for ? c->closed_for : ec;
+    ev.silent = c->session->stats().silent_for(now);
+    live.erase(it);
+    presence.disconnect(c->id, now, std::move(ev));
+    expire();
+  }
+
+  // Reports every grace period that ended, then arms the timer for the next one.
+  void expire() {
+    auto self = this->shared_from_this();
+    presence.expire(clock::now(), [&](const std::string&, peer_event&& ev) {
+      raise(offline, ev);
+    });
+    if (closed) return;
+    arm();
+  }
+
+  void arm() {
+    if (timer_armed) return;
+    const auto next = presence.next_deadline();
+    if (!next) return;
+    timer_armed = true;
+    timer.expires_at(*next);
+    std::weak_ptr<state> ws = this->shared_from_this();
+    timer.async_wait([ws](error_code) {
+      auto s = ws.lock();
+      if (!s) return;
+      s->timer_armed = false;
+      if (s->closed) return;
+      s->expire();
+    });
+  }
+
+  // Queues `m` to `c`; false when dropped or the session was closed for overflow.
+  bool enqueue(const std::shared_ptr<conn>& c, const message_ptr& m) {
+    if (c->closed_for) return false;
+    if (c->queue.size() >= options.max_queued_messages) {
+      if (options.on_overflow == overflow_policy::drop) {
+        ++dropped;
+        return false;
+      }
+      c->closed_for = net::error::no_buffer_space;
+      c->queue.clear();
+      c->session->close();  // its wait completes: on_dead reports it
+      return false;
+    }
+    c->queue.push_back(m);
+    pump(c);
+    return true;
+  }
+
+  void pump(const std::shared_ptr<conn>& c) {
+    if (c->writing || c->queue.empty()) return;
+    c->writing = true;
+    message_ptr m = c->queue.front();
+    std::weak_ptr<state> ws = this->shared_from_this();
+    std::weak_ptr<conn> wc = c;
+    auto done = net::bind_executor(ex, [ws, wc, m](error_code ec, std::size_t) {
+      auto s = ws.lock();
+      auto cn = wc.lock();
+      if (!s || !cn) return;
+      cn->writing = false;
+      if (ec) {  // the session is dying; its death is reported through async_wait_dead
+        cn->queue.clear();
+        return;
+      }
+      if (!cn->queue.empty()) cn->queue.pop_front();
+      if (!s->closed) s->pump(cn);
+    });
+    if constexpr (detail::writes_messages<typename Session::policy_type>::value) {
+      c->session->async_write_message(net::buffer(*m), std::move(done));
+    } else {
+      net::async_write(*c->session, net::buffer(*m), std::move(done));
+    }
+  }
+
+  void close_all() {
+    closed = true;
+    timer.cancel();
+    auto sessions = std::move(live);
+    live.clear();
+    presence.clear();
+    for (auto& [id, c] : sessions) c->session->close();
+  }
+};
+
+template <class Session>
+registry<Session>::registry(const executor_type& ex, const registry_options& options)
+    : state_(std::make_shared<state>(ex, options)) {}
+
+template <class Session>
+registry<Session>::~registry() {
+  if (state_) state_->close_all();
+}
+
+template <class Session>
+auto registry<Session>::get_executor() const noexcept -> executor_type {
+  return state_->ex;
+}
+
+template <class Session>
+const registry_options& registry<Session>::options() const noexcept {
+  return state_->options;
+}
+
+template <class Session>
+void registry<Session>::on_online(event_handler handler) {
+  state_->online = std::make_shared<event_handler>(std::move(handler));
+}
+
+template <class Session>
+void registry<Session>::on_offline(event_handler handler) {
+  state_->offline = std::make_shared<event_handler>(std::move(handler));
+}
+
+template <class Session>
+std::shared_ptr<Session> registry<Session>::add(Session&& s, std::string id) {
+  auto st = state_;  // an event handler may destroy the registry
+  auto c = std::make_shared<typename state::conn>();
+  c->peer = detail::remote_endpoint_text(s.next_layer());
+  c->session = std::make_shared<Session>(std::move(s));
+  if (st->closed) {
+    c->session->close();
+    return c->session;
+  }
+  if (id.empty()) id = c->peer;
+  if (id.empty()) id = "unknown#" + std::to_string(++st->anonymous);
+  c->id = id;
+
+  const auto change = st->presence.connect(id, state::clock::now());
+  std::shared_ptr<typename state::conn> old;
+  auto it = st->live.find(id);
+  if (it != st->live.end()) {
+    old = std::move(it->second);
+    it->second = c;
+  } else {
+    st->live.emplace(id, c);
+  }
+  st->watch(c);
+  if (old) old->session->close();  // replaced: its wait finds it gone, no events
+  auto result = c->session;
+  if (change == core::presence_change::online) {
+    peer_event ev;
+    ev.id = c->id;
+    ev.peer = c->peer;
+    st->raise(st->online, ev);
+  }
+  return result;
+}
+
+template <class Session>
+std::size_t registry<Session>::size() const noexcept {
+  return state_->presence.online();
+}
+
+template <class Session>
+std::size_t registry<Session>::live() const noexcept {
+  return state_->live.size();
+}
+
+template <class Session>
+std::shared_ptr<Session> registry<Session>::find(std::string_view id) const {
+  auto it = state_->live.find(std::string(id));
+  return it == state_->live.end() ? nullptr : it->second->session;
+}
+
+template <class Session>
+std::size_t registry<Session>::broadcast(net::const_buffer message) {
+  auto st = state_;
+  if (st->closed || st->live.empty()) return 0;
+  auto m = std::make_shared<const std::string>(static_cast<const char*>(message.data()),
+                                               message.size());
+  // enqueue may close a session, but closing completes its wait later (posted), so the
+  // map does not change under this loop. Copy the pointers anyway: cheap and robust.
+  std::vector<std::shared_ptr<typename state::conn>> targets;
+  targets.reserve(st->live.size());
+  for (auto& kv : st->live) targets.push_back(kv.second);
+  std::size_t n = 0;
+  for (auto& c : targets) n += st->enqueue(c, m) ? 1 : 0;
+  return n;
+}
+
+template <class Session>
+bool registry<Session>::send(std::string_view id, net::const_buffer message) {
+  auto st = state_;
+  if (st->closed) return false;
+  auto it = st->live.find(std::string(id));
+  if (it == st->live.end()) return false;
+  auto c = it->second;
+  auto m = std::make_shared<const std::string>(static_cast<const char*>(message.data()),
+                                               message.size());
+  return st->enqueue(c, m);
+}
+
+template <class Session>
+std::uint64_t registry<Session>::dropped() const noexcept {
+  return state_->dropped;
+}
+
+template <class Session>
+void registry<Session>::close() {
+  state_->close_all();
+}
+
+}  // namespace liveness
+
+#endif  // LIVENESS_IMPL_REGISTRY_HPP

@@ -1,0 +1,179 @@
+//
+// liveness/registry.hpp
+//
+// Copyright (c) 2026 The liveness authors.
+// Distributed under the Boost Software License, Version 1.0.
+// (See accompanying file LICENSE or copy at https://www.boost.org/LICENSE_1_0.txt)
+//
+// liveness::registry<Session>: the server side. Holds the sessions of the connected
+// clients, raises online/offline events (with the peer, the reason and how long it was
+// silent), counts who is online, broadcasts a message to everyone, and hides a reconnect
+// within a grace period so that a flaky client does not flap offline/online.
+//
+#ifndef LIVENESS_REGISTRY_HPP
+#define LIVENESS_REGISTRY_HPP
+
+#include <liveness/config.hpp>
+#include <liveness/core/clock.hpp>
+#include <liveness/core/presence.hpp>
+#include <liveness/error.hpp>
+#include <liveness/session.hpp>
+
+#if defined(LIVENESS_USE_BOOST_ASIO)
+#include <boost/asio/buffer.hpp>
+#else
+#include <asio/buffer.hpp>
+#endif
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace liveness {
+
+/// What `registry::broadcast` and `registry::send` do for a session whose queue is full.
+enum class overflow_policy {
+  /// Drop the new message for that session only and count it (`dropped()`); the session
+  /// goes on. Its stream misses that message.
+  drop,
+  /// Close that session: it goes offline (after the grace period) with reason
+  /// `net::error::no_buffer_space`. A slow consumer cannot hold the others back.
+  close,
+};
+
+/// How a registry behaves. A plain aggregate with good defaults.
+struct registry_options {
+  /// How long an id stays online after its session died. A new session with the same id
+  /// within this time resumes it: no offline, no second online. Zero: offline at once.
+  core::duration grace = core::duration::zero();
+  /// The most messages waiting to be written to one session (`broadcast` and `send`);
+  /// one more triggers `on_overflow`. Messages are shared between sessions (one copy per
+  /// broadcast), so this bounds memory per session to the queue of pointers.
+  std::size_t max_queued_messages = 256;
+  /// What to do when a session's queue is full.
+  overflow_policy on_overflow = overflow_policy::close;
+
+  /// Offline at once, 256 queued messages, slow consumers closed.
+  static registry_options standard() noexcept { return {}; }
+  /// Like `standard` with a grace period: clients that reconnect within `g` stay online.
+  static registry_options with_grace(core::duration g) noexcept {
+    registry_options o;
+    o.grace = g;
+    return o;
+  }
+};
+
+/// An online or offline event.
+struct peer_event {
+  /// The id given to `add`, or the peer's endpoint text when none was given.
+  std::string id;
+  /// The remote endpoint, "addr:port" ("[v6addr]:port" for IPv6), as seen when the
+  /// session was added (empty when it could not be read).
+  std::string peer;
+  /// Offline: why the session ended: a `liveness::error` death reason, or
+  /// `net::error::operation_aborted` when the session was closed by the application, or
+  /// `net::error::no_buffer_space` when the registry closed it (`overflow_policy::close`).
+  /// Online: empty.
+  error_code reason;
+  /// Offline: how long the peer had been silent when its session ended
+  /// (`stats().silent_for(now)` then; the grace period is not included). Online: zero.
+  core::duration silent = core::duration::zero();
+};
+
+/// The sessions of a server, by id.
+///
+/// `add` takes a session (by move), watches it with `async_wait_dead` and raises
+/// `on_online` for an id that was offline. When the session dies, the registry drops it,
+/// and raises `on_offline` for its id once the grace period has passed without a new
+/// session for the same id. A new session for an id whose previous session is still alive
+/// replaces it: the old session is closed, no events are raised (the id stays online).
+///
+/// Cost: O(1) per added or dying session (a hash map, one pending `async_wait_dead` per
+/// session, and one timer for all grace periods, which end in FIFO order); nothing scans
+/// the sessions except `broadcast` and `close`.
+///
+/// Writing: `broadcast` and `send` queue shared messages per session and write them one at
+/// a time (a session allows one write at a time): `async_write_message` for
+/// `heartbeat::ping_pong<codec::length_prefixed>` sessions (one message per call),
+/// `net::async_write` of the bytes otherwise. Do not write to a registered session
+/// yourself while the registry may write to it: use `send` so that your writes are
+/// queued behind (and never interleaved with) broadcasts.
+///
+/// Thread safety: like an Asio object. Distinct objects: safe. Shared object: unsafe: call
+/// its functions, and run the sessions' handlers, on one strand: the registry's executor,
+/// which should be (or be serialised with) the sessions' executor. Event handlers run on
+/// it; they may call any member function, including `add`, `close` and destroying the
+/// shared_ptrs they got.
+///
+/// Lifetime: destroying the registry closes its sessions (as `close()`); no internal
+/// handler touches freed memory afterwards. Sessions the application still holds (by the
+/// shared_ptr from `add`) are closed too.
+template <class Session>
+class registry {
+ public:
+  using session_type = Session;
+  using executor_type = typename Session::executor_type;
+  using event_handler = std::function<void(const peer_event&)>;
+
+  explicit registry(const executor_type& ex, const registry_options& options = {});
+  registry(const registry&) = delete;
+  registry& operator=(const registry&) = delete;
+  /// Closes every session (as `close()`).
+  ~registry();
+
+  executor_type get_executor() const noexcept;
+  const registry_options& options() const noexcept;
+
+  /// Raised when an id comes online (it was offline). Not raised for a reconnect within
+  /// the grace period, nor for a replacement.
+  void on_online(event_handler handler);
+  /// Raised when an id goes offline: its last session died and the grace period passed
+  /// without a new one.
+  void on_offline(event_handler handler);
+
+  /// Takes `s` and watches it. `id` identifies the client (an id the application got from
+  /// it, e.g. a login); empty: the remote endpoint text "addr:port". Returns the session
+  /// (shared with the registry, which drops its share when the session dies). Raises
+  /// `on_online` before returning when the id was offline. An already dead session is
+  /// added and then handled as a death. After `close()`, the session is closed at once
+  /// and nothing is raised.
+  std::shared_ptr<Session> add(Session&& s, std::string id = {});
+
+  /// Ids online: with a live session, or within their grace period.
+  std::size_t size() const noexcept;
+  /// Ids with a live session (`size()` minus those within their grace period).
+  std::size_t live() const noexcept;
+
+  /// The live session of `id`, or null (also during its grace period).
+  std::shared_ptr<Session> find(std::string_view id) const;
+
+  /// Queues a copy of `message` (one copy, shared by all) to every live session. Returns
+  /// how many sessions it was queued to. Overflowing sessions are handled by
+  /// `options().on_overflow`. Write errors end nothing by themselves: a failed write means
+  /// the session is dying, and its death is reported through `on_offline` as usual.
+  std::size_t broadcast(net::const_buffer message);
+
+  /// Queues a copy of `message` to the live session of `id`. False when there is none, or
+  /// the message was dropped (`overflow_policy::drop`) or the session closed for overflow.
+  bool send(std::string_view id, net::const_buffer message);
+
+  /// Messages dropped so far by `overflow_policy::drop`, over all sessions.
+  std::uint64_t dropped() const noexcept;
+
+  /// Closes every session and forgets them and every pending grace period. No events are
+  /// raised by it or afterwards; `add` after it closes the session it is given.
+  void close();
+
+ private:
+  struct state;
+  std::shared_ptr<state> state_;
+};
+
+}  // namespace liveness
+
+#include <liveness/impl/registry.hpp>
+
+#endif  // LIVENESS_REGISTRY_HPP
