@@ -249,7 +249,7 @@ error_code thrown_code(F&& f) {
 // 1. Each death reason over loopback
 // =============================================================================================
 
-TEMPLATE_TEST_CASE("session: a graceful close by the peer is peer_closed; held data is read "
+TEMPLATE_TEST_CASE("session: a graceful close by the peer is peer_closed, held data is read "
                    "first, then eof",
                    "[session]", lv::heartbeat::none, lv::heartbeat::idle_timeout, lp_policy,
                    line_policy) {
@@ -444,7 +444,7 @@ TEST_CASE("session: idle_timeout declares a silent peer dead after the timeout",
   CHECK(peer.received.empty());  // nothing is injected into the stream
 }
 
-TEST_CASE("session: an unknown frame type is protocol_error; earlier data is still read",
+TEST_CASE("session: an unknown frame type is protocol_error, earlier data is still read",
           "[session]") {
   net::io_context io;
   auto p = connected(io);
@@ -658,7 +658,7 @@ TEST_CASE("session: close() completes pending waits with operation_aborted, not 
   CHECK(after.calls == 1);
 }
 
-TEST_CASE("session: per-operation cancellation ends one async_wait_dead; the session goes on",
+TEST_CASE("session: per-operation cancellation ends one async_wait_dead, the session goes on",
           "[session]") {
   net::io_context io;
   auto p = connected(io);
@@ -1623,7 +1623,7 @@ class handler_log {
 
 }  // namespace
 
-TEST_CASE("session: strands on a 4-thread io_context; every handler runs exactly once",
+TEST_CASE("session: strands on a 4-thread io_context, every handler runs exactly once",
           "[session]") {
   using S = session_t<lp_policy>;
   net::io_context io(4);
@@ -1934,7 +1934,7 @@ TEST_CASE("session: invalid options throw liveness::system_error", "[session]") 
   run_for(io, 10ms);
 }
 
-TEST_CASE("session: the keepalive options reach the socket; apply_keepalive = false leaves it "
+TEST_CASE("session: the keepalive options reach the socket, apply_keepalive = false leaves it "
           "alone",
           "[session]") {
   net::io_context io;
