@@ -17,12 +17,16 @@ jobs=${JOBS:-$(nproc)}
 
 stage "dependencies" ensure_packages \
   cmake ninja-build g++ libasio-dev catch2 libboost1.81-dev \
-  iproute2 nftables util-linux g++-mingw-w64-x86-64-posix wine wine64
+  iproute2 nftables util-linux g++-mingw-w64-x86-64-posix wine wine64 \
+  clang libclang-rt-14-dev libtsan2
 
 stage "configure" cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
   -DLIVENESS_BUILD_TESTS=ON -DLIVENESS_BUILD_EXAMPLES=ON -DLIVENESS_WERROR=ON
 stage "build" cmake --build "$build_dir" -j "$jobs"
 rc=0
 stage "test" ctest --test-dir "$build_dir" -j "$jobs" --output-on-failure --timeout 900 || rc=$?
+# Faults, hostile inputs, lifetime cases and fuzz targets of this run; informational, the
+# exit status stays ctest's.
+scripts/reliability_summary.sh "$build_dir" || true
 echo "== total: $((SECONDS - total_start)) s"
 exit $rc
