@@ -1,93 +1,151 @@
-// echo_client: connects, applies TCP keepalive, sends a line every interval and prints the
-// echoes; reports how and why the connection ended.
 //
-//   echo_client --connect HOST:PORT [--keepalive IDLE:INTVL:COUNT] [--send TEXT]
-//               [--every MILLISECONDS] [--count N]
+// examples/echo_client.cpp
 //
-// Events: connected peer=... keepalive_bound_ms=...  |  echo text=...
-//         disconnected reason=... silent_ms=...       |  done sent=N
-// Exit code: 0 after N echoes, 1 when the connection died first, 2 on bad flags.
-#include "example_util.hpp"
+// Copyright (c) 2026 The liveness authors.
+// Distributed under the Boost Software License, Version 1.0.
+// (See accompanying file LICENSE or copy at https://www.boost.org/LICENSE_1_0.txt)
+//
+// echo_client: connects to an echo server, watches the connection with a liveness::session
+// (TCP keepalive, and a ping/pong heartbeat with --heartbeat), sends a text now and then,
+// prints the echoes, and reports how and why the connection ended. With --reconnect it
+// is a liveness::reconnecting_client: it connects again after a backoff with jitter.
+// (echo_client_coro.cpp is the same client written with C++20 coroutines.)
+//
+//   echo_client --connect HOST:PORT [--keepalive IDLE:INTVL:COUNT]
+//               [--heartbeat INTERVAL/TIMEOUT] [--codec line|length]
+//               [--ping TEXT --pong TEXT] [--role server|client|both|answer]
+//               [--reconnect MIN/MAX[/ATTEMPTS]] [--send TEXT [--every DURATION]]
+//               [--count N]
+//
+// Events (one line each, flushed at once; docs/examples.md):
+//   connected peer=ADDR                 disconnected reason=REASON silent_ms=N
+//   connect_failed reason=REASON        reconnecting in_ms=N
+//   gave_up attempts=N                  echo text=TEXT
+//   done echoes=N
+// Exit code: 0 after N echoes (--count) or SIGINT/SIGTERM; 1 when the connection ended
+// (or could not be made) without --reconnect, or the client gave up; 2 on bad flags.
+//
+#include "client_flags.hpp"
+
+#include <liveness/reconnect.hpp>
+
+#include <memory>
 
 using namespace example;
 
 namespace {
 
-const char* const usage_text =
-    "echo_client --connect HOST:PORT [--keepalive IDLE:INTERVAL:COUNT] [--send TEXT] "
-    "[--every MILLISECONDS] [--count N]";
+template <class Policy>
+int run(const client_flags& f, const liveness::session_options<Policy>& options) {
+  using client_t = liveness::reconnecting_client<Policy>;
+  using session_t = typename client_t::session_type;
+  net::io_context io;
+  client_t client(io.get_executor(), f.host, f.port, options, f.reconnect_options());
 
-long parse_positive(const std::string& s) {
-  char* end = nullptr;
-  const long v = std::strtol(s.c_str(), &end, 10);
-  if (end == s.c_str() || *end != '\0' || v <= 0) usage(usage_text);
-  return v;
+  // Per connection: a generation number, so that the handlers of a previous connection
+  // (completing with errors after it died) never act on the next one.
+  struct state {
+    unsigned generation = 0;
+    long echoes = 0;
+    int exit_code = 0;
+    std::string in;
+  };
+  auto st = std::make_shared<state>();
+  net::steady_timer every(io);
+
+  auto finish = [&](int code) {
+    st->exit_code = code;
+    client.stop();
+    every.cancel();
+    io.stop();
+  };
+
+  // Reading: lines (line codec, keepalive only) or messages (length codec).
+  std::function<void(unsigned)> read = [&](unsigned gen) {
+    session_t* s = client.current();
+    if (!s || gen != st->generation) return;
+    auto on_item = [&, gen](liveness::error_code ec, std::size_t n) {
+      if (ec || gen != st->generation) return;  // a death is reported by on_disconnected
+      std::string text = st->in.substr(0, n);
+      st->in.erase(0, n);
+      if constexpr (!std::is_same_v<Policy, length_policy>) {
+        if (!text.empty() && text.back() == '\n') text.pop_back();
+      }
+      event("echo text=" + text);
+      if (f.count && ++st->echoes >= *f.count) {
+        event("done echoes=" + std::to_string(st->echoes));
+        finish(0);
+        return;
+      }
+      read(gen);
+    };
+    if constexpr (std::is_same_v<Policy, length_policy>) {
+      s->async_read_message(net::dynamic_buffer(st->in), on_item);
+    } else {
+      net::async_read_until(*s, net::dynamic_buffer(st->in), '\n', on_item);
+    }
+  };
+
+  // Sending: --send TEXT once per connection, then every --every.
+  auto payload = std::make_shared<std::string>(f.send ? *f.send : std::string());
+  if constexpr (!std::is_same_v<Policy, length_policy>) payload->push_back('\n');
+  std::function<void(unsigned)> send = [&](unsigned gen) {
+    session_t* s = client.current();
+    if (!f.send || !s || gen != st->generation || s->is_dead()) return;
+    auto again = [&, gen](liveness::error_code ec, std::size_t) {
+      if (ec || gen != st->generation || !f.every) return;
+      every.expires_after(*f.every);
+      every.async_wait([&, gen](liveness::error_code tec) {
+        if (!tec) send(gen);
+      });
+    };
+    if constexpr (std::is_same_v<Policy, length_policy>) {
+      s->async_write_message(net::buffer(*payload), again);
+    } else {
+      net::async_write(*s, net::buffer(*payload), again);
+    }
+  };
+
+  client.on_connected([&](session_t& s) {
+    const unsigned gen = ++st->generation;
+    st->in.clear();
+    liveness::error_code ec;
+    event("connected peer=" + endpoint_text(s.next_layer().remote_endpoint(ec)));
+    read(gen);
+    send(gen);
+  });
+  client.on_disconnected([&](liveness::error_code reason, liveness::core::duration silent) {
+    ++st->generation;
+    every.cancel();
+    event("disconnected reason=" + reason_text(reason) +
+          " silent_ms=" + std::to_string(to_ms(silent)));
+    if (!f.reconnect) finish(1);
+  });
+  client.on_connect_failed([&](liveness::error_code ec) {
+    event("connect_failed reason=" + reason_text(ec));
+    if (!f.reconnect) finish(1);
+  });
+  client.on_reconnecting([&](liveness::core::duration delay) {
+    event("reconnecting in_ms=" + std::to_string(to_ms(delay)));
+  });
+  client.on_gave_up([&](std::uint32_t attempts) {
+    event("gave_up attempts=" + std::to_string(attempts));
+    finish(1);
+  });
+
+  net::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](liveness::error_code ec, int) {
+    if (!ec) finish(0);
+  });
+  client.start();
+  io.run();
+  return st->exit_code;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string connect, text = "hello";
-  long every_ms = 500, count = 5;
-  auto opts = liveness::keepalive_options::standard();
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (i + 1 >= argc) usage(usage_text);
-    const std::string value = argv[++i];
-    if (arg == "--connect") {
-      connect = value;
-    } else if (arg == "--keepalive") {
-      opts = parse_keepalive_flag(value, usage_text);
-    } else if (arg == "--send") {
-      text = value;
-    } else if (arg == "--every") {
-      every_ms = parse_positive(value);
-    } else if (arg == "--count") {
-      count = parse_positive(value);
-    } else {
-      usage(usage_text);
-    }
-  }
-  if (connect.empty()) usage(usage_text);
-  const auto [host, port] = split_host_port(connect, usage_text);
-
-  net::io_context io;
-  tcp::socket socket(io);
-  liveness::error_code ec;
-  net::connect(socket, tcp::resolver(io).resolve(host, port, ec), ec);
-  if (ec) {
-    event("disconnected reason=" + liveness::error_name(liveness::classify_transport_error(ec)) +
-          " silent_ms=0");
-    return 1;
-  }
-  // Keepalive goes on after connect completes: connect() closes the socket between attempts.
-  const auto report = liveness::apply_keepalive(socket, opts, ec);
-  if (ec) {
-    std::cerr << "keepalive: " << ec.message() << std::endl;
-    return 1;
-  }
-  event("connected peer=" + endpoint_text(socket.remote_endpoint(ec)) + " keepalive_bound_ms=" +
-        std::to_string(report.detection_bound ? report.detection_bound->count() : 0));
-
-  auto last_received = clock::now();
-  std::string buffer;
-  for (long sent = 0; sent < count; ++sent) {
-    net::write(socket, net::buffer(text + "\n"), ec);
-    std::size_t n = ec ? 0 : net::read_until(socket, net::dynamic_buffer(buffer), '\n', ec);
-    if (ec) {
-      event("disconnected reason=" +
-            liveness::error_name(liveness::classify_transport_error(ec)) +
-            " silent_ms=" + std::to_string(ms_since(last_received)));
-      return 1;
-    }
-    last_received = clock::now();
-    event("echo text=" + buffer.substr(0, n - 1));
-    buffer.erase(0, n);
-    if (sent + 1 < count) {
-      net::steady_timer t(io, std::chrono::milliseconds(every_ms));
-      t.wait();
-    }
-  }
-  event("done sent=" + std::to_string(count));
-  return 0;
+  program() = {"echo_client", client_usage_text("echo_client")};
+  const client_flags flags = parse_client_flags(argc, argv);
+  return with_policy(flags.watch, [&](const auto& options) { return run(flags, options); });
 }

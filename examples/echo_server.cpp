@@ -1,12 +1,31 @@
-// echo_server: echoes lines back to every client; TCP keepalive on every accepted socket.
 //
-//   echo_server --listen 127.0.0.1:PORT [--keepalive IDLE:INTVL:COUNT]
+// examples/echo_server.cpp
 //
-// Prints one event per line:  listening addr=...  |  online id=N peer=... keepalive_bound_ms=...
-//                             offline id=N peer=... reason=... silent_ms=...
-// (Heartbeat policies arrive with liveness::session.)
+// Copyright (c) 2026 The liveness authors.
+// Distributed under the Boost Software License, Version 1.0.
+// (See accompanying file LICENSE or copy at https://www.boost.org/LICENSE_1_0.txt)
+//
+// echo_server: echoes what its clients send, watches every client with a liveness::session
+// (TCP keepalive, and a ping/pong heartbeat with --heartbeat), keeps them in a
+// liveness::registry and prints who comes online and who goes offline, and why.
+//
+//   echo_server --listen HOST:PORT [--keepalive IDLE:INTVL:COUNT]
+//               [--heartbeat INTERVAL/TIMEOUT] [--codec line|length]
+//               [--ping TEXT --pong TEXT] [--role server|client|both|answer]
+//
+// Events (one line each, flushed at once; docs/examples.md):
+//   listening addr=ADDR keepalive_bound_ms=N [heartbeat_bound_ms=N]
+//   online id=ID peer=ADDR
+//   offline id=ID peer=ADDR reason=REASON silent_ms=N
+//   error what=TEXT
+// A client's id is its endpoint ("127.0.0.1:40312").
+// Exit code: 0 after SIGINT/SIGTERM, 1 when it cannot listen, 2 on bad flags.
+//
 #include "example_util.hpp"
 
+#include <liveness/registry.hpp>
+
+#include <functional>
 #include <memory>
 
 using namespace example;
@@ -14,98 +33,142 @@ using namespace example;
 namespace {
 
 const char* const usage_text =
-    "echo_server --listen HOST:PORT [--keepalive IDLE:INTERVAL:COUNT]";
+    "echo_server --listen HOST:PORT [--keepalive IDLE:INTVL:COUNT] "
+    "[--heartbeat INTERVAL/TIMEOUT] [--codec line|length] [--ping TEXT --pong TEXT] "
+    "[--role server|client|both|answer]";
 
-struct connection : std::enable_shared_from_this<connection> {
-  tcp::socket socket;
-  int id;
-  std::string peer;
-  std::string buffer;
-  clock::time_point last_received = clock::now();
-
-  connection(tcp::socket s, int i) : socket(std::move(s)), id(i) {
-    liveness::error_code ec;
-    peer = endpoint_text(socket.remote_endpoint(ec));
-  }
-
-  void read() {
-    net::async_read_until(socket, net::dynamic_buffer(buffer), '\n',
-                          [self = shared_from_this()](liveness::error_code ec, std::size_t n) {
-                            self->on_read(ec, n);
-                          });
-  }
-
-  void on_read(liveness::error_code ec, std::size_t n) {
-    if (ec) {
-      event("offline id=" + std::to_string(id) + " peer=" + peer +
-            " reason=" + liveness::error_name(liveness::classify_transport_error(ec)) +
-            " silent_ms=" + std::to_string(ms_since(last_received)));
-      return;
-    }
-    last_received = clock::now();
-    auto line = std::make_shared<std::string>(buffer.substr(0, n));
-    buffer.erase(0, n);
-    net::async_write(socket, net::buffer(*line),
-                     [self = shared_from_this(), line](liveness::error_code wec, std::size_t) {
-                       if (!wec) self->read();
-                     });
-  }
+struct server_flags {
+  std::string host;
+  std::string port;
+  watch_flags watch;
 };
 
-void accept(tcp::acceptor& acceptor, const liveness::keepalive_options& opts, int& next_id) {
-  liveness::async_accept_with_keepalive(
-      acceptor, opts, [&acceptor, &opts, &next_id](liveness::error_code ec, tcp::socket s) {
-        if (ec == net::error::operation_aborted) return;
-        if (!ec) {
-          auto c = std::make_shared<connection>(std::move(s), ++next_id);
-          liveness::error_code rec;
-          const auto report = liveness::read_keepalive(c->socket, rec);
-          event("online id=" + std::to_string(c->id) + " peer=" + c->peer +
-                " keepalive_bound_ms=" +
-                std::to_string(report.detection_bound ? report.detection_bound->count() : 0));
-          c->read();
-        } else {
-          event("accept_error reason=" + liveness::error_name(ec) + " message=\"" +
-                ec.message() + "\"");
+server_flags parse_flags(int argc, char** argv) {
+  server_flags f;
+  bool have_listen = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string flag = argv[i];
+    if (flag == "--help" || flag == "-h") {
+      std::cout << "usage: " << usage_text << std::endl;
+      std::exit(0);
+    }
+    if (flag.rfind("--", 0) != 0) bad_flags("unexpected argument: " + flag);
+    if (i + 1 >= argc) bad_flags(flag + ": missing value");
+    const std::string value = argv[++i];
+    if (flag == "--listen") {
+      std::tie(f.host, f.port) = host_port_flag(flag, value);
+      have_listen = true;
+    } else if (!parse_watch_flag(flag, value, f.watch)) {
+      bad_flags("unknown flag: " + flag);
+    }
+  }
+  if (!have_listen) bad_flags("--listen HOST:PORT is required");
+  check_watch_flags(f.watch);
+  return f;
+}
+
+/// Echoes what one client sends, in the units of its policy: lines (line codec and
+/// keepalive only: bytes are echoed as they come), or whole messages (length codec).
+template <class Session>
+void echo(std::shared_ptr<Session> s, std::shared_ptr<std::string> buffer) {
+  using policy = typename Session::policy_type;
+  auto on_written = [s, buffer](liveness::error_code ec, std::size_t) {
+    if (!ec) echo(s, buffer);
+  };
+  if constexpr (std::is_same_v<policy, length_policy>) {
+    buffer->clear();
+    s->async_read_message(net::dynamic_buffer(*buffer),
+                          [s, buffer, on_written](liveness::error_code ec, std::size_t) {
+                            if (ec) return;  // the registry reports the death
+                            s->async_write_message(net::buffer(*buffer), on_written);
+                          });
+  } else if constexpr (std::is_same_v<policy, line_policy>) {
+    // Whole lines, so that heartbeats can go out between them.
+    net::async_read_until(*s, net::dynamic_buffer(*buffer), '\n',
+                          [s, buffer](liveness::error_code ec, std::size_t n) {
+                            if (ec) return;
+                            auto line = std::make_shared<std::string>(buffer->substr(0, n));
+                            buffer->erase(0, n);
+                            net::async_write(*s, net::buffer(*line),
+                                             [s, buffer, line](liveness::error_code wec,
+                                                               std::size_t) {
+                                               if (!wec) echo(s, buffer);
+                                             });
+                          });
+  } else {
+    buffer->resize(16 * 1024);
+    s->async_read_some(net::buffer(*buffer),
+                       [s, buffer, on_written](liveness::error_code ec, std::size_t n) {
+                         if (ec) return;
+                         buffer->resize(n);
+                         net::async_write(*s, net::buffer(*buffer), on_written);
+                       });
+  }
+}
+
+template <class Policy>
+int serve(const server_flags& f, const liveness::session_options<Policy>& options) {
+  using session_t = liveness::session<tcp::socket, Policy>;
+  net::io_context io;
+  tcp::acceptor acceptor(io);
+  try {
+    tcp::resolver resolver(io);
+    const tcp::endpoint ep = *resolver.resolve(f.host, f.port).begin();
+    acceptor.open(ep.protocol());
+    acceptor.set_option(tcp::acceptor::reuse_address(true));
+    acceptor.bind(ep);
+    acceptor.listen();
+  } catch (const std::exception& e) {
+    std::cerr << "echo_server: cannot listen on " << f.host << ":" << f.port << ": " << e.what()
+              << std::endl;
+    return 1;
+  }
+
+  liveness::registry<session_t> clients(io.get_executor());
+  clients.on_online([](const liveness::peer_event& e) {
+    event("online id=" + e.id + " peer=" + e.peer);
+  });
+  clients.on_offline([](const liveness::peer_event& e) {
+    event("offline id=" + e.id + " peer=" + e.peer + " reason=" + reason_text(e.reason) +
+          " silent_ms=" + std::to_string(to_ms(e.silent)));
+  });
+
+  std::function<void()> accept = [&] {
+    acceptor.async_accept([&](liveness::error_code ec, tcp::socket socket) {
+      if (ec == net::error::operation_aborted) return;
+      if (ec) {
+        event("error what=accept reason=" + reason_text(ec));
+      } else {
+        try {
+          // The session applies keepalive to the accepted socket and starts the heartbeat.
+          auto s = clients.add(
+              session_t(std::move(socket), liveness::core::side::server, options));
+          echo(s, std::make_shared<std::string>());
+        } catch (const liveness::system_error& e) {
+          event("error what=session reason=" + reason_text(e.code()));
         }
-        accept(acceptor, opts, next_id);
-      });
+      }
+      accept();
+    });
+  };
+  accept();
+  event("listening addr=" + endpoint_text(acceptor.local_endpoint()) + " " + watch_text(f.watch));
+
+  net::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](liveness::error_code, int) {
+    liveness::error_code ignored;
+    acceptor.close(ignored);
+    clients.close();
+    io.stop();
+  });
+  io.run();
+  return 0;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string listen;
-  auto opts = liveness::keepalive_options::standard();
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (i + 1 >= argc) usage(usage_text);
-    const std::string value = argv[++i];
-    if (arg == "--listen") {
-      listen = value;
-    } else if (arg == "--keepalive") {
-      opts = parse_keepalive_flag(value, usage_text);
-    } else {
-      usage(usage_text);
-    }
-  }
-  if (listen.empty()) usage(usage_text);
-  const auto [host, port] = split_host_port(listen, usage_text);
-
-  try {
-    net::io_context io;
-    tcp::resolver resolver(io);
-    const tcp::endpoint ep = *resolver.resolve(host, port).begin();
-    tcp::acceptor acceptor(io, ep);
-    event("listening addr=" + endpoint_text(acceptor.local_endpoint()));
-    int next_id = 0;
-    accept(acceptor, opts, next_id);
-    net::signal_set signals(io, SIGINT, SIGTERM);
-    signals.async_wait([&](liveness::error_code, int) { io.stop(); });
-    io.run();
-  } catch (const std::exception& e) {
-    std::cerr << "echo_server: " << e.what() << std::endl;
-    return 1;
-  }
-  return 0;
+  program() = {"echo_server", usage_text};
+  const server_flags flags = parse_flags(argc, argv);
+  return with_policy(flags.watch, [&](const auto& options) { return serve(flags, options); });
 }

@@ -1,4 +1,14 @@
-// Small helpers shared by the echo examples: flag parsing and event lines.
+//
+// examples/example_util.hpp
+//
+// Copyright (c) 2026 The liveness authors.
+// Distributed under the Boost Software License, Version 1.0.
+// (See accompanying file LICENSE or copy at https://www.boost.org/LICENSE_1_0.txt)
+//
+// Shared by the examples: duration and flag parsing, the heartbeat policy chosen at run
+// time from the flags, and the event lines (`EVENT key=value ...`, flushed at once) that
+// scripts read. See docs/examples.md for the contract.
+//
 #ifndef LIVENESS_EXAMPLES_EXAMPLE_UTIL_HPP
 #define LIVENESS_EXAMPLES_EXAMPLE_UTIL_HPP
 
@@ -10,57 +20,310 @@
 #include <asio.hpp>
 #endif
 
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <climits>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 
 namespace example {
 
 namespace net = liveness::net;
 using tcp = net::ip::tcp;
 using clock = std::chrono::steady_clock;
+using ms = std::chrono::milliseconds;
 
 /// Prints one event line and flushes it at once (scripts read these lines).
 inline void event(const std::string& line) {
   std::cout << line << std::endl;
 }
 
-[[noreturn]] inline void usage(const char* text) {
-  std::cerr << "usage: " << text << std::endl;
+/// The program's name and usage line, set once by main().
+struct program_info {
+  const char* name = "example";
+  const char* usage = "";
+};
+
+inline program_info& program() {
+  static program_info info;
+  return info;
+}
+
+/// Bad flags: prints what is wrong and the usage line to stderr, exits with code 2.
+[[noreturn]] inline void bad_flags(const std::string& why) {
+  std::cerr << program().name << ": " << why << "\nusage: " << program().usage << std::endl;
   std::exit(2);
 }
 
-/// The value of --keepalive (IDLE:INTERVAL:COUNT). Exits with the reason and the usage on
-/// error.
-inline liveness::keepalive_options parse_keepalive_flag(const std::string& value,
-                                                       const char* usage_text) {
-  liveness::error_code ec;
-  auto opts = liveness::keepalive_options::parse(value, ec);
-  if (ec) {
-    std::cerr << "--keepalive " << value << ": " << ec.message() << std::endl;
-    usage(usage_text);
+/// Parses a duration written as a positive integer and a unit: `ms`, `s`, `m` or `h`
+/// ("300ms", "2s", "1m"). Empty on anything else (no unit, zero, negative, overflow).
+inline std::optional<ms> parse_duration(std::string_view text) {
+  std::size_t i = 0;
+  std::uint64_t value = 0;
+  while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
+    value = value * 10 + static_cast<std::uint64_t>(text[i] - '0');
+    if (value > 1000000000ULL) return std::nullopt;  // > 11 days in ms: surely a typo
+    ++i;
   }
-  return opts;
+  if (i == 0 || value == 0) return std::nullopt;
+  const std::string_view unit = text.substr(i);
+  std::uint64_t factor = 0;
+  if (unit == "ms") {
+    factor = 1;
+  } else if (unit == "s") {
+    factor = 1000;
+  } else if (unit == "m") {
+    factor = 60 * 1000;
+  } else if (unit == "h") {
+    factor = 3600 * 1000;
+  } else {
+    return std::nullopt;
+  }
+  const std::uint64_t total = value * factor;
+  if (total > 1000000000ULL * 1000ULL) return std::nullopt;
+  return ms(static_cast<ms::rep>(total));
 }
 
-/// Splits "HOST:PORT" (the last colon separates the port). Exits with the usage on error.
-inline std::pair<std::string, std::string> split_host_port(const std::string& s,
-                                                           const char* usage_text) {
-  const auto colon = s.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == s.size()) usage(usage_text);
-  return {s.substr(0, colon), s.substr(colon + 1)};
+/// A duration flag's value, or exit 2 naming the flag.
+inline ms duration_flag(const std::string& flag, const std::string& value) {
+  const auto d = parse_duration(value);
+  if (!d) {
+    bad_flags(flag + " " + value +
+              ": not a duration (a positive whole number and a unit: ms, s, m or h, "
+              "e.g. 300ms, 2s, 1m)");
+  }
+  return *d;
+}
+
+/// Two durations "A/B" (--heartbeat INTERVAL/TIMEOUT, --reconnect MIN/MAX), with an
+/// optional third integer field when `third` is given ("MIN/MAX/ATTEMPTS").
+inline std::pair<ms, ms> duration_pair_flag(const std::string& flag, const std::string& value,
+                                            std::optional<long>* third = nullptr) {
+  const auto slash = value.find('/');
+  if (slash == std::string::npos) {
+    bad_flags(flag + " " + value + ": expected two durations separated by '/', e.g. 300ms/500ms");
+  }
+  std::string rest = value.substr(slash + 1);
+  const auto slash2 = rest.find('/');
+  if (slash2 != std::string::npos) {
+    if (!third) bad_flags(flag + " " + value + ": expected exactly two durations");
+    const std::string n = rest.substr(slash2 + 1);
+    char* end = nullptr;
+    errno = 0;
+    const long v = std::strtol(n.c_str(), &end, 10);
+    if (n.empty() || *end != '\0' || v <= 0 || errno == ERANGE || v > 1000000) {
+      bad_flags(flag + " " + value + ": the attempt count must be a positive number");
+    }
+    *third = v;
+    rest = rest.substr(0, slash2);
+  }
+  return {duration_flag(flag, value.substr(0, slash)), duration_flag(flag, rest)};
+}
+
+/// A positive integer flag, or exit 2.
+inline long count_flag(const std::string& flag, const std::string& value) {
+  char* end = nullptr;
+  errno = 0;
+  const long v = std::strtol(value.c_str(), &end, 10);
+  if (value.empty() || *end != '\0' || v <= 0 || errno == ERANGE) {
+    bad_flags(flag + " " + value + ": expected a positive whole number");
+  }
+  return v;
+}
+
+/// Splits "HOST:PORT" (the last colon separates the port; "[::1]:80" works). Exit 2 on
+/// error.
+inline std::pair<std::string, std::string> host_port_flag(const std::string& flag,
+                                                          const std::string& value) {
+  const auto colon = value.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == value.size()) {
+    bad_flags(flag + " " + value + ": expected HOST:PORT");
+  }
+  std::string host = value.substr(0, colon);
+  const std::string port = value.substr(colon + 1);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  char* end = nullptr;
+  const long p = std::strtol(port.c_str(), &end, 10);
+  if (*end != '\0' || p < 0 || p > 65535) {
+    bad_flags(flag + " " + value + ": the port must be a number from 0 to 65535");
+  }
+  return {host, port};
+}
+
+enum class codec_kind { line, length };
+
+/// The flags that choose how a connection is watched (shared by server and clients).
+struct watch_flags {
+  liveness::keepalive_options keepalive = liveness::keepalive_options::standard();
+  /// --heartbeat given: ping/pong; absent: TCP keepalive only (heartbeat::none).
+  bool heartbeat = false;
+  ms interval{0};
+  ms timeout{0};
+  codec_kind codec = codec_kind::line;
+  bool codec_given = false;
+  std::optional<std::string> ping;
+  std::optional<std::string> pong;
+  liveness::core::ping_role role = liveness::core::ping_role::both;
+  bool role_given = false;
+};
+
+/// Handles one of --keepalive, --heartbeat, --codec, --ping, --pong, --role. Returns false
+/// for any other flag. Exit 2 on a bad value.
+inline bool parse_watch_flag(const std::string& flag, const std::string& value,
+                             watch_flags& w) {
+  if (flag == "--keepalive") {
+    liveness::error_code ec;
+    w.keepalive = liveness::keepalive_options::parse(value, ec);
+    if (ec) bad_flags("--keepalive " + value + ": " + ec.message());
+  } else if (flag == "--heartbeat") {
+    const auto [interval, timeout] = duration_pair_flag(flag, value);
+    w.heartbeat = true;
+    w.interval = interval;
+    w.timeout = timeout;
+  } else if (flag == "--codec") {
+    if (value == "line") {
+      w.codec = codec_kind::line;
+    } else if (value == "length") {
+      w.codec = codec_kind::length;
+    } else {
+      bad_flags("--codec " + value + ": expected line or length");
+    }
+    w.codec_given = true;
+  } else if (flag == "--ping") {
+    w.ping = value;
+  } else if (flag == "--pong") {
+    w.pong = value;
+  } else if (flag == "--role") {
+    using liveness::core::ping_role;
+    if (value == "server") {
+      w.role = ping_role::server;
+    } else if (value == "client") {
+      w.role = ping_role::client;
+    } else if (value == "both") {
+      w.role = ping_role::both;
+    } else if (value == "answer") {
+      w.role = ping_role::answer_only;
+    } else {
+      bad_flags("--role " + value + ": expected server, client, both or answer");
+    }
+    w.role_given = true;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+/// The ping/pong options the flags ask for.
+inline liveness::core::ping_pong_options ping_pong_flags(const watch_flags& w) {
+  liveness::core::ping_pong_options o;
+  o.interval = w.interval;
+  o.timeout = w.timeout;
+  o.role = w.role;
+  // The flood guard must not demand more than the interval between the peer's pings.
+  if (o.min_ping_interval > o.interval / 2) {
+    o.min_ping_interval = std::chrono::duration_cast<liveness::core::duration>(o.interval / 2);
+  }
+  return o;
+}
+
+inline liveness::codec::line_options line_flags(const watch_flags& w) {
+  auto o = liveness::codec::line_options::standard();
+  if (w.ping) o.ping = *w.ping;
+  if (w.pong) o.pong = *w.pong;
+  return o;
+}
+
+/// Checks the combination of watch flags (after all flags are read). Exit 2 on error.
+inline void check_watch_flags(const watch_flags& w) {
+  if (!w.heartbeat && (w.codec_given || w.ping || w.pong || w.role_given)) {
+    bad_flags("--codec, --ping, --pong and --role need --heartbeat INTERVAL/TIMEOUT");
+  }
+  if (!w.heartbeat) return;
+  if (w.codec == codec_kind::length && (w.ping || w.pong)) {
+    bad_flags("--ping/--pong set the texts of --codec line; the length codec's heartbeats "
+              "are binary frames");
+  }
+  if (auto ec = ping_pong_flags(w).validate()) bad_flags("--heartbeat: " + ec.message());
+  if (w.codec == codec_kind::line) {
+    if (auto ec = line_flags(w).validate()) {
+      bad_flags("--ping/--pong: " + ec.message());
+    }
+  }
+}
+
+using none_policy = liveness::heartbeat::none;
+using line_policy = liveness::heartbeat::ping_pong<liveness::codec::line>;
+using length_policy = liveness::heartbeat::ping_pong<liveness::codec::length_prefixed>;
+
+/// The session options for `Policy` that the flags ask for.
+template <class Policy>
+liveness::session_options<Policy> session_options_for(const watch_flags& w) {
+  liveness::session_options<Policy> o;
+  o.keepalive = w.keepalive;
+  if constexpr (std::is_same_v<Policy, line_policy>) {
+    o.heartbeat.heartbeat = ping_pong_flags(w);
+    o.heartbeat.codec = line_flags(w);
+  } else if constexpr (std::is_same_v<Policy, length_policy>) {
+    o.heartbeat.heartbeat = ping_pong_flags(w);
+  }
+  return o;
+}
+
+/// Calls `f(session_options<P>)` with the policy P chosen by the flags: heartbeat::none
+/// without --heartbeat, else ping_pong<codec::line> or ping_pong<codec::length_prefixed>.
+template <class F>
+decltype(auto) with_policy(const watch_flags& w, F&& f) {
+  if (!w.heartbeat) return f(session_options_for<none_policy>(w));
+  if (w.codec == codec_kind::length) return f(session_options_for<length_policy>(w));
+  return f(session_options_for<line_policy>(w));
+}
+
+/// "heartbeat=none keepalive=..." description of the watch for the listening/connected
+/// lines' extra fields.
+inline std::string watch_text(const watch_flags& w) {
+  const auto ka = w.keepalive.detection_bound().count();
+  std::string s = "keepalive_bound_ms=" + std::to_string(w.keepalive.enabled ? ka : 0);
+  if (w.heartbeat) {
+    s += " heartbeat_bound_ms=" + std::to_string((w.interval + w.timeout).count());
+  }
+  return s;
 }
 
 inline std::string endpoint_text(const tcp::endpoint& ep) {
+  if (ep.address().is_v6()) {
+    return "[" + ep.address().to_string() + "]:" + std::to_string(ep.port());
+  }
   return ep.address().to_string() + ":" + std::to_string(ep.port());
 }
 
-inline long long ms_since(clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - t).count();
+template <class Duration>
+long long to_ms(Duration d) {
+  return std::chrono::duration_cast<ms>(d).count();
+}
+
+inline long long ms_since(clock::time_point t) { return to_ms(clock::now() - t); }
+
+/// The reason field of an event: the liveness reason name for dead-peer reasons and
+/// transport errors ("peer_closed", "heartbeat_timeout"), else "<category>:<value>".
+inline std::string reason_text(const liveness::error_code& ec) {
+  return liveness::error_name(liveness::classify_transport_error(ec));
+}
+
+/// How long a session's peer has been silent, in ms.
+template <class Session>
+long long silent_ms(const Session& s) {
+  return to_ms(s.stats().silent_for(liveness::core::clock_type::now()));
 }
 
 }  // namespace example
 
-#endif
+#endif  // LIVENESS_EXAMPLES_EXAMPLE_UTIL_HPP

@@ -1,0 +1,105 @@
+//
+// examples/client_flags.hpp
+//
+// Copyright (c) 2026 The liveness authors.
+// Distributed under the Boost Software License, Version 1.0.
+// (See accompanying file LICENSE or copy at https://www.boost.org/LICENSE_1_0.txt)
+//
+// The flags of echo_client and echo_client_coro (the same contract for both).
+//
+#ifndef LIVENESS_EXAMPLES_CLIENT_FLAGS_HPP
+#define LIVENESS_EXAMPLES_CLIENT_FLAGS_HPP
+
+#include "example_util.hpp"
+
+#include <liveness/reconnect.hpp>
+
+namespace example {
+
+inline const char* client_usage_text(const std::string& name) {
+  static std::string text;
+  text = name +
+         " --connect HOST:PORT [--keepalive IDLE:INTVL:COUNT] [--heartbeat INTERVAL/TIMEOUT] "
+         "[--codec line|length] [--ping TEXT --pong TEXT] [--role server|client|both|answer] "
+         "[--reconnect MIN/MAX[/ATTEMPTS]] [--send TEXT [--every DURATION]] [--count N]";
+  return text.c_str();
+}
+
+struct client_flags {
+  std::string host;
+  std::string port;
+  watch_flags watch;
+  /// --reconnect MIN/MAX[/ATTEMPTS]
+  std::optional<std::pair<ms, ms>> reconnect;
+  std::optional<long> attempts;
+  std::optional<std::string> send;
+  std::optional<ms> every;
+  std::optional<long> count;
+
+  /// The reconnect schedule: MIN doubling to MAX with jitter, reset after 2 s up, give up
+  /// after ATTEMPTS failures in a row (never without it).
+  liveness::reconnect_options reconnect_options() const {
+    auto o = liveness::reconnect_options::fast();
+    if (reconnect) {
+      o.min_delay = reconnect->first;
+      o.max_delay = reconnect->second;
+    }
+    if (attempts) o.max_attempts = static_cast<std::uint32_t>(*attempts);
+    return o;
+  }
+};
+
+inline client_flags parse_client_flags(int argc, char** argv) {
+  client_flags f;
+  bool have_connect = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string flag = argv[i];
+    if (flag == "--help" || flag == "-h") {
+      std::cout << "usage: " << program().usage << std::endl;
+      std::exit(0);
+    }
+    if (flag.rfind("--", 0) != 0) bad_flags("unexpected argument: " + flag);
+    if (i + 1 >= argc) bad_flags(flag + ": missing value");
+    const std::string value = argv[++i];
+    if (flag == "--connect") {
+      std::tie(f.host, f.port) = host_port_flag(flag, value);
+      if (f.port == "0") bad_flags("--connect " + value + ": port 0");
+      have_connect = true;
+    } else if (flag == "--reconnect") {
+      f.reconnect = duration_pair_flag(flag, value, &f.attempts);
+      if (f.reconnect->first > f.reconnect->second) {
+        bad_flags("--reconnect " + value + ": MIN is larger than MAX");
+      }
+    } else if (flag == "--send") {
+      f.send = value;
+    } else if (flag == "--every") {
+      f.every = duration_flag(flag, value);
+    } else if (flag == "--count") {
+      f.count = count_flag(flag, value);
+    } else if (!parse_watch_flag(flag, value, f.watch)) {
+      bad_flags("unknown flag: " + flag);
+    }
+  }
+  if (!have_connect) bad_flags("--connect HOST:PORT is required");
+  check_watch_flags(f.watch);
+  if (f.every && !f.send) bad_flags("--every needs --send TEXT");
+  if (f.count && !f.send) bad_flags("--count needs --send TEXT");
+  if (f.send) {
+    const bool length = f.watch.heartbeat && f.watch.codec == codec_kind::length;
+    if (!length && (f.send->empty() || f.send->find_first_of("\r\n") != std::string::npos)) {
+      bad_flags("--send TEXT: one line of text (not empty, no CR or LF)");
+    }
+    if (f.watch.heartbeat && !length) {
+      const auto line = line_flags(f.watch);
+      if (*f.send == line.ping || *f.send == line.pong) {
+        bad_flags("--send " + *f.send + ": equals the ping or pong text (it would be taken "
+                  "for a heartbeat)");
+      }
+    }
+  }
+  return f;
+}
+
+}  // namespace example
+
+#endif  // LIVENESS_EXAMPLES_CLIENT_FLAGS_HPP

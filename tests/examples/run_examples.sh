@@ -1,0 +1,281 @@
+#!/usr/bin/env bash
+# Drives the example programs and checks their event lines (docs/examples.md).
+#
+#   run_examples.sh CASE BIN_DIR [CLIENT]
+#
+# CASE: flags | echo | hung | reconnect | demo. CLIENT (echo, hung, reconnect): echo_client
+# (default) or echo_client_coro. Every wait is bounded; every process started here is
+# killed (by its pid) on exit. Exit code 0 when every check passed.
+set -uo pipefail
+
+case_name=${1:?case}
+bin=${2:?bin dir}
+client_name=${3:-echo_client}
+server="$bin/echo_server"
+client="$bin/$client_name"
+work=$(mktemp -d "${TMPDIR:-/tmp}/liveness_examples.XXXXXX")
+pids=()
+
+cleanup() {
+  for p in "${pids[@]}"; do kill -CONT "$p" 2>/dev/null; kill -KILL "$p" 2>/dev/null; done
+  wait 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+checks=0
+fail() {
+  echo "FAIL: $*" >&2
+  for f in "$work"/*.log; do
+    [ -f "$f" ] && { echo "--- $(basename "$f")" >&2; cat "$f" >&2; }
+  done
+  exit 1
+}
+ok() { checks=$((checks + 1)); echo "ok: $*"; }
+
+# wait_line FILE REGEX SECONDS: waits until a line of FILE matches the extended REGEX.
+wait_line() {
+  local file=$1 re=$2 limit=$3 i
+  for ((i = 0; i < limit * 20; i++)); do
+    grep -Eq "$re" "$file" 2>/dev/null && return 0
+    sleep 0.05
+  done
+  return 1
+}
+# count_lines FILE REGEX
+count_lines() { grep -Ec "$1" "$2" 2>/dev/null || true; }
+
+# start_server NAME ARGS...: starts echo_server with its log in $work/NAME.log; sets
+# server_pid and server_addr.
+start_server() {
+  local name=$1; shift
+  "$server" "$@" >"$work/$name.log" 2>&1 &
+  server_pid=$!
+  pids+=("$server_pid")
+  wait_line "$work/$name.log" '^listening addr=' 10 || fail "$name: no listening line"
+  server_addr=$(sed -n 's/^listening addr=\([^ ]*\).*/\1/p' "$work/$name.log")
+}
+
+# start_client NAME ARGS...: starts the client in the background; sets client_pid.
+start_client() {
+  local name=$1; shift
+  "$client" "$@" >"$work/$name.log" 2>&1 &
+  client_pid=$!
+  pids+=("$client_pid")
+}
+
+# wait_exit PID SECONDS: waits for the process to end; sets exit_code (124 on time-out).
+wait_exit() {
+  local pid=$1 limit=$2 i
+  for ((i = 0; i < limit * 20; i++)); do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      wait "$pid"; exit_code=$?; return 0
+    fi
+    sleep 0.05
+  done
+  exit_code=124
+}
+
+# expect_usage DESCRIPTION PROGRAM ARGS...: exit code 2, a usage line on stderr, no stdout.
+expect_usage() {
+  local what=$1; shift
+  local out err rc
+  out=$(timeout 10 "$@" 2>"$work/stderr") && rc=0 || rc=$?
+  err=$(cat "$work/stderr")
+  [ "$rc" -eq 2 ] || fail "$what: exit code $rc, expected 2 (stderr: $err)"
+  grep -q '^usage: ' "$work/stderr" || fail "$what: no usage line on stderr: $err"
+  [ -z "$out" ] || fail "$what: printed on stdout: $out"
+  ok "$what -> exit 2, $(head -1 "$work/stderr")"
+}
+
+hb=(--heartbeat 300ms/500ms)
+
+case "$case_name" in
+flags)
+  for prog in echo_server echo_client echo_client_coro; do
+    [ -x "$bin/$prog" ] || continue
+    p="$bin/$prog"
+    if [ "$prog" = echo_server ]; then a=(--listen 127.0.0.1:0); else a=(--connect 127.0.0.1:9); fi
+    expect_usage "$prog: no flags" "$p"
+    expect_usage "$prog: unknown flag" "$p" "${a[@]}" --bogus 1
+    expect_usage "$prog: missing value" "$p" "${a[@]}" --heartbeat
+    expect_usage "$prog: stray argument" "$p" "${a[@]}" extra
+    expect_usage "$prog: duration garbage" "$p" "${a[@]}" --heartbeat 5x/1s
+    expect_usage "$prog: duration without unit" "$p" "${a[@]}" --heartbeat 300/500ms
+    expect_usage "$prog: zero duration" "$p" "${a[@]}" --heartbeat 0ms/500ms
+    expect_usage "$prog: negative duration" "$p" "${a[@]}" --heartbeat -1s/500ms
+    expect_usage "$prog: one duration" "$p" "${a[@]}" --heartbeat 300ms
+    expect_usage "$prog: huge duration" "$p" "${a[@]}" --heartbeat 99999999999999999999s/1s
+    expect_usage "$prog: keepalive garbage" "$p" "${a[@]}" --keepalive 1s:x:3
+    expect_usage "$prog: keepalive zero" "$p" "${a[@]}" --keepalive 0:1:3
+    expect_usage "$prog: unknown codec" "$p" "${a[@]}" "${hb[@]}" --codec xml
+    expect_usage "$prog: unknown role" "$p" "${a[@]}" "${hb[@]}" --role boss
+    expect_usage "$prog: ping equals pong" "$p" "${a[@]}" "${hb[@]}" --ping X --pong X
+    expect_usage "$prog: ping without heartbeat" "$p" "${a[@]}" --ping HI
+    expect_usage "$prog: ping with the length codec" "$p" "${a[@]}" "${hb[@]}" --codec length --ping HI
+    if [ "$prog" = echo_server ]; then
+      expect_usage "$prog: no port" "$p" --listen 127.0.0.1
+      expect_usage "$prog: port out of range" "$p" --listen 127.0.0.1:99999
+    else
+      expect_usage "$prog: no --connect" "$p" --send hi
+      expect_usage "$prog: no port" "$p" --connect localhost
+      expect_usage "$prog: port 0" "$p" --connect 127.0.0.1:0
+      expect_usage "$prog: every garbage" "$p" "${a[@]}" --send hi --every soon
+      expect_usage "$prog: every without unit" "$p" "${a[@]}" --send hi --every 10
+      expect_usage "$prog: every without send" "$p" "${a[@]}" --every 1s
+      expect_usage "$prog: reconnect min > max" "$p" "${a[@]}" --reconnect 2s/1s
+      expect_usage "$prog: reconnect attempts garbage" "$p" "${a[@]}" --reconnect 1s/2s/x
+      expect_usage "$prog: count garbage" "$p" "${a[@]}" --send hi --count -3
+      expect_usage "$prog: send equals ping" "$p" "${a[@]}" "${hb[@]}" --send PING
+    fi
+    out=$("$p" --help) && rc=0 || rc=$?
+    [ "$rc" -eq 0 ] && [[ "$out" == usage:* ]] || fail "$prog --help: exit $rc, '$out'"
+    ok "$prog --help -> usage on stdout, exit 0"
+  done
+  if [ -x "$bin/liveness_demo" ]; then
+    expect_usage "liveness_demo: unknown flag" "$bin/liveness_demo" --bogus
+    expect_usage "liveness_demo: unknown scenario" "$bin/liveness_demo" --only nosuch
+  fi
+  ;;
+
+echo)
+  # Each watch configuration: echoes come back; the server reports online, then offline
+  # with reason peer_closed when the client exits.
+  for mode in keepalive line length; do
+    case $mode in
+      keepalive) w=(--keepalive 1s:1s:2) ;;
+      line) w=("${hb[@]}" --ping HB? --pong HB!) ;;
+      length) w=("${hb[@]}" --codec length) ;;
+    esac
+    start_server "server_$mode" --listen 127.0.0.1:0 "${w[@]}"
+    log="$work/server_$mode.log"
+    start_client "client_$mode" --connect "$server_addr" "${w[@]}" --send "hello $mode" \
+      --every 100ms --count 3
+    wait_exit "$client_pid" 15
+    [ "$exit_code" -eq 0 ] || fail "$mode: client exit code $exit_code"
+    clog="$work/client_$mode.log"
+    grep -Eq "^connected peer=$server_addr\$" "$clog" || fail "$mode: no connected line"
+    [ "$(count_lines "^echo text=hello $mode\$" "$clog")" -eq 3 ] || fail "$mode: not 3 echoes"
+    grep -q '^done echoes=3$' "$clog" || fail "$mode: no done line"
+    wait_line "$log" '^offline id=[^ ]+ peer=127\.0\.0\.1:[0-9]+ reason=peer_closed silent_ms=[0-9]+$' 5 \
+      || fail "$mode: no offline line with reason peer_closed"
+    grep -Eq '^online id=127\.0\.0\.1:[0-9]+ peer=127\.0\.0\.1:[0-9]+$' "$log" \
+      || fail "$mode: no online line"
+    ok "$mode: 3 echoes, online, offline reason=peer_closed"
+    kill "$server_pid"; wait_exit "$server_pid" 5
+    [ "$exit_code" -eq 0 ] || fail "$mode: server exit code $exit_code after SIGTERM"
+  done
+
+  # A crashed client (SIGKILL): its kernel closes the connection.
+  start_server crash --listen 127.0.0.1:0 "${hb[@]}"
+  # The address is taken now: a second server cannot listen there (exit 1, a message).
+  timeout 10 "$server" --listen "$server_addr" >"$work/taken.log" 2>&1 && rc=0 || rc=$?
+  [ "$rc" -eq 1 ] || fail "address in use: exit code $rc, expected 1"
+  grep -q "^echo_server: cannot listen on $server_addr: " "$work/taken.log" \
+    || fail "address in use: no message"
+  ok "address in use: $(head -1 "$work/taken.log"), exit 1"
+  start_client crash_client --connect "$server_addr" "${hb[@]}"
+  wait_line "$work/crash_client.log" '^connected ' 10 || fail "crash: client did not connect"
+  wait_line "$work/crash.log" '^online ' 5 || fail "crash: no online line"
+  kill -KILL "$client_pid"; wait "$client_pid" 2>/dev/null
+  wait_line "$work/crash.log" '^offline .* reason=(peer_closed|peer_reset) ' 5 \
+    || fail "crash: no offline line with peer_closed/peer_reset"
+  ok "crashed client: offline $(sed -n 's/^offline .*\(reason=[^ ]*\).*/\1/p' "$work/crash.log")"
+
+  # Nobody listening, no --reconnect: connect_failed, exit 1.
+  port=$(sed -n 's/^listening addr=127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/crash.log")
+  kill -KILL "$server_pid"; wait "$server_pid" 2>/dev/null
+  start_client refused --connect "127.0.0.1:$port"
+  wait_exit "$client_pid" 10
+  [ "$exit_code" -eq 1 ] || fail "refused: exit code $exit_code, expected 1"
+  grep -q '^connect_failed reason=' "$work/refused.log" || fail "refused: no connect_failed line"
+  ok "refused connection: $(head -1 "$work/refused.log"), exit 1"
+  ;;
+
+hung)
+  # A hung client (SIGSTOP): only the heartbeat can see it (its kernel still ACKs).
+  start_server hung --listen 127.0.0.1:0 "${hb[@]}" --keepalive 1s:1s:2
+  start_client hung_client --connect "$server_addr" "${hb[@]}"
+  wait_line "$work/hung.log" '^online ' 10 || fail "hung client: no online line"
+  sleep 0.5
+  kill -STOP "$client_pid"
+  wait_line "$work/hung.log" '^offline .* reason=heartbeat_timeout silent_ms=[0-9]+$' 5 \
+    || fail "hung client: no offline line with reason heartbeat_timeout"
+  silent=$(sed -n 's/^offline .*silent_ms=\([0-9]*\)$/\1/p' "$work/hung.log")
+  [ "$silent" -ge 500 ] || fail "hung client: silent_ms=$silent, expected >= 500"
+  ok "hung client: offline reason=heartbeat_timeout silent_ms=$silent"
+  kill -KILL "$client_pid"; wait "$client_pid" 2>/dev/null
+
+  # A hung server: the client (no --reconnect) reports it and exits 1.
+  start_client hung_server_client --connect "$server_addr" "${hb[@]}"
+  wait_line "$work/hung_server_client.log" '^connected ' 10 || fail "hung server: no connected"
+  sleep 0.5
+  kill -STOP "$server_pid"
+  wait_exit "$client_pid" 5
+  kill -CONT "$server_pid"
+  [ "$exit_code" -eq 1 ] || fail "hung server: client exit code $exit_code, expected 1"
+  grep -Eq '^disconnected reason=heartbeat_timeout silent_ms=[0-9]+$' \
+    "$work/hung_server_client.log" || fail "hung server: no disconnected heartbeat_timeout"
+  ok "hung server: $(grep '^disconnected' "$work/hung_server_client.log"), exit 1"
+  ;;
+
+reconnect)
+  # The client reconnects after the server is killed (SIGKILL) and started again on the
+  # same port.
+  start_server first --listen 127.0.0.1:0 "${hb[@]}"
+  port=${server_addr##*:}
+  start_client client --connect "127.0.0.1:$port" "${hb[@]}" --reconnect 100ms/500ms \
+    --send ping --every 100ms
+  clog="$work/client.log"
+  wait_line "$clog" '^echo text=ping$' 10 || fail "no echo before the restart"
+  kill -KILL "$server_pid"; wait "$server_pid" 2>/dev/null
+  wait_line "$clog" '^disconnected reason=(peer_closed|peer_reset) silent_ms=[0-9]+$' 5 \
+    || fail "no disconnected line after SIGKILL"
+  wait_line "$clog" '^reconnecting in_ms=[0-9]+$' 5 || fail "no reconnecting line"
+  sleep 1  # down for a while: attempts fail (connection refused)
+  echoes_before=$(count_lines '^echo text=ping$' "$clog")
+  start_server second --listen "127.0.0.1:$port" "${hb[@]}"
+  wait_line "$work/second.log" '^online id=127\.0\.0\.1:[0-9]+ peer=127\.0\.0\.1:[0-9]+$' 5 \
+    || fail "the restarted server saw no client"
+  [ "$(count_lines '^connected peer=' "$clog")" -eq 2 ] || fail "not 2 connected lines"
+  for ((i = 0; i < 100; i++)); do
+    [ "$(count_lines '^echo text=ping$' "$clog")" -gt "$echoes_before" ] && break
+    sleep 0.05
+  done
+  [ "$(count_lines '^echo text=ping$' "$clog")" -gt "$echoes_before" ] \
+    || fail "no echo after reconnecting"
+  ok "reconnected after the server restart: $(grep -c '^reconnecting' "$clog") reconnecting lines, echoes flow again"
+  kill "$client_pid"; wait_exit "$client_pid" 5
+  [ "$exit_code" -eq 0 ] || fail "client exit code $exit_code after SIGTERM"
+
+  # Nobody comes back: the client gives up after the attempts allowed.
+  kill -KILL "$server_pid"; wait "$server_pid" 2>/dev/null
+  start_client gives_up --connect "127.0.0.1:$port" --reconnect 20ms/50ms/3
+  wait_exit "$client_pid" 10
+  [ "$exit_code" -eq 1 ] || fail "give up: exit code $exit_code, expected 1"
+  grep -q '^gave_up attempts=3$' "$work/gives_up.log" || fail "give up: no gave_up attempts=3"
+  ok "gave up: $(grep '^gave_up' "$work/gives_up.log"), exit 1"
+  ;;
+
+demo)
+  out="$work/demo.log"
+  timeout 110 "$bin/liveness_demo" >"$out" 2>&1 && rc=0 || rc=$?
+  cat "$out"
+  [ "$rc" -eq 0 ] || fail "liveness_demo exit code $rc"
+  for s in 'peer crashed' 'peer hung' 'peer closed gracefully' \
+           'bulk transfer' 'clients, ' 'server restarted' 'cable pulled'; do
+    grep -q "^$s\|^.*$s" "$out" || fail "demo: no row for '$s'"
+  done
+  [ "$(grep -c '  MISSED$' "$out")" -eq 0 ] || fail "demo: a row missed its budget"
+  if [ "$(id -u)" -eq 0 ]; then
+    [ "$(grep -c '^cable pulled.*  ok$' "$out")" -eq 2 ] || fail "demo: cable rows not ok as root"
+  fi
+  ok "liveness_demo: every scenario inside its budget"
+  ;;
+
+*)
+  echo "unknown case: $case_name" >&2
+  exit 2
+  ;;
+esac
+echo "$case_name: $checks checks passed"
