@@ -11,11 +11,17 @@
 #include <liveness/codec/length_prefixed.hpp>
 #include <liveness/codec/line.hpp>
 #include <liveness/config.hpp>
+#include <liveness/core/backoff.hpp>
 #include <liveness/core/clock.hpp>
 #include <liveness/core/detector.hpp>
+#include <liveness/core/presence.hpp>
 #include <liveness/error.hpp>
 #include <liveness/heartbeat.hpp>
 #include <liveness/keepalive.hpp>
+#include <liveness/reconnect.hpp>
+#include <liveness/registry.hpp>
 #include <liveness/session.hpp>
+#include <liveness/timer/shared_wheel.hpp>
+#include <liveness/timer/wheel.hpp>
 
 #endif  // LIVENESS_HPP

@@ -17,6 +17,7 @@
 #include <liveness/error.hpp>
 #include <liveness/heartbeat.hpp>
 #include <liveness/keepalive.hpp>
+#include <liveness/timer/shared_wheel.hpp>
 
 #if defined(LIVENESS_USE_BOOST_ASIO)
 #include <boost/asio/async_result.hpp>
@@ -50,6 +51,11 @@ struct session_options {
   /// read, reading from the socket pauses at this size (TCP flow control then slows the
   /// peer down), and the heartbeat counts the unread data as proof of life.
   std::size_t read_buffer_limit = 1024 * 1024;
+  /// Put the heartbeat deadline on the io_context's shared timer wheel
+  /// (`timer::shared_wheel`: one steady_timer for all sessions, O(1) arm and re-arm, at
+  /// most one wheel resolution, default 4 ms, late; see `timer::configure_shared_wheel`).
+  /// False: one `steady_timer` per session, as before.
+  bool use_timer_wheel = true;
 };
 
 namespace detail {
@@ -110,7 +116,9 @@ class session {
 
   executor_type get_executor() noexcept;
 
-  /// The socket, for its options and endpoints. Do not read from it or write to it.
+  /// The socket, for its options and endpoints. Do not read from it or write to it. The
+  /// session has set its user-mode `non_blocking(true)`: it waits for readability and then
+  /// reads without blocking, into a buffer shared by the sessions of the thread.
   Socket& next_layer() noexcept;
   const Socket& next_layer() const noexcept;
 

@@ -9,6 +9,7 @@
 #define LIVENESS_IMPL_SESSION_HPP
 
 #if defined(LIVENESS_USE_BOOST_ASIO)
+#include <boost/asio/associated_cancellation_slot.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/compose.hpp>
 #include <boost/asio/dispatch.hpp>
@@ -16,6 +17,7 @@
 #include <boost/asio/socket_base.hpp>
 #include <boost/asio/write.hpp>
 #else
+#include <asio/associated_cancellation_slot.hpp>
 #include <asio/bind_cancellation_slot.hpp>
 #include <asio/compose.hpp>
 #include <asio/dispatch.hpp>
@@ -28,7 +30,6 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -92,8 +93,82 @@ struct codec_ops<codec::length_prefixed> {
   }
 };
 
+/// A composed operation parked until the session wakes it: what a never-expiring timer
+/// did before, without the timer (a few pointers per session instead of three timers).
+/// While parked, the operation lives on the heap and holds the session (its shared_ptr).
+template <class Executor>
+struct parked_op {
+  parked_op* next = nullptr;
+  /// Posts the operation to `ex` (it goes on from there, as after a timer's wake-up) and
+  /// frees this node. `clear_slot`: remove our cancellation handler first (not when called
+  /// from that handler).
+  virtual void resume(const Executor& ex, bool clear_slot) = 0;
+
+ protected:
+  ~parked_op() = default;
+};
+
+template <class Executor, class Self>
+struct parked_op_impl final : parked_op<Executor> {
+  Self self;
+  explicit parked_op_impl(Self&& s) : self(std::move(s)) {}
+  void resume(const Executor& ex, bool clear_slot) override {
+    Self s(std::move(self));
+    delete this;
+    if (clear_slot) net::get_associated_cancellation_slot(s).clear();
+    net::post(ex, std::move(s));
+  }
+};
+
+/// A list of parked operations (singly linked: a list holds one or a few operations).
+template <class Executor>
+class parked_list {
+ public:
+  using node = parked_op<Executor>;
+  parked_list() noexcept = default;
+  parked_list(const parked_list&) = delete;
+  parked_list& operator=(const parked_list&) = delete;
+  bool empty() const noexcept { return head_ == nullptr; }
+  void push(node* n) noexcept {
+    n->next = head_;
+    head_ = n;
+  }
+  /// Takes `n` out of the list; false when it is not there (already woken).
+  bool remove(node* n) noexcept {
+    for (node** p = &head_; *p; p = &(*p)->next) {
+      if (*p == n) {
+        *p = n->next;
+        return true;
+      }
+    }
+    return false;
+  }
+  /// Resumes every parked operation (each goes on from `ex`).
+  void wake_all(const Executor& ex) {
+    node* n = head_;
+    head_ = nullptr;
+    while (n) {
+      node* next = n->next;
+      n->resume(ex, true);
+      n = next;
+    }
+  }
+
+ private:
+  node* head_ = nullptr;
+};
+
+/// A per-thread socket read buffer, shared by every session whose handlers run on the
+/// thread: a session waits for readability and then reads into it, so an idle session
+/// holds no read buffer.
+inline net::mutable_buffer read_scratch() {
+  static thread_local std::array<char, 16 * 1024> buffer;
+  return net::buffer(buffer);
+}
+
 template <class Socket, class Policy>
-class session_impl : public std::enable_shared_from_this<session_impl<Socket, Policy>> {
+class session_impl : public std::enable_shared_from_this<session_impl<Socket, Policy>>,
+                     public timer::wheel_timer {
  public:
   using executor_type = typename Socket::executor_type;
   using codec_type = typename Policy::codec;
@@ -104,17 +179,26 @@ class session_impl : public std::enable_shared_from_this<session_impl<Socket, Po
 
   session_impl(Socket s, core::side side, const session_options<Policy>& o)
       : socket_(std::move(s)),
-        heartbeat_timer_(socket_.get_executor()),
-        dead_event_(socket_.get_executor()),
-        read_event_(socket_.get_executor()),
-        write_event_(socket_.get_executor()),
-        options_(o),
+        max_write_chunk_(o.max_write_chunk),
+        read_buffer_limit_(o.read_buffer_limit),
         detector_(Policy::make_detector(o.heartbeat, side, clock::now())),
         decoder_(Policy::codec_options(o.heartbeat)),
-        encoder_(Policy::codec_options(o.heartbeat)),
-        rx_(16 * 1024) {
-    for (auto* t : {&dead_event_, &read_event_, &write_event_}) t->expires_at(clock::time_point::max());
-    if (options_.apply_keepalive) keepalive_ = apply_keepalive(socket_, options_.keepalive);
+        encoder_(Policy::codec_options(o.heartbeat)) {
+    if (o.use_timer_wheel) wheel_ = &timer::shared_wheel::of(socket_.get_executor());
+    if (!wheel_) heartbeat_timer_ = std::make_unique<timer_type>(socket_.get_executor());
+    if (o.apply_keepalive) keepalive_ = apply_keepalive(socket_, o.keepalive);
+    // The background read waits for readability and then reads without blocking.
+    error_code ignored;
+    socket_.non_blocking(true, ignored);
+  }
+
+  session_impl(const session_impl&) = delete;
+  session_impl& operator=(const session_impl&) = delete;
+
+  // The wheel may be about to hand this entry out: cancel() waits for it under the wheel's
+  // mutex, and wheel_lock() then fails (the use count is zero already).
+  ~session_impl() {
+    if (wheel_) wheel_->cancel(*this);
   }
 
   /// Starts the background read and the heartbeat timer.
@@ -125,21 +209,23 @@ class session_impl : public std::enable_shared_from_this<session_impl<Socket, Po
 
   // ---- state queried by the session and its operations --------------------------------
   Socket socket_;
-  timer_type heartbeat_timer_;
-  timer_type dead_event_;   // never expires; cancelled to wake async_wait_dead
-  timer_type read_event_;   // never expires; cancelled to wake a waiting read
-  timer_type write_event_;  // never expires; cancelled to wake a waiting write
-  session_options<Policy> options_;
+  timer::shared_wheel* wheel_ = nullptr;        // the heartbeat deadline's wheel, or
+  std::unique_ptr<timer_type> heartbeat_timer_;  // the session's own timer
+  parked_list<executor_type> dead_waiters_;   // async_wait_dead operations
+  parked_list<executor_type> read_waiters_;   // a read waiting for data
+  parked_list<executor_type> write_waiters_;  // a write waiting for the writer
+  std::size_t max_write_chunk_;
+  std::size_t read_buffer_limit_;
   keepalive_report keepalive_;
   core::detector detector_;
   typename codec_type::decoder decoder_;
   typename codec_type::encoder encoder_;
-  std::vector<char> rx_;     // socket read buffer
   std::vector<char> inbox_;  // user bytes received, not yet read by the application
   std::size_t inbox_pos_ = 0;
   std::uint64_t received_total_ = 0;        // user bytes decoded so far
   std::uint64_t consumed_total_ = 0;        // user bytes handed to the application
-  std::deque<std::uint64_t> message_ends_;  // received_total_ at each message end
+  std::vector<std::uint64_t> message_ends_;  // received_total_ at each message end
+  std::size_t message_ends_pos_ = 0;         // message_ends_[pos..] are still held
   bool message_read_pending_ = false;
   bool reading_ = false;
   bool writing_ = false;  // a heartbeat or user chunk is being written
@@ -160,8 +246,7 @@ class session_impl : public std::enable_shared_from_this<session_impl<Socket, Po
   /// Reading pauses when this much is held, unless a message read waits for the rest of
   /// a message (then the codec's max_message_size bounds what is held).
   bool inbox_full() const noexcept {
-    return held() >= options_.read_buffer_limit &&
-           !(message_read_pending_ && message_ends_.empty());
+    return held() >= read_buffer_limit_ && !(message_read_pending_ && !message_ready());
   }
 
   /// What a read or write reports once the peer is dead or the session closed.
@@ -178,15 +263,21 @@ class session_impl : public std::enable_shared_from_this<session_impl<Socket, Po
         net::buffer_copy(buffers, net::buffer(inbox_.data() + inbox_pos_, held()));
     consume(n);
     // Byte reads do not see message boundaries: forget those already passed.
-    while (!message_ends_.empty() && message_ends_.front() <= consumed_total_)
-      message_ends_.pop_front();
+    while (message_ready() && message_ends_[message_ends_pos_] <= consumed_total_)
+      pop_message_end();
     return n;
   }
 
   /// Size of the next whole message held, if there is one.
-  bool message_ready() const noexcept { return !message_ends_.empty(); }
+  bool message_ready() const noexcept { return message_ends_pos_ < message_ends_.size(); }
+  void pop_message_end() noexcept {
+    if (++message_ends_pos_ == message_ends_.size()) {
+      message_ends_.clear();
+      message_ends_pos_ = 0;
+    }
+  }
   std::size_t message_size() const noexcept {
-    return static_cast<std::size_t>(message_ends_.front() - consumed_total_);
+    return static_cast<std::size_t>(message_ends_[message_ends_pos_] - consumed_total_);
   }
 
   /// Appends the next whole message to a dynamic buffer (v1: prepare/commit).
@@ -195,7 +286,7 @@ class session_impl : public std::enable_shared_from_this<session_impl<Socket, Po
     const std::size_t n = message_size();
     buffer.commit(net::buffer_copy(buffer.prepare(n), net::buffer(inbox_.data() + inbox_pos_, n)));
     consume(n);
-    message_ends_.pop_front();
+    pop_message_end();
     return n;
   }
 
@@ -217,13 +308,36 @@ class session_impl : public std::enable_shared_from_this<session_impl<Socket, Po
     if (pending) start_reading();
   }
 
+  /// Parks the composed operation `self` on `list` until the session wakes the list, or
+  /// its cancellation slot (if connected) is emitted. The cancellation handler finds the
+  /// operation by address through a weak reference, so a late emission is harmless.
+  template <class Self>
+  void park(parked_list<executor_type>& list, Self& self) {
+    auto* n = new parked_op_impl<executor_type, Self>(std::move(self));
+    list.push(n);
+    auto slot = net::get_associated_cancellation_slot(n->self);
+    if (slot.is_connected()) {
+      const int which = &list == &dead_waiters_ ? 0 : &list == &read_waiters_ ? 1 : 2;
+      slot.assign([w = this->weak_from_this(), which,
+                   key = static_cast<parked_op<executor_type>*>(n)](net::cancellation_type) {
+        auto s = w.lock();
+        if (!s) return;
+        if (s->waiters(which).remove(key)) key->resume(s->socket_.get_executor(), false);
+      });
+    }
+  }
+
+  parked_list<executor_type>& waiters(int which) noexcept {
+    return which == 0 ? dead_waiters_ : which == 1 ? read_waiters_ : write_waiters_;
+  }
+
   /// True when the writer is free for the caller; otherwise `self` waits until it is.
   /// Heartbeats waiting for the writer go first.
   template <class Self>
   bool acquire_writer(Self& self) {
     if (!writing_) flush_heartbeats();
     if (!writing_) return true;
-    write_event_.async_wait(std::move(self));
+    park(write_waiters_, self);
     return false;
   }
 
@@ -269,7 +383,7 @@ class session_impl : public std::enable_shared_from_this<session_impl<Socket, Po
     detector_.on_sent(now, n);
     // Our data moved, so the peer is reading: its pong may be queued behind our bytes.
     detector_.on_peer_progress(now);
-    write_event_.cancel();
+    write_waiters_.wake_all(socket_.get_executor());
     drive(now);  // also flushes pending heartbeats
   }
 
@@ -300,10 +414,8 @@ class session_impl : public std::enable_shared_from_this<session_impl<Socket, Po
   void start_reading() {
     if (reading_ || dead_ || closed_ || inbox_full()) return;
     reading_ = true;
-    socket_.async_read_some(net::buffer(rx_),
-                            [self = this->shared_from_this()](error_code ec, std::size_t n) {
-                              self->on_read(ec, n);
-                            });
+    socket_.async_wait(net::socket_base::wait_read,
+                       [self = this->shared_from_this()](error_code ec) { self->on_readable(ec); });
   }
 
   struct decode_handler {
@@ -321,19 +433,33 @@ class session_impl : public std::enable_shared_from_this<session_impl<Socket, Po
     void on_message_end() { s.message_ends_.push_back(s.received_total_); }
   };
 
-  void on_read(const error_code& ec, std::size_t n) {
+  void on_readable(error_code ec) {
     reading_ = false;
     if (dead_ || closed_) return;
+    if (ec) {
+      die(classify_transport_error(ec));
+      return;
+    }
+    const auto scratch = read_scratch();
+    const std::size_t n = socket_.read_some(scratch, ec);
+    if (ec == net::error::would_block || ec == net::error::try_again) {
+      start_reading();  // woken without data: wait again
+      return;
+    }
+    on_read(ec, static_cast<const char*>(scratch.data()), n);
+  }
+
+  void on_read(const error_code& ec, const char* data, std::size_t n) {
     const auto now = clock::now();
     const std::size_t before = held();
     decode_handler h{*this, now};
     error_code bad;
     if (n > 0) {
       detector_.on_received(now, n);
-      bad = decoder_.feed(rx_.data(), n, h);
+      bad = decoder_.feed(data, n, h);
     }
     if (!bad && ec == net::error::eof) bad = decoder_.finish(h);
-    if (held() > before || message_ready()) read_event_.cancel();
+    if (held() > before || message_ready()) read_waiters_.wake_all(socket_.get_executor());
     if (bad) {
       die(bad);
       return;
@@ -357,25 +483,49 @@ class session_impl : public std::enable_shared_from_this<session_impl<Socket, Po
     detector_.on_sent(now, n);
     if (pong) detector_.on_pong_sent(now);
     if (ping) detector_.on_ping_sent(now);  // its timeout counts from the real write
-    write_event_.cancel();
+    write_waiters_.wake_all(socket_.get_executor());
     drive(now);  // also flushes pending heartbeats
   }
 
   void arm_timer() {
     const auto next = detector_.next_deadline();
     if (!next) {
-      if (armed_) heartbeat_timer_.cancel();
+      if (armed_) {
+        if (wheel_)
+          wheel_->cancel(*this);
+        else
+          heartbeat_timer_->cancel();
+      }
       armed_ = false;
       return;
     }
-    // A timer that fires earlier than needed costs one wake-up; re-arming it on every read
-    // would cost a cancellation and a heap operation each time.
+    // A deadline that moved later (every read moves it) is not re-armed: the timer fires
+    // early once, drive() finds nothing due and arms it at the new deadline. So a read
+    // costs one comparison here; with the wheel, an earlier deadline costs an O(1) relink
+    // under the wheel's mutex, without the per-session timer's cancellation and heap
+    // operation.
     if (armed_ && armed_at_ <= *next) return;
     armed_ = true;
     armed_at_ = *next;
-    heartbeat_timer_.expires_at(*next);
-    heartbeat_timer_.async_wait([self = this->shared_from_this()](error_code ec) {
+    if (wheel_) {
+      wheel_->arm(*this, *next);  // O(1): no Asio timer, no heap
+      return;
+    }
+    heartbeat_timer_->expires_at(*next);
+    heartbeat_timer_->async_wait([self = this->shared_from_this()](error_code ec) {
       if (ec == net::error::operation_aborted) return;  // re-armed or shut down
+      self->armed_ = false;
+      self->drive(clock::now());
+    });
+  }
+
+  // ---- timer::wheel_timer: called by the shared wheel --------------------------------
+  std::shared_ptr<void> wheel_lock() noexcept override { return this->weak_from_this().lock(); }
+
+  void wheel_fire(std::shared_ptr<void> owner) override {
+    auto self = std::static_pointer_cast<session_impl>(std::move(owner));
+    auto ex = socket_.get_executor();
+    net::post(ex, [self = std::move(self)] {
       self->armed_ = false;
       self->drive(clock::now());
     });
@@ -385,11 +535,15 @@ class session_impl : public std::enable_shared_from_this<session_impl<Socket, Po
     error_code ignored;
     socket_.shutdown(net::socket_base::shutdown_both, ignored);
     socket_.close(ignored);
-    heartbeat_timer_.cancel();
+    if (wheel_)
+      wheel_->cancel(*this);
+    else
+      heartbeat_timer_->cancel();
     armed_ = false;
-    dead_event_.cancel();
-    read_event_.cancel();
-    write_event_.cancel();
+    const auto ex = socket_.get_executor();
+    dead_waiters_.wake_all(ex);
+    read_waiters_.wake_all(ex);
+    write_waiters_.wake_all(ex);
   }
 };
 
@@ -426,7 +580,7 @@ struct wait_dead_op {
     if (s->dead_) return complete_op(self, s->reason_);
     if (s->closed_ || self.get_cancellation_state().cancelled() != net::cancellation_type::none)
       return complete_op(self, net::error::operation_aborted);
-    s->dead_event_.async_wait(std::move(self));
+    s->park(s->dead_waiters_, self);
   }
 };
 
@@ -448,7 +602,7 @@ struct read_op {
     if (s->dead_) return complete_op(self, s->final_error(), 0);
     if (self.get_cancellation_state().cancelled() != net::cancellation_type::none)
       return complete_op(self, net::error::operation_aborted, 0);
-    s->read_event_.async_wait(std::move(self));
+    s->park(s->read_waiters_, self);
   }
 };
 
@@ -488,7 +642,7 @@ struct write_op {
     if (!s->acquire_writer(self)) return;
     const char* data = static_cast<const char*>(first.data());
     std::size_t header_size = 0;
-    chunk = Impl::ops::user_chunk(s->encoder_, data, first.size(), s->options_.max_write_chunk,
+    chunk = Impl::ops::user_chunk(s->encoder_, data, first.size(), s->max_write_chunk_,
                                   s->user_header_, header_size);
     s->writing_ = true;
     st = state::writing;
@@ -522,7 +676,7 @@ struct read_message_op {
     if (self.get_cancellation_state().cancelled() != net::cancellation_type::none)
       return finish(self, net::error::operation_aborted, 0);
     s->set_message_read_pending(true);
-    s->read_event_.async_wait(std::move(self));
+    s->park(s->read_waiters_, self);
   }
 
   template <class Self>
@@ -576,7 +730,7 @@ struct write_message_op {
     if (!s->acquire_writer(self)) return;
 
     const std::size_t remaining = total - sent;
-    chunk = s->encoder_.chunk_size(remaining, s->options_.max_write_chunk);
+    chunk = s->encoder_.chunk_size(remaining, s->max_write_chunk_);
     const auto header = s->encoder_.data_header(chunk, remaining > chunk);
     std::copy(header.begin(), header.end(), s->user_header_.begin());
     out.clear();

@@ -1,0 +1,171 @@
+//
+// liveness/timer/impl/wheel.hpp
+//
+// Copyright (c) 2026 The liveness authors.
+// Distributed under the Boost Software License, Version 1.0.
+// (See accompanying file LICENSE or copy at https://www.boost.org/LICENSE_1_0.txt)
+//
+#ifndef LIVENESS_TIMER_IMPL_WHEEL_HPP
+#define LIVENESS_TIMER_IMPL_WHEEL_HPP
+
+#include <algorithm>
+#include <limits>
+
+namespace liveness {
+namespace timer {
+namespace detail {
+
+inline unsigned count_trailing_zeros(std::uint64_t w) noexcept {  // w != 0
+#if defined(__GNUC__) || defined(__clang__)
+  return static_cast<unsigned>(__builtin_ctzll(w));
+#else
+  unsigned n = 0;
+  while (!(w & 1)) {
+    w >>= 1;
+    ++n;
+  }
+  return n;
+#endif
+}
+
+}  // namespace detail
+
+inline wheel::wheel(core::time_point origin, const wheel_options& options)
+    : options_(options), origin_(origin) {
+  if (options_.resolution <= core::duration::zero())
+    options_.resolution = wheel_options{}.resolution;
+  std::size_t n = 64;
+  while (n < options_.slots && n < (std::size_t(1) << 24)) n <<= 1;
+  options_.slots = n;
+  resolution_ns_ = options_.resolution.count();
+  mask_ = n - 1;
+  slots_.assign(n, nullptr);
+  occupied_.assign(n / 64, 0);
+}
+
+inline std::uint64_t wheel::tick_of(core::time_point t) const noexcept {
+  if (t <= origin_) return 0;
+  return static_cast<std::uint64_t>(core::elapsed(origin_, t).count() / resolution_ns_);
+}
+
+inline std::uint64_t wheel::deadline_tick(core::time_point d) const noexcept {
+  if (d <= origin_) return 0;
+  const auto e = core::elapsed(origin_, d).count();
+  return static_cast<std::uint64_t>(e / resolution_ns_ + (e % resolution_ns_ != 0 ? 1 : 0));
+}
+
+inline core::time_point wheel::tick_time(std::uint64_t t) const noexcept {
+  const auto max_ticks =
+      static_cast<std::uint64_t>((std::numeric_limits<core::duration::rep>::max)() /
+                                 resolution_ns_);
+  if (t > max_ticks) return core::time_point::max();
+  return core::add_saturated(origin_,
+                             core::duration(static_cast<core::duration::rep>(t) * resolution_ns_));
+}
+
+inline void wheel::link(wheel_entry*& head, wheel_entry& e) noexcept {
+  e.next_ = head;
+  if (head) head->pprev_ = &e.next_;
+  e.pprev_ = &head;
+  head = &e;
+}
+
+inline void wheel::unlink(wheel_entry& e) noexcept {
+  *e.pprev_ = e.next_;
+  if (e.next_) e.next_->pprev_ = e.pprev_;
+  e.next_ = nullptr;
+  e.pprev_ = nullptr;
+  if (e.tick_ != due_tick) {
+    const std::size_t slot = static_cast<std::size_t>(e.tick_) & mask_;
+    if (!slots_[slot]) occupied_[slot >> 6] &= ~(std::uint64_t(1) << (slot & 63));
+  }
+}
+
+inline void wheel::arm(wheel_entry& e, core::time_point deadline) noexcept {
+  std::uint64_t t = deadline_tick(deadline);
+  if (t <= current_) t = current_ + 1;
+  if (e.armed()) {
+    if (e.tick_ == t) return;  // same tick: nothing to move
+    unlink(e);
+  } else {
+    ++size_;
+  }
+  e.tick_ = t;
+  const std::size_t slot = static_cast<std::size_t>(t) & mask_;
+  link(slots_[slot], e);
+  occupied_[slot >> 6] |= std::uint64_t(1) << (slot & 63);
+}
+
+inline void wheel::cancel(wheel_entry& e) noexcept {
+  if (!e.armed()) return;
+  unlink(e);
+  --size_;
+}
+
+inline std::size_t wheel::scan(std::size_t from, std::size_t count) const noexcept {
+  std::size_t i = 0;
+  while (i < count) {
+    const std::size_t pos = (from + i) & mask_;
+    const unsigned bit = static_cast<unsigned>(pos & 63);
+    const std::uint64_t w = occupied_[pos >> 6] >> bit;
+    if (w) {
+      const std::size_t off = i + detail::count_trailing_zeros(w);
+      return off < count ? off : count;
+    }
+    i += 64 - bit;
+  }
+  return count;
+}
+
+inline std::optional<core::time_point> wheel::next_expiry() const noexcept {
+  if (size_ == 0) return std::nullopt;
+  const std::size_t n = mask_ + 1;
+  const std::size_t off = scan(static_cast<std::size_t>(current_ + 1) & mask_, n);
+  if (off == n) return tick_time(current_);  // all armed entries are being handed out
+  return tick_time(current_ + 1 + off);
+}
+
+inline void wheel::collect(std::size_t slot, std::uint64_t target) noexcept {
+  wheel_entry* e = slots_[slot];
+  while (e) {
+    wheel_entry* next = e->next_;
+    if (e->tick_ <= target) {
+      unlink(*e);
+      e->tick_ = due_tick;
+      link(due_, *e);
+    }
+    e = next;
+  }
+}
+
+template <class F>
+std::size_t wheel::expire(core::time_point now, F&& f) {
+  const std::uint64_t target = tick_of(now);
+  if (target > current_) {
+    const std::uint64_t span = target - current_;
+    const std::size_t n = mask_ + 1;
+    const std::size_t count = span >= n ? n : static_cast<std::size_t>(span);
+    const std::size_t from = static_cast<std::size_t>(current_ + 1) & mask_;
+    for (std::size_t i = 0; i < count;) {
+      const std::size_t off = scan((from + i) & mask_, count - i);
+      if (off == count - i) break;
+      collect((from + i + off) & mask_, target);
+      i += off + 1;
+    }
+    current_ = target;
+  }
+  std::size_t handed = 0;
+  while (due_) {
+    wheel_entry& e = *due_;
+    unlink(e);
+    --size_;
+    ++handed;
+    f(e);
+  }
+  return handed;
+}
+
+}  // namespace timer
+}  // namespace liveness
+
+#endif  // LIVENESS_TIMER_IMPL_WHEEL_HPP
