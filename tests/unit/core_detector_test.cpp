@@ -833,3 +833,76 @@ TEST_CASE("a ping's timeout counts from when it was really written", "[core]") {
   d.on_ping_sent(t.now());
   CHECK(t.deadline(d) == 2500);
 }
+
+// ---- progress pongs -------------------------------------------------------------------------
+
+TEST_CASE("ping_pong: a reader that writes nothing sends a progress pong every interval",
+          "[core]") {
+  timeline tl;
+  core::detector d(pp(100ms, 300ms, core::ping_role::client), core::side::server, tl.now());
+  // Nothing received yet: no progress pong, and no deadline for one.
+  tl.go_to(150ms);
+  CHECK_FALSE(d.take_progress_pong(tl.now()));
+
+  // Bulk user data arrives; we write nothing.
+  tl.go_to(160ms);
+  d.on_received(tl.now(), 65536);
+  d.on_data_received(tl.now());
+  // Due `interval` after our last write (here: the start), so at once.
+  CHECK(tl.deadline(d) == 100);
+  CHECK(d.take_progress_pong(tl.now()));
+  CHECK(d.pong_pending());
+  CHECK_FALSE(d.take_progress_pong(tl.now()));  // one at a time
+  CHECK(d.stats().progress_pongs == 1);
+
+  // More data before the pong is written: still one pending, and the peer's real ping is
+  // coalesced with it.
+  d.on_received(tl.now(), 100);
+  d.on_data_received(tl.now());
+  CHECK_FALSE(d.take_progress_pong(tl.now()));
+  CHECK_FALSE(d.on_ping_received(tl.now()));
+
+  tl.go_to(170ms);
+  d.on_sent(tl.now(), 5);
+  d.on_pong_sent(tl.now());
+  CHECK_FALSE(d.pong_pending());
+  // Data keeps coming: the next progress pong is due an interval after that write.
+  tl.go_to(200ms);
+  d.on_received(tl.now(), 100);
+  d.on_data_received(tl.now());
+  CHECK(tl.deadline(d) == 270);
+  tl.go_to(269ms);
+  CHECK_FALSE(d.take_progress_pong(tl.now()));
+  tl.go_to(270ms);
+  CHECK(d.take_progress_pong(tl.now()));
+  CHECK(d.stats().progress_pongs == 2);
+}
+
+TEST_CASE("ping_pong: no progress pong on an idle link or while we write ourselves",
+          "[core]") {
+  timeline tl;
+  core::detector d(pp(100ms, 300ms), core::side::client, tl.now());
+  // Heartbeat frames alone are not user data: the idle link carries only ping/pong pairs.
+  tl.go_to(100ms);
+  REQUIRE(d.poll(tl.now()).kind == action::send_ping);
+  d.on_sent(tl.now(), 5);
+  tl.go_to(110ms);
+  d.on_received(tl.now(), 5);
+  d.on_pong_received(tl.now());
+  tl.go_to(500ms);
+  CHECK_FALSE(d.take_progress_pong(tl.now()));
+
+  // Two-way traffic: every write of ours postpones it.
+  for (int t = 500; t < 1000; t += 50) {
+    tl.go_to(std::chrono::milliseconds(t));
+    d.on_received(tl.now(), 10);
+    d.on_data_received(tl.now());
+    d.on_sent(tl.now(), 10);
+    CHECK_FALSE(d.take_progress_pong(tl.now()));
+  }
+  // Modes without pongs never send one.
+  core::detector idle(core::idle_timeout_options{1s}, tl.now());
+  idle.on_data_received(tl.now());
+  tl.go_to(5000ms);
+  CHECK_FALSE(idle.take_progress_pong(tl.now()));
+}

@@ -178,6 +178,9 @@ struct detector_stats {
   std::uint64_t pings_received = 0;
   std::uint64_t pongs_sent = 0;
   std::uint64_t pongs_coalesced = 0;
+  /// Pongs this end wrote unasked, as proof of reading (see `detector::take_progress_pong`);
+  /// also counted in `pongs_sent`.
+  std::uint64_t progress_pongs = 0;
   /// Our pings in a row that went without a pong within `timeout` while the peer was
   /// evidently alive (other traffic arrived). Reset by a pong.
   std::uint32_t consecutive_misses = 0;
@@ -282,6 +285,22 @@ class detector {
   /// not delay pings. No effect in the other modes (they watch inbound traffic only).
   void on_peer_progress(time_point now) noexcept;
 
+  /// The codec handed user data (not a heartbeat frame) to the application's side. In
+  /// mode `ping_pong` this arms the progress pong: see `take_progress_pong`.
+  void on_data_received(time_point now) noexcept;
+
+  /// In mode `ping_pong`: true (once) when this end has been receiving user data but has
+  /// written nothing for `interval`. The caller then writes a pong, unasked, and reports it
+  /// with `on_pong_sent` like any pong (until then no other pong is asked for).
+  ///
+  /// Why: a peer that sends us bulk data writes its pings behind that data, so they reach
+  /// us only after we have read everything before them. If we read slowly, the peer's ping
+  /// times out although we are alive and reading. The progress pong travels the other,
+  /// empty direction at once and tells the peer that we are reading. It also keeps an
+  /// answer-only peer that uploads to us from finding us silent. An idle link carries
+  /// none (no user data), and a two-way busy link none either (we write anyway).
+  bool take_progress_pong(time_point now) noexcept;
+
   /// The ping asked for by `poll` was actually written now: its timeout (and the RTT
   /// sample) counts from here rather than from the `poll`. A session whose writer is busy
   /// calls this when the ping goes out; calling it again while the ping still cannot go
@@ -362,6 +381,8 @@ class detector {
   bool heard_since_ping_ = false;  // traffic or progress since the outstanding ping
   bool pong_pending_ = false;
   std::uint32_t late_pongs_ = 0;  // pongs still owed for pings counted as missed
+  time_point last_written_{};     // last on_sent with bytes, or the start
+  bool data_since_written_ = false;  // user data received since last_written_
   detector_stats stats_;
 };
 

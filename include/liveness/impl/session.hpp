@@ -162,7 +162,7 @@ class parked_list {
 /// thread: a session waits for readability and then reads into it, so an idle session
 /// holds no read buffer.
 inline net::mutable_buffer read_scratch() {
-  static thread_local std::array<char, 16 * 1024> buffer;
+  static thread_local std::array<char, 64 * 1024> buffer;
   return net::buffer(buffer);
 }
 
@@ -371,8 +371,22 @@ class session_impl : public std::enable_shared_from_this<session_impl<Socket, Po
                      });
   }
 
-  /// A user chunk was written (called by the write operation).
-  void on_user_written(const error_code& ec, std::size_t n) {
+  /// Writes a user chunk without blocking: as much as the kernel takes at once. Returns
+  /// the bytes taken, and sets `ec` on a hard error. What the kernel takes at once proves
+  /// nothing about the peer (a hung peer's kernel keeps taking small writes), so the
+  /// callers pass `held = false` to `on_user_written` for a chunk written entirely here,
+  /// and `held = true` when the rest had to wait for the socket: its completion means the
+  /// peer's receive window opened, i.e. the peer is reading.
+  template <class Buffers>
+  std::size_t write_at_once(const Buffers& out, error_code& ec) {
+    const std::size_t n = socket_.write_some(out, ec);
+    if (ec == net::error::would_block || ec == net::error::try_again) ec = error_code();
+    return ec ? 0 : n;
+  }
+
+  /// A user chunk was written (called by the write operations). `held`: the write had to
+  /// wait for the peer's receive window (see `write_at_once`).
+  void on_user_written(const error_code& ec, std::size_t n, bool held) {
     writing_ = false;
     if (dead_ || closed_) return;
     if (ec) {
@@ -381,8 +395,9 @@ class session_impl : public std::enable_shared_from_this<session_impl<Socket, Po
     }
     const auto now = clock::now();
     detector_.on_sent(now, n);
-    // Our data moved, so the peer is reading: its pong may be queued behind our bytes.
-    detector_.on_peer_progress(now);
+    // Our data moved after waiting for the peer's window, so the peer is reading: its
+    // pong may be queued behind our bytes.
+    if (held) detector_.on_peer_progress(now);
     write_waiters_.wake_all(socket_.get_executor());
     drive(now);  // also flushes pending heartbeats
   }
@@ -406,6 +421,9 @@ class session_impl : public std::enable_shared_from_this<session_impl<Socket, Po
       return;
     }
     if (r.kind == core::action::send_ping) ping_wanted_ = true;
+    // Receiving the peer's data without writing anything: tell it that we read, in case
+    // its ping is stuck behind that data (see detector::take_progress_pong).
+    if (detector_.take_progress_pong(now)) pong_wanted_ = true;
     flush_heartbeats();
     arm_timer();
   }
@@ -424,6 +442,7 @@ class session_impl : public std::enable_shared_from_this<session_impl<Socket, Po
     void on_data(const char* p, std::size_t n) {
       s.inbox_.insert(s.inbox_.end(), p, p + n);
       s.received_total_ += n;
+      s.detector_.on_data_received(now);
     }
     void on_ping(const char*, std::size_t) {
       if (s.detector_.on_ping_received(now)) s.pong_wanted_ = true;
@@ -612,6 +631,7 @@ struct write_op {
   Buffers buffers;
   enum class state { starting, waiting, writing } st = state::starting;
   std::size_t chunk = 0;
+  std::size_t at_once = 0;  // bytes (header included) the kernel took without waiting
 
   template <class Self>
   void operator()(Self& self, error_code ec = {}, std::size_t written = 0) {
@@ -623,7 +643,7 @@ struct write_op {
       case state::waiting:
         break;
       case state::writing:
-        s->on_user_written(ec, written);
+        s->on_user_written(ec, at_once + written, true);
         if (s->dead_ || s->closed_) return complete_op(self, s->final_error(), 0);
         return complete_op(self, error_code(), chunk);
     }
@@ -648,10 +668,24 @@ struct write_op {
     st = state::writing;
     const std::array<net::const_buffer, 2> out{net::buffer(s->user_header_.data(), header_size),
                                                net::buffer(data, chunk)};
+    at_once = s->write_at_once(out, ec);
+    if (ec || at_once == header_size + chunk) {
+      // Written at once (we run in a posted handler, so completing here is not inline).
+      s->on_user_written(ec, at_once, false);
+      if (s->dead_ || s->closed_) return complete_op(self, s->final_error(), 0);
+      return complete_op(self, error_code(), chunk);
+    }
     // The writer is ours until completion: per-operation cancellation is not passed on
     // (a half-written frame would corrupt the stream).
+    auto rest = out;
+    std::size_t skip = at_once;
+    for (auto& b : rest) {
+      const std::size_t k = (std::min)(skip, b.size());
+      b += k;
+      skip -= k;
+    }
     auto& socket = s->socket_;
-    net::async_write(socket, out,
+    net::async_write(socket, rest,
                      net::bind_cancellation_slot(net::cancellation_slot(), std::move(self)));
   }
 };
@@ -698,6 +732,7 @@ struct write_message_op {
   bool started = false;
   bool writing = false;
   bool first_frame_sent = false;
+  std::size_t at_once = 0;  // bytes of the current frame the kernel took without waiting
   std::vector<net::const_buffer> out;
 
   write_message_op(std::shared_ptr<Impl> impl, const Buffers& buffers) : s(std::move(impl)) {
@@ -715,19 +750,38 @@ struct write_message_op {
     if (start_op(started, self, s->socket_.get_executor(), false)) return;
     if (writing) {
       writing = false;
-      s->on_user_written(ec, written);
+      s->on_user_written(ec, at_once + written, true);
       if (s->dead_ || s->closed_) return complete_op(self, s->final_error(), sent);
       sent += chunk;
       first_frame_sent = true;
       if (sent == total) return complete_op(self, error_code(), total);
     }
-    if (s->dead_ || s->closed_) return complete_op(self, s->final_error(), sent);
+    for (;;) {
+      if (!start_frame(self)) return;
+      // The whole frame went out at once: on to the next one without another trip
+      // through the executor.
+      sent += chunk;
+      first_frame_sent = true;
+      if (sent == total) return complete_op(self, error_code(), total);
+    }
+  }
+
+  /// Writes the next frame. False when the operation is waiting or has completed; true
+  /// when the frame was written at once.
+  template <class Self>
+  bool start_frame(Self& self) {
+    if (s->dead_ || s->closed_) {
+      complete_op(self, s->final_error(), sent);
+      return false;
+    }
     // Once a frame of the message is out, the message must be finished: a half-sent
     // message would leave the peer's decoder inside it.
     if (!first_frame_sent &&
-        self.get_cancellation_state().cancelled() != net::cancellation_type::none)
-      return complete_op(self, net::error::operation_aborted, 0);
-    if (!s->acquire_writer(self)) return;
+        self.get_cancellation_state().cancelled() != net::cancellation_type::none) {
+      complete_op(self, net::error::operation_aborted, 0);
+      return false;
+    }
+    if (!s->acquire_writer(self)) return false;
 
     const std::size_t remaining = total - sent;
     chunk = s->encoder_.chunk_size(remaining, s->max_write_chunk_);
@@ -746,12 +800,29 @@ struct write_message_op {
       }
     }
     s->writing_ = true;
+    error_code ec;
+    at_once = s->write_at_once(out, ec);
+    if (ec || at_once == header.size() + chunk) {
+      s->on_user_written(ec, at_once, false);
+      if (s->dead_ || s->closed_) {
+        complete_op(self, s->final_error(), sent);
+        return false;
+      }
+      return true;
+    }
     writing = true;
     // Not cancellable once going out (see write_op). `out` is copied by async_write.
+    std::size_t skip = at_once;
+    for (auto& b : out) {
+      const std::size_t k = (std::min)(skip, b.size());
+      b += k;
+      skip -= k;
+    }
     auto& socket = s->socket_;
     const auto buffers = out;
     net::async_write(socket, buffers,
                      net::bind_cancellation_slot(net::cancellation_slot(), std::move(self)));
+    return false;
   }
 };
 

@@ -104,6 +104,9 @@ inline void detector::reset(time_point now) noexcept {
   heard_since_ping_ = false;
   pong_pending_ = false;
   late_pongs_ = 0;
+  last_progress_ = now;
+  last_written_ = now;
+  data_since_written_ = false;
   stats_ = detector_stats();
   stats_.started = now;
 }
@@ -214,6 +217,24 @@ inline void detector::on_sent(time_point now, std::size_t bytes) noexcept {
   if (bytes == 0) return;
   detail::add_counter(stats_.bytes_sent, bytes);
   stats_.last_sent = now_;
+  last_written_ = now_;
+  data_since_written_ = false;
+}
+
+inline void detector::on_data_received(time_point now) noexcept {
+  observe(now);
+  if (mode_ == detector_mode::ping_pong && state_ == state::alive) data_since_written_ = true;
+}
+
+inline bool detector::take_progress_pong(time_point now) noexcept {
+  observe(now);
+  if (mode_ != detector_mode::ping_pong || state_ != state::alive || !data_since_written_ ||
+      pong_pending_ || now_ < add_saturated(last_written_, interval_))
+    return false;
+  pong_pending_ = true;
+  data_since_written_ = false;
+  detail::add_counter(stats_.progress_pongs, 1);
+  return true;
 }
 
 inline void detector::on_peer_progress(time_point now) noexcept {
@@ -317,6 +338,8 @@ inline std::optional<time_point> detector::next_deadline() const noexcept {
       else
         t = add_saturated(add_saturated((std::max)(last_heard_, last_progress_), interval_),
                           timeout_);
+      if (data_since_written_ && !pong_pending_)
+        t = (std::min)(t, add_saturated(last_written_, interval_));
       break;
   }
   // A deadline at the end of time is no deadline.
