@@ -14,6 +14,7 @@
 
 #include "asio_includes.hpp"
 #include "test_support.hpp"
+#include "loopback.hpp"
 
 #include <algorithm>
 #include <array>
@@ -31,6 +32,11 @@ using namespace std::chrono_literals;
 
 namespace {
 
+using liveness_test::connected;
+using liveness_test::run_for;
+using liveness_test::run_until;
+using liveness_test::socket_pair;
+
 namespace lv = liveness;
 namespace net = liveness::net;
 using tcp = net::ip::tcp;
@@ -43,38 +49,6 @@ using lp_policy = lv::heartbeat::ping_pong<lv::codec::length_prefixed>;
 using line_policy = lv::heartbeat::ping_pong<lv::codec::line>;
 template <class Policy>
 using session_t = lv::session<tcp::socket, Policy>;
-
-struct socket_pair {
-  tcp::socket client;
-  tcp::socket server;
-};
-
-socket_pair connected(net::io_context& io) {
-  tcp::acceptor acceptor(io, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));
-  tcp::socket client(io);
-  tcp::socket server(io);
-  client.connect(acceptor.local_endpoint());
-  acceptor.accept(server);
-  return {std::move(client), std::move(server)};
-}
-
-/// Runs `io` until `pred()` holds or `budget` has passed. Returns `pred()`.
-template <class Pred>
-bool run_until(net::io_context& io, Pred pred, clk::duration budget) {
-  const auto deadline = clk::now() + budget;
-  while (!pred()) {
-    const auto now = clk::now();
-    if (now >= deadline) return false;
-    if (io.stopped()) io.restart();
-    const auto slice = (std::min)(clk::duration(deadline - now), clk::duration(20ms));
-    if (io.run_one_for(slice) == 0 && io.stopped()) std::this_thread::sleep_for(1ms);
-  }
-  return true;
-}
-
-void run_for(net::io_context& io, clk::duration d) {
-  run_until(io, [] { return false; }, d);
-}
 
 std::string lp_frame(std::uint8_t type, const std::string& payload) {
   const auto n = static_cast<std::uint32_t>(payload.size());

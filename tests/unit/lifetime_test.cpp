@@ -18,6 +18,7 @@
 
 #include "asio_includes.hpp"
 #include "test_support.hpp"
+#include "loopback.hpp"
 
 #include <algorithm>
 #include <array>
@@ -41,6 +42,11 @@ using namespace std::chrono_literals;
 
 namespace {
 
+using liveness_test::connected;
+using liveness_test::run_for;
+using liveness_test::run_until;
+using liveness_test::socket_pair;
+
 namespace lv = liveness;
 namespace net = liveness::net;
 using tcp = net::ip::tcp;
@@ -51,38 +57,6 @@ using clk = std::chrono::steady_clock;
 using lp_policy = lv::heartbeat::ping_pong<lv::codec::length_prefixed>;
 using session_t = lv::session<tcp::socket, lp_policy>;
 using strand_t = net::strand<net::io_context::executor_type>;
-
-struct socket_pair {
-  tcp::socket client;
-  tcp::socket server;
-};
-
-socket_pair connected(net::io_context& io, const net::any_io_executor& client_ex,
-                      const net::any_io_executor& server_ex) {
-  tcp::acceptor acceptor(io, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));
-  tcp::socket client(client_ex);
-  tcp::socket server(server_ex);
-  client.connect(acceptor.local_endpoint());
-  acceptor.accept(server);
-  return {std::move(client), std::move(server)};
-}
-
-template <class Pred>
-bool run_until(net::io_context& io, Pred pred, clk::duration budget) {
-  const auto deadline = clk::now() + budget;
-  while (!pred()) {
-    const auto now = clk::now();
-    if (now >= deadline) return false;
-    if (io.stopped()) io.restart();
-    const auto slice = (std::min)(clk::duration(deadline - now), clk::duration(20ms));
-    if (io.run_one_for(slice) == 0 && io.stopped()) std::this_thread::sleep_for(1ms);
-  }
-  return true;
-}
-
-void run_for(net::io_context& io, clk::duration d) {
-  run_until(io, [] { return false; }, d);
-}
 
 lv::session_options<lp_policy> fast_options() {
   lv::session_options<lp_policy> o;

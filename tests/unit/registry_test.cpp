@@ -12,6 +12,7 @@
 
 #include "asio_includes.hpp"
 #include "test_support.hpp"
+#include "loopback.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -26,6 +27,9 @@
 using namespace std::chrono_literals;
 
 namespace {
+
+using liveness_test::run_for;
+using liveness_test::run_until;
 
 namespace lv = liveness;
 namespace net = liveness::net;
@@ -43,23 +47,6 @@ using lp_session = lv::session<tcp::socket, lp_policy>;
 constexpr clk::duration sched_slack = 300ms;
 
 double to_ms(clk::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
-
-template <class Pred>
-bool run_until(net::io_context& io, Pred pred, clk::duration budget) {
-  const auto deadline = clk::now() + budget;
-  while (!pred()) {
-    const auto now = clk::now();
-    if (now >= deadline) return false;
-    if (io.stopped()) io.restart();
-    const auto slice = (std::min)(clk::duration(deadline - now), clk::duration(20ms));
-    if (io.run_one_for(slice) == 0 && io.stopped()) std::this_thread::sleep_for(1ms);
-  }
-  return true;
-}
-
-void run_for(net::io_context& io, clk::duration d) {
-  run_until(io, [] { return false; }, d);
-}
 
 /// A listening socket on 127.0.0.1 and connected pairs through it.
 struct loopback {

@@ -11,6 +11,7 @@
 
 #include "asio_includes.hpp"
 #include "test_support.hpp"
+#include "loopback.hpp"
 
 #if defined(LIVENESS_USE_BOOST_ASIO)
 #if BOOST_VERSION >= 108000
@@ -59,6 +60,11 @@ using namespace std::chrono_literals;
 
 namespace {
 
+using liveness_test::connected;
+using liveness_test::run_for;
+using liveness_test::run_until;
+using liveness_test::socket_pair;
+
 namespace lv = liveness;
 namespace net = liveness::net;
 namespace tokens {
@@ -94,47 +100,6 @@ void report(const std::string& what, clk::duration measured, clk::duration expec
 }
 
 // ---- sockets and event loop ----------------------------------------------------------------
-
-struct socket_pair {
-  tcp::socket client;
-  tcp::socket server;
-};
-
-socket_pair connected(net::io_context& io, const net::any_io_executor& client_ex,
-                      const net::any_io_executor& server_ex) {
-  tcp::acceptor acceptor(io, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));
-  tcp::socket client(client_ex);
-  tcp::socket server(server_ex);
-  client.connect(acceptor.local_endpoint());
-  acceptor.accept(server);
-  return {std::move(client), std::move(server)};
-}
-
-socket_pair connected(net::io_context& io) {
-  return connected(io, io.get_executor(), io.get_executor());
-}
-
-/// Runs `io` until `pred()` holds or `budget` has passed. Returns `pred()`.
-template <class Pred>
-bool run_until(net::io_context& io, Pred pred, clk::duration budget) {
-  const auto deadline = clk::now() + budget;
-  while (!pred()) {
-    const auto now = clk::now();
-    if (now >= deadline) return false;
-    if (io.stopped()) io.restart();
-    const auto slice = (std::min)(clk::duration(deadline - now), clk::duration(20ms));
-    if (io.run_one_for(slice) == 0 && io.stopped()) {
-      // Out of work: nothing can change by itself; do not spin.
-      std::this_thread::sleep_for(1ms);
-    }
-  }
-  return true;
-}
-
-/// Runs `io` for `d`, whatever happens.
-void run_for(net::io_context& io, clk::duration d) {
-  run_until(io, [] { return false; }, d);
-}
 
 std::size_t count_of(const std::string& haystack, const std::string& needle) {
   std::size_t n = 0;
@@ -1725,7 +1690,8 @@ TEST_CASE("session: strands on a 4-thread io_context, every handler runs exactly
             << a_sent.size() << " bytes echoed\n";
   CHECK(log.started() > 10);
   CHECK(a_dead == net::error::operation_aborted);  // closed by us
-  CHECK(b_dead == error::peer_closed);             // closed by the peer
+  // Closed by the peer: a FIN, or an RST when echoes were still unread in a's socket.
+  CHECK((b_dead == error::peer_closed || b_dead == error::peer_reset));
   CHECK(a_sent.size() > 0);
   CHECK(a_received.size() <= a_sent.size());
   CHECK(a_received == a_sent.substr(0, a_received.size()));
