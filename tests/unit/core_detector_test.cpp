@@ -619,8 +619,10 @@ TEST_CASE("ping_pong: a ping flood while our own ping is outstanding", "[core]")
   t.go_to(1s);
   REQUIRE(d.poll(t.now()).kind == action::send_ping);
   d.on_ping_received(t.now());
+  t.go_to(1001ms);
   d.on_ping_received(t.now());
   CHECK_FALSE(d.is_dead());
+  t.go_to(1002ms);
   d.on_ping_received(t.now());
   CHECK(d.is_dead());
   CHECK_FALSE(d.ping_outstanding());
@@ -905,4 +907,34 @@ TEST_CASE("ping_pong: no progress pong on an idle link or while we write ourselv
   idle.on_data_received(tl.now());
   tl.go_to(5000ms);
   CHECK_FALSE(idle.take_progress_pong(tl.now()));
+}
+
+TEST_CASE("ping_pong: pings with user data between them are no flood", "[core]") {
+  timeline tl;
+  core::ping_pong_options o = pp(100ms, 300ms);
+  o.min_ping_interval = 100ms;
+  o.max_ping_strikes = 1;
+  core::detector d(o, core::side::server, tl.now());
+  // A sender's pings queued behind its bulk data reach a slow reader back to back, each
+  // after some data: not a strike.
+  for (int i = 1; i <= 20; ++i) {
+    tl.go_to(std::chrono::milliseconds(i));
+    d.on_received(tl.now(), 70000);
+    d.on_data_received(tl.now());
+    d.on_ping_received(tl.now());
+    d.on_sent(tl.now(), 5);
+    d.on_pong_sent(tl.now());
+    CHECK(d.stats().ping_strikes == 0);
+  }
+  CHECK(d.poll(tl.now()).kind == action::none);
+  // Many pings in one read (one `now`), 10 ms after the last one and with no data
+  // between: one strike for the lot (a backlog's queued pings drain so).
+  tl.go_to(30ms);
+  for (int i = 0; i < 20; ++i) d.on_ping_received(tl.now());
+  CHECK(d.stats().ping_strikes == 1);
+  CHECK(d.poll(tl.now()).kind == action::none);
+  // One more read with an early ping: strike 2 > 1 ends it.
+  tl.go_to(31ms);
+  d.on_ping_received(tl.now());
+  CHECK(d.poll(tl.now()).reason == error::ping_flood);
 }

@@ -386,7 +386,7 @@ TEST_CASE("registry: a session that cannot keep up has its messages dropped and 
 }
 
 TEST_CASE("registry: a session that cannot keep up is closed with no_buffer_space "
-          "(overflow_policy::close); the others go on", "[registry]") {
+          "(overflow_policy::close), the others go on", "[registry]") {
   net::io_context io;
   loopback lb(io);
   lv::registry_options ro;

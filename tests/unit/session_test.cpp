@@ -340,7 +340,7 @@ TEMPLATE_TEST_CASE("session: a peer that stops answering (socket open, still rea
 }
 
 TEST_CASE("session: a peer that stops reading while we upload (hung, window closed) is "
-          "heartbeat_timeout; the pending write fails with it",
+          "heartbeat_timeout, the pending write fails with it",
           "[session]") {
   // Nothing comes back and nothing we write moves: the ping waits behind our stuck data and
   // the peer's silence counts from the start.

@@ -96,8 +96,9 @@ struct ping_pong_options {
   duration timeout = std::chrono::seconds(10);
   /// Which end pings; see `ping_role`.
   ping_role role = ping_role::both;
-  /// Ping flood guard: a ping that arrives sooner than this after the peer's previous ping
-  /// is a strike. Zero disables striking. The default, 100 ms, is far below any sensible
+  /// Ping flood guard: a ping that arrives sooner than this after the peer's previous ping,
+  /// with no user data between them and not in the same read (the same `now`), is a
+  /// strike. Zero disables striking. The default, 100 ms, is far below any sensible
   /// heartbeat interval (a conforming peer pings at most once per its own `interval`), so
   /// only a misbehaving peer collects strikes. Must not be negative.
   duration min_ping_interval = std::chrono::milliseconds(100);
@@ -286,7 +287,10 @@ class detector {
   void on_peer_progress(time_point now) noexcept;
 
   /// The codec handed user data (not a heartbeat frame) to the application's side. In
-  /// mode `ping_pong` this arms the progress pong: see `take_progress_pong`.
+  /// mode `ping_pong` this arms the progress pong (see `take_progress_pong`) and clears the
+  /// ping strikes: pings with user data between them are not a flood (a sender's pings
+  /// queued behind its bulk data reach a slow reader as fast as it reads, however far
+  /// apart they were sent).
   void on_data_received(time_point now) noexcept;
 
   /// In mode `ping_pong`: true (once) when this end has been receiving user data but has

@@ -168,8 +168,13 @@ inline bool detector::on_ping_received(time_point now) noexcept {
   detail::add_counter(stats_.pings_received, 1);
   if (mode_ != detector_mode::ping_pong || state_ != state::alive) return false;
 
-  if (have_ping_received_ && min_ping_interval_ > duration::zero() &&
-      elapsed(last_ping_received_, now_) < min_ping_interval_) {
+  // Pings decoded from one read (reported with the same `now`) arrived together: they are
+  // answered by one pong and count as one. A sender's pings that queued up behind a
+  // backlog arrive that way when the backlog drains; a flood arrives read after read.
+  if (have_ping_received_ && now_ == last_ping_received_) {
+    // not a strike, not a clear
+  } else if (have_ping_received_ && min_ping_interval_ > duration::zero() &&
+             elapsed(last_ping_received_, now_) < min_ping_interval_) {
     detail::increment(stats_.ping_strikes);
     if (max_ping_strikes_ != 0 && stats_.ping_strikes > max_ping_strikes_) {
       die(make_error_code(error::ping_flood));
@@ -223,7 +228,12 @@ inline void detector::on_sent(time_point now, std::size_t bytes) noexcept {
 
 inline void detector::on_data_received(time_point now) noexcept {
   observe(now);
-  if (mode_ == detector_mode::ping_pong && state_ == state::alive) data_since_written_ = true;
+  if (mode_ != detector_mode::ping_pong || state_ != state::alive) return;
+  data_since_written_ = true;
+  // Pings with user data between them are no flood: they waited behind that data in the
+  // socket buffers and arrive as fast as we read, not as fast as the peer sent them.
+  have_ping_received_ = false;
+  stats_.ping_strikes = 0;
 }
 
 inline bool detector::take_progress_pong(time_point now) noexcept {
