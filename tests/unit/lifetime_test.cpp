@@ -158,7 +158,7 @@ TEST_CASE("lifetime: the io_context stopped mid-flight, then restarted: every ha
   auto b = std::make_unique<session_t>(std::move(p.server), side::server, o);
   // b's application never reads: a's big write stays pending once b's read buffer is full.
   handler_log log;
-  auto big = std::make_shared<std::string>(16 * 1024 * 1024, 'w');
+  auto big = std::make_shared<std::string>(64 * 1024 * 1024, 'w');
   auto rbuf = std::make_shared<std::array<char, 64>>();
   error_code read_ec, write_ec, wait_ec;
   const int read_id = log.start(), write_id = log.start(), wait_id = log.start();
@@ -218,7 +218,7 @@ TEST_CASE("lifetime: an io_context destroyed with operations pending releases ev
   // Each handler owns a token; if any handler (or the session state it keeps alive) were
   // leaked, its token would stay shared.
   auto token = std::make_shared<int>(0);
-  auto big = std::make_shared<std::string>(16 * 1024 * 1024, 'w');
+  auto big = std::make_shared<std::string>(64 * 1024 * 1024, 'w');
   auto msg = std::make_shared<std::string>();
   std::atomic<int> ran{0};
   const auto start_ops = [&] {
@@ -462,7 +462,9 @@ TEST_CASE("lifetime: destroying a session on its strand while 4 threads run it c
     REQUIRE(run_on(peer_strand, [&] { peer.emplace(std::move(p.client), side::client, fast_options()); }));
     REQUIRE(run_on(strand, [&] {
       s.emplace(std::move(p.server), side::server, fast_options());
-      auto big = std::make_shared<std::string>(8 * 1024 * 1024, 'd');
+      // More than the peer's read buffer and both sockets' buffers hold together (about
+      // 11 MiB on loopback), so the write is still pending when the session goes.
+      auto big = std::make_shared<std::string>(64 * 1024 * 1024, 'd');
       auto rbuf = std::make_shared<std::array<char, 32>>();
       const int r = log.start(), w = log.start(), d = log.start();
       s->async_read_some(net::buffer(*rbuf), [&, r, rbuf, token](error_code ec, std::size_t) {
