@@ -670,8 +670,10 @@ int peer_main(const std::string& mode, unsigned short port) {
   event("port " + std::to_string(acceptor.local_endpoint().port()));
   liveness::session_options<line_policy> opts;
   opts.keepalive = demo_keepalive();
-  opts.heartbeat.heartbeat.interval = std::chrono::hours(1);
-  opts.heartbeat.heartbeat.timeout = std::chrono::hours(1);
+  // The demo's own schedule: the peer answers pings and, while it receives data and
+  // writes nothing, sends a progress pong every interval (the bulk scenario relies on it).
+  opts.heartbeat.heartbeat.interval = hb_interval;
+  opts.heartbeat.heartbeat.timeout = hb_timeout;
   opts.heartbeat.heartbeat.role = liveness::core::ping_role::answer_only;
   const bool slow = mode == "slow";
 
