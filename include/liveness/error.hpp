@@ -43,6 +43,10 @@ enum class error {
   frame_too_large = 7,
   /// The peer pinged more often than allowed, too many times.
   ping_flood = 8,
+  /// The peer started a line, frame or message and did not finish it within
+  /// `session_options::message_timeout`, or sent no whole one within
+  /// `first_message_timeout` of connecting (a slowloris peer).
+  message_timeout = 9,
 
   // ---- refused configuration ----------------------------------------------------------
   /// A keepalive specification string is malformed.
@@ -69,7 +73,7 @@ enum class error {
 
 /// Families of `liveness::error` values (and of raw transport errors), for `==` tests.
 enum class condition {
-  /// The connection is dead: any reason from `heartbeat_timeout` to `ping_flood`, and the
+  /// The connection is dead: any reason from `heartbeat_timeout` to `message_timeout`, and the
   /// raw transport errors that `classify_transport_error` maps onto one of them.
   peer_dead = 1,
   /// A configuration was refused: any `liveness::error` value from 100 on.

@@ -47,10 +47,47 @@ struct session_options {
   /// of this size so that pings and pongs go out between them instead of waiting behind a
   /// multi-megabyte write.
   std::size_t max_write_chunk = 64 * 1024;
-  /// The most received user bytes held for the application. When the application does not
-  /// read, reading from the socket pauses at this size (TCP flow control then slows the
-  /// peer down), and the heartbeat counts the unread data as proof of life.
+  /// The most the session holds for the application: received user bytes not yet read,
+  /// plus 8 bytes of bookkeeping per whole message held (`codec::length_prefixed`). When the
+  /// application does not read, reading from the socket pauses at this size (TCP flow
+  /// control then slows the peer down), so a session never holds more than this plus one
+  /// socket read (64 KiB). While reading is paused the heartbeat counts the unread data as
+  /// proof of life, unless a write of ours has been stuck as long as the heartbeat timeout
+  /// (the peer neither reads nor sends: see `error::heartbeat_timeout`).
+  ///
+  /// `async_read_message` needs a whole message held: a message that outgrows this limit
+  /// while a message read waits ends the session with `error::frame_too_large`.
   std::size_t read_buffer_limit = 1024 * 1024;
+  /// Longest time a line or frame may take to arrive once its first byte is in (a user
+  /// message of `codec::length_prefixed` counts as one, whatever its frames; a ping or pong
+  /// too). A peer that starts one and does not finish it in time is cut off with
+  /// `error::message_timeout` (slowloris). Zero: off. Not counted while reading is paused
+  /// because the application does not read. `codec::raw` and the `bare` line framing
+  /// have no message boundaries for user data: there every byte completes one.
+  core::duration message_timeout = core::duration::zero();
+  /// Longest time from the session's start until the peer has sent one whole line, frame
+  /// or message (a heartbeat counts). A peer that has not is cut off with
+  /// `error::message_timeout`. Zero: off.
+  core::duration first_message_timeout = core::duration::zero();
+  /// After the peer has closed its sending side (FIN, `error::peer_closed`), how long the
+  /// session keeps its own sending side open to deliver what the application still writes:
+  /// writes in progress, and the replies it starts to the data it still reads. The peer is
+  /// declared dead (`peer_closed`) as soon as the application has read everything held and
+  /// no write is left (the replies have been handed to the kernel, which delivers them
+  /// before its FIN), and at the latest `close_linger` after the peer's FIN. Zero: the
+  /// socket is closed at once (held data can still be read, writes fail).
+  core::duration close_linger = std::chrono::seconds(5);
+
+  /// Defaults plus the deadlines a server facing untrusted clients wants: a line, frame or
+  /// message must arrive within 10 s of its first byte, and a client must send its first
+  /// whole one within 30 s of connecting (with the default heartbeat, whose bound is 25 s,
+  /// an idle client's first ping or pong arrives in time).
+  static session_options server() {
+    session_options o;
+    o.message_timeout = std::chrono::seconds(10);
+    o.first_message_timeout = std::chrono::seconds(30);
+    return o;
+  }
   /// Put the heartbeat deadline on the io_context's shared timer wheel
   /// (`timer::shared_wheel`: one steady_timer for all sessions, O(1) arm and re-arm, at
   /// most one wheel resolution, default 4 ms, late; see `timer::configure_shared_wheel`).
@@ -80,6 +117,13 @@ class session_impl;
 /// completes with the reason, pending and later writes fail with it, and reads return the
 /// data still held and then fail with it (`net::error::eof` for a graceful close, so that
 /// composed reads behave as on a socket).
+///
+/// A graceful close (the peer's FIN) ends only the peer's sending side: reads return the
+/// data held and then `net::error::eof`, while writes still go out for up to
+/// `session_options::close_linger`, so that a peer that sends a request and shuts down its
+/// sending side (SHUT_WR) still receives the reply. The heartbeat stops meanwhile (the
+/// peer can send nothing more). The peer is declared dead (`peer_closed`) once the held
+/// data is read and no write is left, or when the linger ends.
 ///
 /// Thread safety: like an Asio socket. Distinct objects: safe. Shared object: unsafe: call
 /// its functions and run its handlers on one strand (the socket's executor should be that
@@ -145,7 +189,7 @@ class session {
   ///
   /// Completion signature: `void(error_code reason)`: a `liveness::error` value
   /// (`heartbeat_timeout`, `idle_timeout`, `keepalive_timeout`, `peer_closed`, `peer_reset`,
-  /// `protocol_error`, `frame_too_large`, `ping_flood`), or `operation_aborted` when the
+  /// `protocol_error`, `frame_too_large`, `ping_flood`, `message_timeout`), or `operation_aborted` when the
   /// session was closed or the wait cancelled. Completes at once (never inline) if the
   /// peer is already dead. Any number of waits may be pending.
   ///
@@ -194,10 +238,10 @@ class session {
   /// Completion signature: `void(error_code, std::size_t message_size)`. An empty message
   /// completes with 0. `net::error::no_buffer_space` when the message does not fit the
   /// buffer's max_size (the message stays held). After the peer's death, whole messages
-  /// still held are returned, then the reason (`net::error::eof` for `peer_closed`). While
-  /// a message read waits for the rest of a message, reading does not pause at
-  /// `read_buffer_limit`: bound messages with `length_prefixed_options::max_message_size`.
-  /// Do not mix with `async_read_some` in the middle of a message.
+  /// still held are returned, then the reason (`net::error::eof` for `peer_closed`). A
+  /// message must fit `read_buffer_limit` (and the codec's `max_message_size`): a larger
+  /// one ends the session with `error::frame_too_large` before more than the limit is
+  /// held. Do not mix with `async_read_some` in the middle of a message.
   ///
   /// Cancellation: per-operation cancellation (all types) completes it with
   /// operation_aborted; nothing is taken.

@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
+#include <string>
 #include <thread>
 #include <utility>
 
@@ -58,6 +60,32 @@ bool run_until(liveness::net::io_context& io, Pred pred,
 /// Runs `io` for `d`.
 inline void run_for(liveness::net::io_context& io, std::chrono::steady_clock::duration d) {
   run_until(io, [] { return false; }, d);
+}
+
+/// Counts a session's death reports and keeps the last reason.
+struct death_watch {
+  int calls = 0;
+  liveness::error_code reason;
+
+  template <class Session>
+  void watch(Session& s) {
+    s.async_wait_dead([this](liveness::error_code ec) {
+      ++calls;
+      reason = ec;
+    });
+  }
+};
+
+/// One `codec::length_prefixed` frame: 4 length bytes (big endian), the type, the payload.
+inline std::string lp_frame(std::uint8_t type, const std::string& payload) {
+  const auto n = static_cast<std::uint32_t>(payload.size());
+  std::string f;
+  f.push_back(static_cast<char>((n >> 24) & 0xFF));
+  f.push_back(static_cast<char>((n >> 16) & 0xFF));
+  f.push_back(static_cast<char>((n >> 8) & 0xFF));
+  f.push_back(static_cast<char>(n & 0xFF));
+  f.push_back(static_cast<char>(type));
+  return f + payload;
 }
 
 }  // namespace liveness_test

@@ -244,6 +244,7 @@ TEST_CASE("length_prefixed: an oversized length prefix is refused at once", "[co
   }
   SECTION("the largest allowed frame is streamed, never buffered") {
     o.max_frame_size = 0xFFFFFFFF;
+    o.max_message_size = 0;  // no message limit (the default is 1 MiB)
     codec::length_prefixed_decoder d(o);
     recorder rec;
     const std::string wire = header(0xFFFFFFFF, 0x00) + std::string(10, 'q');

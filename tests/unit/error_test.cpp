@@ -21,6 +21,7 @@ TEST_CASE("the category is named liveness and every value has its own message", 
                        error::protocol_error,
                        error::frame_too_large,
                        error::ping_flood,
+                       error::message_timeout,
                        error::invalid_keepalive_spec,
                        error::keepalive_zero_time,
                        error::keepalive_idle_out_of_range,
@@ -65,6 +66,8 @@ TEST_CASE("liveness::condition groups reasons and raw transport errors", "[error
   using liveness::condition;
   CHECK(error_code(error::heartbeat_timeout) == condition::peer_dead);
   CHECK(error_code(error::ping_flood) == condition::peer_dead);
+  CHECK(error_code(error::message_timeout) == condition::peer_dead);
+  CHECK(error_code(error::message_timeout) == liveness::sys::errc::timed_out);
   CHECK(error_code(error::keepalive_zero_time) != condition::peer_dead);
   CHECK(error_code(error::keepalive_zero_time) == condition::invalid_configuration);
   CHECK(error_code(error::peer_reset) != condition::invalid_configuration);

@@ -59,10 +59,13 @@ struct length_prefixed_options {
   /// in; the claimed size is never allocated. Must be at least 1.
   std::uint32_t max_frame_size = 1024 * 1024;
   /// Largest user message (sum of its data frames); a data frame taking a message beyond
-  /// it ends the stream with `error::frame_too_large`. Zero: no limit beyond the frames'.
-  std::uint64_t max_message_size = 0;
+  /// it ends the stream with `error::frame_too_large` as soon as its header is in, before
+  /// any of its payload. Zero: no limit beyond the frames' (a peer can then send one
+  /// endless message: only do it when the application reads messages piecewise with
+  /// `async_read_some`).
+  std::uint64_t max_message_size = 1024 * 1024;
 
-  /// Frames up to 1 MiB, messages unbounded.
+  /// Frames and messages up to 1 MiB.
   static constexpr length_prefixed_options standard() noexcept { return {}; }
 
   /// Success, or `error::codec_invalid_options` when `max_frame_size` is zero.

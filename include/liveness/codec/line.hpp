@@ -27,6 +27,7 @@
 #include <liveness/error.hpp>
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -127,6 +128,14 @@ class line_decoder {
   /// Bytes held back as a possible heartbeat (at most `max_text_size + 1`).
   std::size_t buffered() const noexcept { return held_; }
 
+  /// Bytes of the current line received so far ('\r' included; `bare` framing: user
+  /// bytes since the last '\n'); zero at a line start.
+  std::size_t line_length() const noexcept { return line_len_; }
+
+  /// Lines ended so far (user lines and heartbeat lines alike; `bare` framing: every '\n'
+  /// and every heartbeat). Wraps around; compare before and after a `feed`.
+  std::uint64_t lines_ended() const noexcept { return lines_ended_; }
+
   /// The options in force.
   const line_options& options() const noexcept { return opts_; }
 
@@ -146,6 +155,7 @@ class line_decoder {
   error_code ec_;
   std::size_t line_len_ = 0;  // bytes of the current line so far (bare: user bytes only)
   std::size_t held_ = 0;      // bytes held back as a heartbeat candidate
+  std::uint64_t lines_ended_ = 0;
   bool candidate_ = true;     // newline: the current line may still be a heartbeat
   bool can_ping_ = true;      // held bytes are a prefix of the ping text
   bool can_pong_ = true;      // held bytes are a prefix of the pong text

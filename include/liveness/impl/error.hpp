@@ -82,6 +82,8 @@ class error_category_impl final : public sys::error_category {
         return "peer sent a message larger than the configured maximum";
       case error::ping_flood:
         return "peer pinged more often than allowed too many times";
+      case error::message_timeout:
+        return "peer did not finish a line, frame or message within the message deadline";
       case error::invalid_keepalive_spec:
         return "malformed keepalive spec: expected IDLE:INTERVAL:COUNT such as 30s:5s:3 or "
                "30:5:3 (durations in ms, s, m or h; plain numbers are seconds)";
@@ -119,6 +121,7 @@ class error_category_impl final : public sys::error_category {
       case error::heartbeat_timeout:
       case error::idle_timeout:
       case error::keepalive_timeout:
+      case error::message_timeout:
         return {static_cast<int>(sys::errc::timed_out), sys::generic_category()};
       case error::peer_reset:
         return {static_cast<int>(sys::errc::connection_reset), sys::generic_category()};
@@ -206,6 +209,8 @@ inline const char* error_name(error e) noexcept {
       return "frame_too_large";
     case error::ping_flood:
       return "ping_flood";
+    case error::message_timeout:
+      return "message_timeout";
     case error::invalid_keepalive_spec:
       return "invalid_keepalive_spec";
     case error::keepalive_zero_time:

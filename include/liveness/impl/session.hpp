@@ -30,6 +30,7 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -52,6 +53,10 @@ struct codec_ops<codec::raw> {
   }
   static bool heartbeat_allowed(const codec::raw::encoder&) noexcept { return false; }
   static void append_heartbeat(const codec::raw::encoder&, bool, std::string&) {}
+  // No message boundaries: every received byte completes a unit.
+  static bool data_completes_unit(const codec::raw::decoder&) noexcept { return true; }
+  static bool mid_unit(const codec::raw::decoder&) noexcept { return false; }
+  static std::uint64_t lines_ended(const codec::raw::decoder&) noexcept { return 0; }
 };
 
 template <>
@@ -69,6 +74,18 @@ struct codec_ops<codec::line> {
   static void append_heartbeat(const codec::line_encoder& enc, bool ping, std::string& out) {
     const auto text = ping ? enc.ping() : enc.pong();
     out.append(text.data(), text.size());
+  }
+  // Newline framing: a unit is a line. Bare framing: user bytes have no boundaries (each
+  // completes a unit); only a heartbeat text can be half received.
+  static bool data_completes_unit(const codec::line_decoder& dec) noexcept {
+    return dec.options().framing == codec::line_framing::bare;
+  }
+  static bool mid_unit(const codec::line_decoder& dec) noexcept {
+    if (dec.options().framing == codec::line_framing::bare) return dec.buffered() > 0;
+    return dec.line_length() > 0;
+  }
+  static std::uint64_t lines_ended(const codec::line_decoder& dec) noexcept {
+    return dec.lines_ended();
   }
 };
 
@@ -90,6 +107,16 @@ struct codec_ops<codec::length_prefixed> {
                                std::string& out) {
     const auto f = ping ? enc.ping() : enc.pong();
     out.append(f.data(), f.size());
+  }
+  // A unit is a heartbeat frame or a whole user message (its end is reported).
+  static bool data_completes_unit(const codec::length_prefixed_decoder&) noexcept {
+    return false;
+  }
+  static bool mid_unit(const codec::length_prefixed_decoder& dec) noexcept {
+    return !dec.at_frame_boundary() || dec.in_message();
+  }
+  static std::uint64_t lines_ended(const codec::length_prefixed_decoder&) noexcept {
+    return 0;
   }
 };
 
@@ -181,7 +208,11 @@ class session_impl : public std::enable_shared_from_this<session_impl<Socket, Po
       : socket_(std::move(s)),
         max_write_chunk_(o.max_write_chunk),
         read_buffer_limit_(o.read_buffer_limit),
-        detector_(Policy::make_detector(o.heartbeat, side, clock::now())),
+        message_timeout_(o.message_timeout),
+        first_message_timeout_(o.first_message_timeout),
+        close_linger_(o.close_linger),
+        started_at_(clock::now()),
+        detector_(Policy::make_detector(o.heartbeat, side, started_at_)),
         decoder_(Policy::codec_options(o.heartbeat)),
         encoder_(Policy::codec_options(o.heartbeat)) {
     if (o.use_timer_wheel) wheel_ = &timer::shared_wheel::of(socket_.get_executor());
@@ -216,6 +247,10 @@ class session_impl : public std::enable_shared_from_this<session_impl<Socket, Po
   parked_list<executor_type> write_waiters_;  // a write waiting for the writer
   std::size_t max_write_chunk_;
   std::size_t read_buffer_limit_;
+  core::duration message_timeout_;        // zero: off
+  core::duration first_message_timeout_;  // zero: off
+  core::duration close_linger_;
+  clock::time_point started_at_;
   keepalive_report keepalive_;
   core::detector detector_;
   typename codec_type::decoder decoder_;
@@ -240,13 +275,40 @@ class session_impl : public std::enable_shared_from_this<session_impl<Socket, Po
   bool dead_ = false;
   bool closed_ = false;
   error_code reason_;
+  // Slowloris guard: a line, frame or message has begun arriving at `unit_started_`.
+  bool unit_open_ = false;
+  bool first_unit_seen_ = false;
+  clock::time_point unit_started_{};
+  // A user write waits for the peer's receive window since `write_waiting_since_`.
+  bool write_waiting_ = false;
+  clock::time_point write_waiting_since_{};
+  // The peer closed its sending side (FIN): the session drains until `linger_deadline_`.
+  bool read_closed_ = false;
+  clock::time_point linger_deadline_{};
+  std::size_t user_writes_ = 0;  // user write operations started and not completed
+  std::size_t user_reads_ = 0;   // user read operations started and not completed
 
   std::size_t held() const noexcept { return inbox_.size() - inbox_pos_; }
 
-  /// Reading pauses when this much is held, unless a message read waits for the rest of
-  /// a message (then the codec's max_message_size bounds what is held).
-  bool inbox_full() const noexcept {
-    return held() >= read_buffer_limit_ && !(message_read_pending_ && !message_ready());
+  /// Whole messages held (their ends not yet passed by the application's reads).
+  std::size_t messages_held() const noexcept {
+    return message_ends_.size() - message_ends_pos_;
+  }
+
+  /// What the session holds for the application: the bytes, plus the bookkeeping of each
+  /// message boundary (so that empty or tiny messages cannot escape the limit).
+  std::size_t held_cost() const noexcept {
+    return held() + messages_held() * sizeof(std::uint64_t);
+  }
+
+  /// Reading pauses when this much is held (a message read that needs more ends the
+  /// session instead: see `check_message_fits`).
+  bool inbox_full() const noexcept { return held_cost() >= read_buffer_limit_; }
+
+  /// A message read waits for a message that cannot be held whole within the limit: the
+  /// peer sent a message too large for this session.
+  void check_message_fits() {
+    if (message_read_pending_ && !message_ready() && inbox_full()) die(error::frame_too_large);
   }
 
   /// What a read or write reports once the peer is dead or the session closed.
@@ -274,6 +336,11 @@ class session_impl : public std::enable_shared_from_this<session_impl<Socket, Po
     if (++message_ends_pos_ == message_ends_.size()) {
       message_ends_.clear();
       message_ends_pos_ = 0;
+    } else if (message_ends_pos_ > message_ends_.size() / 2) {
+      // Ends already passed go, so that a reader that keeps up never lets them pile up.
+      message_ends_.erase(message_ends_.begin(),
+                          message_ends_.begin() + static_cast<std::ptrdiff_t>(message_ends_pos_));
+      message_ends_pos_ = 0;
     }
   }
   std::size_t message_size() const noexcept {
@@ -291,6 +358,9 @@ class session_impl : public std::enable_shared_from_this<session_impl<Socket, Po
   }
 
   void consume(std::size_t n) {
+    // Reading resumes: a message left half received while we did not read gets its full
+    // message_timeout from now (the pause was ours, not the peer's).
+    if (unit_open_ && inbox_full()) unit_started_ = clock::now();
     inbox_pos_ += n;
     consumed_total_ += n;
     if (inbox_pos_ == inbox_.size()) {
@@ -305,7 +375,9 @@ class session_impl : public std::enable_shared_from_this<session_impl<Socket, Po
 
   void set_message_read_pending(bool pending) {
     message_read_pending_ = pending;
-    if (pending) start_reading();
+    if (!pending) return;
+    check_message_fits();
+    start_reading();
   }
 
   /// Parks the composed operation `self` on `list` until the session wakes the list, or
@@ -384,10 +456,18 @@ class session_impl : public std::enable_shared_from_this<session_impl<Socket, Po
     return ec ? 0 : n;
   }
 
+  /// The rest of a user chunk now waits for the peer's receive window (called by the
+  /// write operations before their async_write).
+  void on_user_write_waiting() {
+    write_waiting_ = true;
+    write_waiting_since_ = clock::now();
+  }
+
   /// A user chunk was written (called by the write operations). `held`: the write had to
   /// wait for the peer's receive window (see `write_at_once`).
   void on_user_written(const error_code& ec, std::size_t n, bool held) {
     writing_ = false;
+    write_waiting_ = false;
     if (dead_ || closed_) return;
     if (ec) {
       die(classify_transport_error(ec));
@@ -402,12 +482,49 @@ class session_impl : public std::enable_shared_from_this<session_impl<Socket, Po
     drive(now);  // also flushes pending heartbeats
   }
 
+  /// A user operation started (counted until its state is destroyed, which Asio does
+  /// after the completion handler has run, so the operations that handler starts are
+  /// counted before this one stops being counted).
+  void on_user_op_begin(bool write) noexcept { ++(write ? user_writes_ : user_reads_); }
+
+  /// A user operation ended: a draining session may be done.
+  void on_user_op_end(bool write) {
+    --(write ? user_writes_ : user_reads_);
+    if (!read_closed_ || dead_ || closed_) return;
+    net::post(socket_.get_executor(), [self = this->shared_from_this()] {
+      self->drive(clock::now());
+    });
+  }
+
   /// Re-evaluates the detector and re-arms the timer. Called after every event.
   void drive(clock::time_point now) {
     if (dead_ || closed_) return;
-    if (inbox_full()) {
+    if (read_closed_) {
+      // Draining after the peer's FIN: done when no write is left (the application's
+      // replies are in the kernel, which sends them before our FIN) and the application
+      // has read everything or stopped reading, or when the linger ends. Data still held
+      // stays readable after that.
+      if ((user_writes_ == 0 && !writing_ && (held() == 0 || user_reads_ == 0)) ||
+          now >= linger_deadline_) {
+        die(error::peer_closed);
+        return;
+      }
+      arm_timer();
+      return;
+    }
+    if ((unit_open_ && !inbox_full() && message_timeout_ > core::duration::zero() &&
+         now - unit_started_ >= message_timeout_) ||
+        (!first_unit_seen_ && first_message_timeout_ > core::duration::zero() &&
+         now - started_at_ >= first_message_timeout_)) {
+      die(error::message_timeout);
+      return;
+    }
+    if (inbox_full() && !write_stuck(now)) {
       // The application is not reading: the peer is sending, so it is alive, but its pongs
-      // wait behind the data we do not read.
+      // wait behind the data we do not read. Not while our own write has been stuck for
+      // the heartbeat timeout: a peer that neither takes our data nor sends anything new
+      // (our application waits to write to it, so it does not read) is not kept alive by
+      // the data it sent long ago; the heartbeat then times it out.
       detector_.on_peer_progress(now);
     }
     if (ping_wanted_ && !writing_ && !ops::heartbeat_allowed(encoder_)) {
@@ -428,9 +545,31 @@ class session_impl : public std::enable_shared_from_this<session_impl<Socket, Po
     arm_timer();
   }
 
+  /// A user write has waited for the peer's receive window for the heartbeat timeout.
+  bool write_stuck(clock::time_point now) const noexcept {
+    const auto limit = detector_.timeout();
+    return write_waiting_ && limit > core::duration::zero() &&
+           now - write_waiting_since_ >= limit;
+  }
+
+  /// When drive() must run next: the detector's deadline, the message deadlines, the
+  /// linger.
+  std::optional<clock::time_point> next_deadline() const noexcept {
+    if (read_closed_) return linger_deadline_;
+    auto next = detector_.next_deadline();
+    const auto take = [&next](clock::time_point t) {
+      if (!next || t < *next) next = t;
+    };
+    if (unit_open_ && message_timeout_ > core::duration::zero() && !inbox_full())
+      take(core::add_saturated(unit_started_, message_timeout_));
+    if (!first_unit_seen_ && first_message_timeout_ > core::duration::zero())
+      take(core::add_saturated(started_at_, first_message_timeout_));
+    return next;
+  }
+
  private:
   void start_reading() {
-    if (reading_ || dead_ || closed_ || inbox_full()) return;
+    if (reading_ || dead_ || closed_ || read_closed_ || inbox_full()) return;
     reading_ = true;
     socket_.async_wait(net::socket_base::wait_read,
                        [self = this->shared_from_this()](error_code ec) { self->on_readable(ec); });
@@ -439,18 +578,36 @@ class session_impl : public std::enable_shared_from_this<session_impl<Socket, Po
   struct decode_handler {
     session_impl& s;
     clock::time_point now;
+    bool unit_done = false;  // a line, frame or message was completed in this read
     void on_data(const char* p, std::size_t n) {
       s.inbox_.insert(s.inbox_.end(), p, p + n);
       s.received_total_ += n;
       s.detector_.on_data_received(now);
+      if (ops::data_completes_unit(s.decoder_)) unit_done = true;
     }
     void on_ping(const char*, std::size_t) {
+      unit_done = true;
       if (s.detector_.on_ping_received(now)) s.pong_wanted_ = true;
     }
-    void on_pong(const char*, std::size_t) { s.detector_.on_pong_received(now); }
+    void on_pong(const char*, std::size_t) {
+      unit_done = true;
+      s.detector_.on_pong_received(now);
+    }
     void on_message_begin() {}
-    void on_message_end() { s.message_ends_.push_back(s.received_total_); }
+    void on_message_end() {
+      unit_done = true;
+      s.message_ends_.push_back(s.received_total_);
+    }
   };
+
+  /// After a read was decoded: when did the line, frame or message in progress start?
+  void track_units(bool unit_done, clock::time_point now) noexcept {
+    if (unit_done) first_unit_seen_ = true;
+    const bool open = ops::mid_unit(decoder_);
+    // One that was completed in this read and another begun: the new one starts now.
+    if (open && (!unit_open_ || unit_done)) unit_started_ = now;
+    unit_open_ = open;
+  }
 
   void on_readable(error_code ec) {
     reading_ = false;
@@ -471,22 +628,37 @@ class session_impl : public std::enable_shared_from_this<session_impl<Socket, Po
   void on_read(const error_code& ec, const char* data, std::size_t n) {
     const auto now = clock::now();
     const std::size_t before = held();
-    decode_handler h{*this, now};
+    decode_handler h{*this, now, false};
+    const std::uint64_t lines_before = ops::lines_ended(decoder_);
     error_code bad;
     if (n > 0) {
       detector_.on_received(now, n);
       bad = decoder_.feed(data, n, h);
     }
     if (!bad && ec == net::error::eof) bad = decoder_.finish(h);
+    track_units(h.unit_done || ops::lines_ended(decoder_) != lines_before, now);
     if (held() > before || message_ready()) read_waiters_.wake_all(socket_.get_executor());
     if (bad) {
       die(bad);
+      return;
+    }
+    if (ec == net::error::eof && close_linger_ > core::duration::zero()) {
+      // The peer closed its sending side; ours stays open for the replies (drive() decides
+      // when the session is done).
+      read_closed_ = true;
+      linger_deadline_ = core::add_saturated(now, close_linger_);
+      read_waiters_.wake_all(socket_.get_executor());
+      // Posted: a read woken above is counted until its handler has run.
+      net::post(socket_.get_executor(), [self = this->shared_from_this()] {
+        self->drive(clock::now());
+      });
       return;
     }
     if (ec) {
       die(classify_transport_error(ec));
       return;
     }
+    check_message_fits();
     drive(now);
     start_reading();
   }
@@ -507,7 +679,7 @@ class session_impl : public std::enable_shared_from_this<session_impl<Socket, Po
   }
 
   void arm_timer() {
-    const auto next = detector_.next_deadline();
+    const auto next = next_deadline();
     if (!next) {
       if (armed_) {
         if (wheel_)
@@ -588,6 +760,28 @@ bool start_op(bool& started, Self& self, const Executor& session_executor,
   return true;
 }
 
+/// Counts a user read or write operation from its start to the destruction of its state
+/// (after its handler has run), so that a session draining after the peer's FIN knows
+/// whether the application still reads and whether replies are on their way.
+template <class Impl, bool Write>
+class user_op_guard {
+ public:
+  user_op_guard() noexcept = default;
+  user_op_guard(user_op_guard&& other) noexcept : s_(std::exchange(other.s_, nullptr)) {}
+  user_op_guard& operator=(user_op_guard&&) = delete;
+  ~user_op_guard() {
+    if (s_) s_->on_user_op_end(Write);
+  }
+  void attach(Impl* s) noexcept {
+    if (s_) return;
+    s_ = s;
+    s_->on_user_op_begin(Write);
+  }
+
+ private:
+  Impl* s_ = nullptr;
+};
+
 template <class Impl>
 struct wait_dead_op {
   std::shared_ptr<Impl> s;
@@ -608,9 +802,11 @@ struct read_op {
   std::shared_ptr<Impl> s;
   Buffers buffers;
   bool started = false;
+  user_op_guard<Impl, false> guard{};
 
   template <class Self>
   void operator()(Self& self, error_code = {}) {
+    guard.attach(s.get());
     if (start_op(started, self, s->socket_.get_executor())) return;
     if (net::buffer_size(buffers) == 0) return complete_op(self, error_code(), 0);
     if (s->closed_ && !s->dead_) return complete_op(self, net::error::operation_aborted, 0);
@@ -619,6 +815,7 @@ struct read_op {
       return complete_op(self, error_code(), n);
     }
     if (s->dead_) return complete_op(self, s->final_error(), 0);
+    if (s->read_closed_) return complete_op(self, net::error::eof, 0);
     if (self.get_cancellation_state().cancelled() != net::cancellation_type::none)
       return complete_op(self, net::error::operation_aborted, 0);
     s->park(s->read_waiters_, self);
@@ -632,11 +829,13 @@ struct write_op {
   enum class state { starting, waiting, writing } st = state::starting;
   std::size_t chunk = 0;
   std::size_t at_once = 0;  // bytes (header included) the kernel took without waiting
+  user_op_guard<Impl, true> guard{};
 
   template <class Self>
   void operator()(Self& self, error_code ec = {}, std::size_t written = 0) {
     switch (st) {
       case state::starting:
+        guard.attach(s.get());
         st = state::waiting;
         net::post(s->socket_.get_executor(), std::move(self));
         return;
@@ -677,6 +876,7 @@ struct write_op {
     }
     // The writer is ours until completion: per-operation cancellation is not passed on
     // (a half-written frame would corrupt the stream).
+    s->on_user_write_waiting();
     auto rest = out;
     std::size_t skip = at_once;
     for (auto& b : rest) {
@@ -695,9 +895,11 @@ struct read_message_op {
   std::shared_ptr<Impl> s;
   DynamicBuffer buffer;
   bool started = false;
+  user_op_guard<Impl, false> guard{};
 
   template <class Self>
   void operator()(Self& self, error_code = {}) {
+    guard.attach(s.get());
     if (start_op(started, self, s->socket_.get_executor())) return;
     if (s->closed_ && !s->dead_) return finish(self, net::error::operation_aborted, 0);
     if (s->message_ready()) {
@@ -707,9 +909,11 @@ struct read_message_op {
       return finish(self, error_code(), n);
     }
     if (s->dead_) return finish(self, s->final_error(), 0);
+    if (s->read_closed_) return finish(self, net::error::eof, 0);
     if (self.get_cancellation_state().cancelled() != net::cancellation_type::none)
       return finish(self, net::error::operation_aborted, 0);
     s->set_message_read_pending(true);
+    if (s->dead_) return finish(self, s->final_error(), 0);  // the message cannot fit
     s->park(s->read_waiters_, self);
   }
 
@@ -734,6 +938,7 @@ struct write_message_op {
   bool first_frame_sent = false;
   std::size_t at_once = 0;  // bytes of the current frame the kernel took without waiting
   std::vector<net::const_buffer> out;
+  user_op_guard<Impl, true> guard{};
 
   write_message_op(std::shared_ptr<Impl> impl, const Buffers& buffers) : s(std::move(impl)) {
     for (auto it = net::buffer_sequence_begin(buffers); it != net::buffer_sequence_end(buffers);
@@ -747,6 +952,7 @@ struct write_message_op {
 
   template <class Self>
   void operator()(Self& self, error_code ec = {}, std::size_t written = 0) {
+    guard.attach(s.get());
     if (start_op(started, self, s->socket_.get_executor(), false)) return;
     if (writing) {
       writing = false;
@@ -811,6 +1017,7 @@ struct write_message_op {
       return true;
     }
     writing = true;
+    s->on_user_write_waiting();
     // Not cancellable once going out (see write_op). `out` is copied by async_write.
     std::size_t skip = at_once;
     for (auto& b : out) {

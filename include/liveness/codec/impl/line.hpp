@@ -133,6 +133,7 @@ void line_decoder::feed_newline(const char* data, std::size_t size, Handler& han
         if (is_ping || is_pong) {
           // No run is pending: it was delivered when this line's first byte was held.
           new_line();
+          ++lines_ended_;
           ++p;
           if (is_ping)
             handler.on_ping(detail::empty_payload, 0);
@@ -148,6 +149,7 @@ void line_decoder::feed_newline(const char* data, std::size_t size, Handler& han
           run = p;
         }
         new_line();
+        ++lines_ended_;
         ++p;
         continue;
       }
@@ -215,6 +217,7 @@ void line_decoder::feed_newline(const char* data, std::size_t size, Handler& han
     if (nl != nullptr) {
       p = nl + 1;
       new_line();
+      ++lines_ended_;
     } else {
       p = end;
     }
