@@ -18,6 +18,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <deque>
+#include <future>
 #include <iostream>
 #include <memory>
 #include <sstream>
@@ -350,6 +351,27 @@ TEST_CASE("accept: the loop accepts many loopback connections until cancelled",
   acceptor.close();
   REQUIRE(run_until(io, [&] { return completions > 0; }, 5s));
   CHECK(result == net::error::operation_aborted);
+}
+
+TEST_CASE("accept: the loop's end through use_future", "[accept]") {
+  net::io_context io;
+  tcp::acceptor acceptor(io, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));
+  int sockets = 0;
+  std::future<void> done = lv::async_accept_loop(
+      acceptor, lv::accept_options{}, [&](tcp::socket) { ++sockets; },
+      [](const accept_event&) {}, net::use_future);
+  tcp::socket client(io);
+  client.connect(acceptor.local_endpoint());
+  REQUIRE(run_until(io, [&] { return sockets == 1; }, 10s));
+  acceptor.close();
+  REQUIRE(run_until(
+      io, [&] { return done.wait_for(0s) == std::future_status::ready; }, 5s));
+  try {
+    done.get();
+    FAIL("the future held no error");
+  } catch (const lv::system_error& e) {
+    CHECK(e.code() == net::error::operation_aborted);
+  }
 }
 
 #if defined(LIVENESS_TEST_HAVE_FORK)
