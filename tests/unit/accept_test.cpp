@@ -353,6 +353,56 @@ TEST_CASE("accept: the loop accepts many loopback connections until cancelled",
   CHECK(result == net::error::operation_aborted);
 }
 
+TEST_CASE("accept: a handler that closes the acceptor ends the loop with operation_aborted",
+          "[accept]") {
+  net::io_context io;
+  {
+    tcp::acceptor acceptor(io, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));
+    int sockets = 0;
+    int completions = 0;
+    error_code result;
+    lv::async_accept_loop(
+        acceptor, lv::accept_options{},
+        [&](tcp::socket) {
+          ++sockets;
+          acceptor.close();
+        },
+        [](const accept_event&) {},
+        [&](error_code ec) {
+          ++completions;
+          result = ec;
+        });
+    tcp::socket client(io);
+    client.connect(acceptor.local_endpoint());
+    REQUIRE(run_until(io, [&] { return completions > 0; }, 10s));
+    CHECK(sockets == 1);
+    CHECK(result == net::error::operation_aborted);
+  }
+  {
+    // From the paused event: no pause is waited out (it would last 30 s).
+    scripted_acceptor acceptor(io);
+    acceptor.repeat = emfile;
+    lv::accept_options o;
+    o.initial_pause = 30s;
+    o.max_pause = 30s;
+    loop_record r;
+    lv::async_accept_loop(
+        acceptor, o, [&r](auto) { ++r.sockets; },
+        [&](const accept_event& e) {
+          r.events.push_back(e);
+          acceptor.close();
+        },
+        [&r](error_code ec) {
+          ++r.completions;
+          r.result = ec;
+        });
+    REQUIRE(run_until(io, [&] { return r.completions > 0; }, 5s));
+    CHECK(r.result == net::error::operation_aborted);
+    CHECK(r.events.size() == 1);
+    CHECK(acceptor.accepts == 1);
+  }
+}
+
 TEST_CASE("accept: the loop's end through use_future", "[accept]") {
   net::io_context io;
   tcp::acceptor acceptor(io, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));

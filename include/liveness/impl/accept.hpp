@@ -101,8 +101,7 @@ class accept_loop_op {
         on_event_(static_cast<const accept_event&>(e));
       }
       on_socket_(std::move(socket));
-      if (cancelled(self)) return self.complete(net::error::operation_aborted);
-      return accept(self);
+      return next(self);
     }
     if (ec == net::error::operation_aborted || cancelled(self)) {
       return self.complete(net::error::operation_aborted);
@@ -125,7 +124,7 @@ class accept_loop_op {
       on_event_(static_cast<const accept_event&>(
           accept_event{accept_event_kind::failed, ec, pause, 0}));
     }
-    if (cancelled(self)) return self.complete(net::error::operation_aborted);
+    if (ended(self)) return self.complete(net::error::operation_aborted);
     timer_->expires_after(pause);
     timer_->async_wait(std::move(self));
   }
@@ -134,17 +133,26 @@ class accept_loop_op {
   template <class Self>
   void operator()(Self& self, error_code) {
     // The timer is ours: only the loop's cancellation ends its wait early.
-    if (cancelled(self) || !acceptor_->is_open()) {
-      return self.complete(net::error::operation_aborted);
-    }
     if (paused_) ++retries_;
-    accept(self);
+    next(self);
   }
 
  private:
   template <class Self>
   static bool cancelled(Self& self) {
     return self.get_cancellation_state().cancelled() != net::cancellation_type::none;
+  }
+
+  /// Cancelled, or the acceptor closed (by a handler, or while the loop paused).
+  template <class Self>
+  bool ended(Self& self) const {
+    return cancelled(self) || !acceptor_->is_open();
+  }
+
+  template <class Self>
+  void next(Self& self) {
+    if (ended(self)) return self.complete(net::error::operation_aborted);
+    accept(self);
   }
 
   template <class Self>
