@@ -104,8 +104,9 @@ bool is_accept_resource_error(const error_code& ec) noexcept;
 ///   does not spin either).
 /// - `operation_aborted` (the acceptor was closed, or the loop cancelled), or
 ///   `bad_descriptor` / `invalid_argument` (the acceptor is not open / not listening): the
-///   loop ends with that error. Closing the acceptor during a pause ends the loop when the
-///   pause is over, with `operation_aborted`.
+///   loop ends with that error. Closing the acceptor from `on_socket` or `on_event` ends the
+///   loop at once; closing it elsewhere during a pause, when the pause is over (at most
+///   `max_pause`), with `operation_aborted` either way.
 ///
 /// `on_event` is a callable taking `const accept_event&`. Both callables run in the loop's
 /// intermediate completion handlers (on the completion handler's associated executor,
