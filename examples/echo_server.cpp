@@ -17,6 +17,8 @@
 //   listening addr=ADDR keepalive_bound_ms=N [heartbeat_bound_ms=N]
 //   online id=ID peer=ADDR
 //   offline id=ID peer=ADDR reason=REASON silent_ms=N
+//   accept_paused reason=REASON            (once per episode at the descriptor limit)
+//   accept_resumed paused_ms=N retries=N
 //   error what=TEXT
 // A client's id is its endpoint ("127.0.0.1:40312").
 // Exit code: 0 after SIGINT/SIGTERM, 1 when it cannot listen, 2 on bad flags.
@@ -133,12 +135,11 @@ int serve(const server_flags& f, const liveness::session_options<Policy>& option
           " silent_ms=" + std::to_string(to_ms(e.silent)));
   });
 
-  std::function<void()> accept = [&] {
-    acceptor.async_accept([&](liveness::error_code ec, tcp::socket socket) {
-      if (ec == net::error::operation_aborted) return;
-      if (ec) {
-        event("error what=accept reason=" + reason_text(ec));
-      } else {
+  // Accept until stopped. At the descriptor limit (EMFILE, ENFILE, ENOBUFS, ENOMEM) the loop
+  // pauses, 10 ms doubling to 1 s, instead of retrying at once, and says so once per episode.
+  liveness::async_accept_loop(
+      acceptor, liveness::accept_options{},
+      [&](tcp::socket socket) {
         try {
           // The session applies keepalive to the accepted socket and starts the heartbeat.
           auto s = clients.add(
@@ -147,11 +148,27 @@ int serve(const server_flags& f, const liveness::session_options<Policy>& option
         } catch (const liveness::system_error& e) {
           event("error what=session reason=" + reason_text(e.code()));
         }
-      }
-      accept();
-    });
-  };
-  accept();
+      },
+      [](const liveness::accept_event& e) {
+        switch (e.kind) {
+          case liveness::accept_event_kind::paused:
+            event("accept_paused reason=" + reason_text(e.error));
+            break;
+          case liveness::accept_event_kind::resumed:
+            event("accept_resumed paused_ms=" + std::to_string(to_ms(e.pause)) +
+                  " retries=" + std::to_string(e.retries));
+            break;
+          case liveness::accept_event_kind::failed:
+            event("error what=accept reason=" + reason_text(e.error));
+            break;
+        }
+      },
+      [](liveness::error_code ec) {
+        // Only an acceptor that stopped listening ends it otherwise (never here).
+        if (ec != net::error::operation_aborted) {
+          event("error what=accept reason=" + reason_text(ec));
+        }
+      });
   event("listening addr=" + endpoint_text(acceptor.local_endpoint()) + " " + watch_text(f.watch));
 
   net::signal_set signals(io, SIGINT, SIGTERM);

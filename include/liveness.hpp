@@ -8,6 +8,7 @@
 #ifndef LIVENESS_HPP
 #define LIVENESS_HPP
 
+#include <liveness/accept.hpp>
 #include <liveness/codec/length_prefixed.hpp>
 #include <liveness/codec/line.hpp>
 #include <liveness/config.hpp>

@@ -3,8 +3,8 @@
 #
 #   run_examples.sh CASE BIN_DIR [CLIENT]
 #
-# CASE: flags | echo | hung | reconnect | demo. CLIENT (echo, hung, reconnect): echo_client
-# (default) or echo_client_coro. Every wait is bounded; every process started here is
+# CASE: flags | echo | hung | reconnect | accept_limit | demo. CLIENT (echo, hung, reconnect): echo_client
+# (default) or echo_client_coro (also accept_limit). Every wait is bounded; every process started here is
 # killed (by its pid) on exit. Exit code 0 when every check passed.
 set -uo pipefail
 
@@ -255,6 +255,64 @@ reconnect)
   [ "$exit_code" -eq 1 ] || fail "give up: exit code $exit_code, expected 1"
   grep -q '^gave_up attempts=3$' "$work/gives_up.log" || fail "give up: no gave_up attempts=3"
   ok "gave up: $(grep '^gave_up' "$work/gives_up.log"), exit 1"
+  ;;
+
+accept_limit)
+  # At the descriptor limit (prlimit --nofile) echo_server pauses accepting instead of
+  # retrying at once: little CPU, one line for the episode, and it accepts again once
+  # descriptors are free. (Before async_accept_loop: 99 % of a core and hundreds of
+  # thousands of "error what=accept" lines per second.)
+  nofile=48       # about 10 for the process itself, the rest for clients
+  held=60         # connections opened (and held) by this script: more than fit
+  window=3        # seconds measured at the limit
+  out="$work/limit.out"  # not *.log: fail() must not print a flood of lines
+  if command -v prlimit >/dev/null 2>&1; then
+    prlimit --nofile=$nofile:$nofile "$server" --listen 127.0.0.1:0 >"$out" 2>&1 &
+  else
+    (ulimit -n $nofile && exec "$server" --listen 127.0.0.1:0) >"$out" 2>&1 &
+  fi
+  server_pid=$!
+  pids+=("$server_pid")
+  wait_line "$out" '^listening addr=' 10 || fail "limit: no listening line: $(head -3 "$out")"
+  server_addr=$(sed -n 's/^listening addr=\([^ ]*\).*/\1/p' "$out")
+  port=${server_addr##*:}
+  conns=()
+  for ((i = 0; i < held; i++)); do
+    exec {fd}<>"/dev/tcp/127.0.0.1/$port" || fail "limit: connection $i refused"
+    conns+=("$fd")
+  done
+  wait_line "$out" '^(accept_paused|error what=accept)' 10 \
+    || fail "limit: the server never reached its descriptor limit: $(tail -3 "$out")"
+  sleep 0.2
+  cpu_ticks() { awk '{print $14 + $15}' "/proc/$server_pid/stat"; }
+  hz=$(getconf CLK_TCK)
+  lines0=$(wc -l <"$out"); cpu0=$(cpu_ticks)
+  sleep "$window"
+  lines1=$(wc -l <"$out"); cpu1=$(cpu_ticks)
+  lines=$((lines1 - lines0))
+  cpu_pct=$(((cpu1 - cpu0) * 100 / (window * hz)))
+  online=$(count_lines '^online ' "$out")
+  echo "at the limit (--nofile=$nofile, $online clients online, $held connecting): $lines lines and ${cpu_pct} % CPU in ${window} s ($(((lines + window - 1) / window)) lines/s), log $(wc -c <"$out") bytes"
+  [ "$lines" -lt 20 ] || fail "limit: $lines lines in ${window} s at the limit (expected < 20): $(tail -2 "$out")"
+  [ "$cpu_pct" -lt 20 ] || fail "limit: ${cpu_pct} % CPU at the limit (expected < 20 %)"
+  [ "$(count_lines '^accept_paused reason=[^ ]+$' "$out")" -eq 1 ] || fail "limit: not one accept_paused line"
+  [ "$(count_lines '^error what=accept' "$out")" -eq 0 ] || fail "limit: error what=accept lines"
+  [ "$online" -ge 20 ] || fail "limit: only $online clients online before the limit"
+  ok "at the limit: one line ($(grep '^accept_paused' "$out")), $lines lines and ${cpu_pct} % CPU in ${window} s"
+
+  # The clients leave: their sessions end, descriptors are free, accepting resumes (the
+  # connections still in the backlog first), and a new client gets its echo.
+  for fd in "${conns[@]}"; do exec {fd}>&-; done
+  wait_line "$out" '^accept_resumed paused_ms=[0-9]+ retries=[0-9]+$' 5 \
+    || fail "limit: no accept_resumed line: $(tail -3 "$out")"
+  start_client limit_client --connect "$server_addr" --send hello --count 1
+  wait_exit "$client_pid" 10
+  [ "$exit_code" -eq 0 ] || fail "limit: client exit code $exit_code after the limit"
+  grep -q '^echo text=hello$' "$work/limit_client.log" || fail "limit: no echo after the limit"
+  [ "$(count_lines '^accept_paused' "$out")" -eq 1 ] || fail "limit: more than one accept_paused line"
+  ok "resumed: $(grep '^accept_resumed' "$out"), $(count_lines '^online ' "$out") clients online in all, a new client got its echo"
+  kill "$server_pid"; wait_exit "$server_pid" 5
+  [ "$exit_code" -eq 0 ] || fail "limit: server exit code $exit_code after SIGTERM"
   ;;
 
 demo)

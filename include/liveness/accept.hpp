@@ -1,0 +1,142 @@
+//
+// liveness/accept.hpp
+//
+// Copyright (c) 2026 The liveness authors.
+// Distributed under the Boost Software License, Version 1.0.
+// (See accompanying file LICENSE or copy at https://www.boost.org/LICENSE_1_0.txt)
+//
+// liveness::async_accept_loop: a server's accept loop that survives the descriptor limit.
+// It hands every accepted socket to the application; when accept fails for lack of
+// resources (EMFILE, ENFILE, ENOBUFS, ENOMEM) it pauses with a growing backoff instead of
+// retrying at once (a loop that retries at once spins a core and floods its log), and it
+// reports each such episode once: when the pause begins and when accepting resumes.
+//
+#ifndef LIVENESS_ACCEPT_HPP
+#define LIVENESS_ACCEPT_HPP
+
+#include <liveness/config.hpp>
+#include <liveness/core/backoff.hpp>
+#include <liveness/core/clock.hpp>
+#include <liveness/error.hpp>
+
+#if defined(LIVENESS_USE_BOOST_ASIO)
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/basic_waitable_timer.hpp>
+#include <boost/asio/compose.hpp>
+#include <boost/asio/error.hpp>
+#else
+#include <asio/async_result.hpp>
+#include <asio/basic_waitable_timer.hpp>
+#include <asio/compose.hpp>
+#include <asio/error.hpp>
+#endif
+
+#include <chrono>
+#include <cstdint>
+
+namespace liveness {
+
+/// The pause schedule of `async_accept_loop`. A plain aggregate with good defaults.
+///
+/// After the n-th failed accept in a row the loop waits `min(max_pause, initial_pause *
+/// 2^(n-1))` before it tries again: 10 ms, 20 ms, 40 ms ... 1 s, 1 s, ... with the
+/// defaults. An accepted connection resets the count.
+struct accept_options {
+  /// The first pause. Must be positive (a zero pause is the busy loop this avoids).
+  core::duration initial_pause = std::chrono::milliseconds(10);
+  /// The longest pause: how late, at worst, accepting resumes after descriptors were freed.
+  /// Not below `initial_pause`.
+  core::duration max_pause = std::chrono::seconds(1);
+
+  /// Success, or the `core::backoff_error` naming the refused field:
+  /// `negative_min_delay` for an `initial_pause` that is not positive, `max_below_min`.
+  error_code validate() const noexcept;
+
+  /// The pause after `failures` failed accepts in a row (`failures` >= 1).
+  core::duration pause(std::uint32_t failures) const noexcept;
+};
+
+/// What an `accept_event` reports.
+enum class accept_event_kind {
+  /// Accept failed for lack of resources and the loop pauses: the first failure of an
+  /// episode (later failures of the same episode raise no event).
+  paused = 1,
+  /// A connection was accepted again after a `paused` event: the episode is over.
+  resumed,
+  /// Accept failed with another error (reported every time; the loop pauses too).
+  failed,
+};
+
+/// One event of an accept loop.
+struct accept_event {
+  accept_event_kind kind = accept_event_kind::paused;
+  /// `paused`, `failed`: the accept error. `resumed`: the error that began the pause.
+  error_code error;
+  /// `paused`, `failed`: the pause before the next attempt.
+  /// `resumed`: from the failure that began the pause to the accept that ended it.
+  core::duration pause{};
+  /// `resumed`: the accepts tried during the pause, after the one that began it (the
+  /// successful one included). Otherwise 0.
+  std::uint64_t retries = 0;
+};
+
+/// True for the accept errors that mean "no resources now, try again later": too many open
+/// descriptors in the process (EMFILE, `net::error::no_descriptors`; Windows WSAEMFILE) or
+/// in the system (ENFILE), no buffer space (ENOBUFS, `net::error::no_buffer_space`;
+/// WSAENOBUFS), no memory (ENOMEM, `net::error::no_memory`).
+bool is_accept_resource_error(const error_code& ec) noexcept;
+
+/// Accepts connections on `acceptor` until cancelled, pausing at the descriptor limit.
+///
+/// Each accepted socket is passed to `on_socket(socket)`, a callable taking
+/// `typename Acceptor::protocol_type::socket` rebound to the acceptor's executor (for
+/// `net::ip::tcp::acceptor`: `net::ip::tcp::socket`) by value. The loop does nothing else
+/// to the socket: a `liveness::session` made from it applies keepalive and the heartbeat.
+///
+/// Failures:
+/// - a resource error (`is_accept_resource_error`: EMFILE, ENFILE, ENOBUFS, ENOMEM): the
+///   loop pauses (see `accept_options`) and tries again; the first such failure raises
+///   `on_event({paused, error, pause})`, and the first connection accepted afterwards
+///   raises `on_event({resumed, error, paused_for, retries})`, before `on_socket`. Nothing
+///   is raised in between, however long the pause lasts: one episode, two events.
+/// - any other error except those below: `on_event({failed, error, pause})`, each time,
+///   and the loop tries again after the same growing pause (so that a persistent error
+///   does not spin either).
+/// - `operation_aborted` (the acceptor was closed, or the loop cancelled), or
+///   `bad_descriptor` / `invalid_argument` (the acceptor is not open / not listening): the
+///   loop ends with that error. Closing the acceptor from `on_socket` or `on_event` ends the
+///   loop at once; closing it elsewhere during a pause, when the pause is over (at most
+///   `max_pause`), with `operation_aborted` either way.
+///
+/// `on_event` is a callable taking `const accept_event&`. Both callables run in the loop's
+/// intermediate completion handlers (on the completion handler's associated executor,
+/// by default the acceptor's), never inline in this call; they may close the acceptor or
+/// emit the loop's cancellation signal to end it. An exception they throw propagates out
+/// of the executor's `run()` and ends the loop without completing it.
+///
+/// Completion signature: `void(error_code)`: `operation_aborted` when cancelled or the
+/// acceptor was closed; `bad_descriptor` when the acceptor is not open at the start;
+/// `invalid_argument` when it is not listening; the `accept_options::validate()` error
+/// when the options are refused (then nothing is accepted). The loop never ends on its own
+/// otherwise.
+///
+/// Cancellation: per-operation cancellation (terminal, partial and total) ends the loop
+/// at once, during an accept or a pause, with `operation_aborted`. A connection accepted
+/// in the same instant is still passed to `on_socket` first, never dropped.
+///
+/// Thread safety: like `acceptor.async_accept`: the acceptor must outlive the loop and
+/// must not run other accepts meanwhile; call this, `close()` and `cancel()` on the
+/// acceptor's strand when the io_context runs on several threads.
+template <class Acceptor, class SocketHandler, class EventHandler,
+          class CompletionToken =
+              typename net::default_completion_token<typename Acceptor::executor_type>::type>
+auto async_accept_loop(Acceptor& acceptor, const accept_options& options,
+                       SocketHandler on_socket, EventHandler on_event,
+                       CompletionToken&& token = typename net::default_completion_token<
+                           typename Acceptor::executor_type>::type());
+
+}  // namespace liveness
+
+#include <liveness/impl/accept.hpp>
+
+#endif  // LIVENESS_ACCEPT_HPP

@@ -1,0 +1,191 @@
+//
+// liveness/impl/accept.hpp
+//
+// Copyright (c) 2026 The liveness authors.
+// Distributed under the Boost Software License, Version 1.0.
+// (See accompanying file LICENSE or copy at https://www.boost.org/LICENSE_1_0.txt)
+//
+#ifndef LIVENESS_IMPL_ACCEPT_HPP
+#define LIVENESS_IMPL_ACCEPT_HPP
+
+#if defined(LIVENESS_USE_BOOST_ASIO)
+#include <boost/asio/cancellation_type.hpp>
+#include <boost/asio/post.hpp>
+#else
+#include <asio/cancellation_type.hpp>
+#include <asio/post.hpp>
+#endif
+
+#include <memory>
+#include <type_traits>
+#include <utility>
+
+namespace liveness {
+
+inline error_code accept_options::validate() const noexcept {
+  if (initial_pause <= core::duration::zero()) {
+    return make_error_code(core::backoff_error::negative_min_delay);
+  }
+  if (max_pause < initial_pause) return make_error_code(core::backoff_error::max_below_min);
+  return {};
+}
+
+inline core::duration accept_options::pause(std::uint32_t failures) const noexcept {
+  core::duration d = initial_pause;
+  for (std::uint32_t i = 1; i < failures && d < max_pause; ++i) {
+    // Doubles until the cap; never past half of max_pause, so it cannot overflow.
+    d = d > max_pause / 2 ? max_pause : d * 2;
+  }
+  return d < max_pause ? d : max_pause;
+}
+
+inline bool is_accept_resource_error(const error_code& ec) noexcept {
+  return ec == net::error::no_descriptors || ec == net::error::no_buffer_space ||
+         ec == net::error::no_memory || ec == sys::errc::too_many_files_open_in_system;
+}
+
+namespace detail {
+
+template <class Acceptor, class SocketHandler, class EventHandler>
+class accept_loop_op {
+ public:
+  using executor_type = typename Acceptor::executor_type;
+  using socket_type = typename Acceptor::protocol_type::socket::template rebind_executor<
+      executor_type>::other;
+  using timer_type =
+      net::basic_waitable_timer<core::clock_type, net::wait_traits<core::clock_type>,
+                                executor_type>;
+
+  accept_loop_op(Acceptor& acceptor, const accept_options& options, SocketHandler on_socket,
+                 EventHandler on_event)
+      : acceptor_(&acceptor),
+        options_(options),
+        on_socket_(std::move(on_socket)),
+        on_event_(std::move(on_event)),
+        // Held by pointer: the operation moves from step to step, a pending wait must not.
+        timer_(std::make_unique<timer_type>(acceptor.get_executor())) {}
+
+  /// Start, or the posted completion of a loop that could not start.
+  template <class Self>
+  void operator()(Self& self) {
+    if (starting_) {
+      starting_ = false;
+      self.reset_cancellation_state(net::enable_total_cancellation());
+      result_ = options_.validate();
+      if (!result_ && !acceptor_->is_open()) result_ = net::error::bad_descriptor;
+      if (result_) {
+        // Never complete inline: the handler runs as if posted.
+        const auto ex = acceptor_->get_executor();
+        net::post(ex, std::move(self));
+        return;
+      }
+      accept(self);
+      return;
+    }
+    self.complete(result_);
+  }
+
+  /// An accept completed.
+  template <class Self>
+  void operator()(Self& self, error_code ec, socket_type socket) {
+    const auto now = core::clock_type::now();
+    if (!ec) {
+      failures_ = 0;
+      if (paused_) {
+        paused_ = false;
+        accept_event e;
+        e.kind = accept_event_kind::resumed;
+        e.error = episode_error_;
+        e.pause = now - episode_start_;
+        e.retries = retries_;
+        on_event_(static_cast<const accept_event&>(e));
+      }
+      on_socket_(std::move(socket));
+      return next(self);
+    }
+    if (ec == net::error::operation_aborted || cancelled(self)) {
+      return self.complete(net::error::operation_aborted);
+    }
+    if (ec == net::error::bad_descriptor || ec == net::error::invalid_argument) {
+      return self.complete(ec);
+    }
+    if (failures_ < UINT32_MAX) ++failures_;
+    const core::duration pause = options_.pause(failures_);
+    if (is_accept_resource_error(ec)) {
+      if (!paused_) {
+        paused_ = true;
+        episode_error_ = ec;
+        episode_start_ = now;
+        retries_ = 0;
+        on_event_(static_cast<const accept_event&>(
+            accept_event{accept_event_kind::paused, ec, pause, 0}));
+      }
+    } else {
+      on_event_(static_cast<const accept_event&>(
+          accept_event{accept_event_kind::failed, ec, pause, 0}));
+    }
+    if (ended(self)) return self.complete(net::error::operation_aborted);
+    timer_->expires_after(pause);
+    timer_->async_wait(std::move(self));
+  }
+
+  /// A pause ended.
+  template <class Self>
+  void operator()(Self& self, error_code) {
+    // The timer is ours: only the loop's cancellation ends its wait early.
+    if (paused_) ++retries_;
+    next(self);
+  }
+
+ private:
+  template <class Self>
+  static bool cancelled(Self& self) {
+    return self.get_cancellation_state().cancelled() != net::cancellation_type::none;
+  }
+
+  /// Cancelled, or the acceptor closed (by a handler, or while the loop paused).
+  template <class Self>
+  bool ended(Self& self) const {
+    return cancelled(self) || !acceptor_->is_open();
+  }
+
+  template <class Self>
+  void next(Self& self) {
+    if (ended(self)) return self.complete(net::error::operation_aborted);
+    accept(self);
+  }
+
+  template <class Self>
+  void accept(Self& self) {
+    acceptor_->async_accept(std::move(self));
+  }
+
+  Acceptor* acceptor_;
+  accept_options options_;
+  SocketHandler on_socket_;
+  EventHandler on_event_;
+  std::unique_ptr<timer_type> timer_;
+  bool starting_ = true;
+  error_code result_;
+  std::uint32_t failures_ = 0;  // failed accepts in a row
+  bool paused_ = false;         // inside a resource episode
+  error_code episode_error_;
+  core::time_point episode_start_{};
+  std::uint64_t retries_ = 0;
+};
+
+}  // namespace detail
+
+template <class Acceptor, class SocketHandler, class EventHandler, class CompletionToken>
+auto async_accept_loop(Acceptor& acceptor, const accept_options& options,
+                       SocketHandler on_socket, EventHandler on_event,
+                       CompletionToken&& token) {
+  using op = detail::accept_loop_op<Acceptor, std::decay_t<SocketHandler>,
+                                    std::decay_t<EventHandler>>;
+  return net::async_compose<CompletionToken, void(error_code)>(
+      op(acceptor, options, std::move(on_socket), std::move(on_event)), token, acceptor);
+}
+
+}  // namespace liveness
+
+#endif  // LIVENESS_IMPL_ACCEPT_HPP
