@@ -156,7 +156,7 @@ bool closed_by_peer(net::io_context& io, tcp::socket& s, clk::duration budget) {
 
 }  // namespace
 
-TEST_CASE("registry: add raises online with the endpoint id, a peer close raises offline "
+TEST_CASE("registry: add raises online with the endpoint id and a peer close raises offline "
           "with reason and silence", "[registry]") {
   net::io_context io;
   loopback lb(io);
@@ -274,7 +274,7 @@ TEST_CASE("registry: a client that reconnects within the grace period does not f
   CHECK(rec.offline.size() == 1);
 }
 
-TEST_CASE("registry: grace periods of several ids end in order, each reported once",
+TEST_CASE("registry: grace periods of several ids end in order and each is reported once",
           "[registry]") {
   net::io_context io;
   loopback lb(io);
@@ -667,7 +667,7 @@ TEST_CASE("registry: a session that cannot keep up has its messages dropped and 
 }
 
 TEST_CASE("registry: a session that cannot keep up is closed with no_buffer_space "
-          "(overflow_policy::close), the others go on", "[registry]") {
+          "(overflow_policy::close) and the others go on", "[registry]") {
   net::io_context io;
   loopback lb(io);
   lv::registry_options ro;
@@ -713,7 +713,7 @@ TEST_CASE("registry: a session that cannot keep up is closed with no_buffer_spac
   run_until(io, [&] { return !reading; }, 1s);
 }
 
-TEST_CASE("registry: close() closes every session and raises nothing, then or later",
+TEST_CASE("registry: close() closes every session and raises nothing then or later",
           "[registry]") {
   net::io_context io;
   loopback lb(io);
@@ -754,7 +754,7 @@ TEST_CASE("registry: an application closing a session is an offline with operati
   CHECK(rec.offline[0].reason == net::error::operation_aborted);
 }
 
-TEST_CASE("lifetime: registry destroyed with sessions, writes and a grace timer pending",
+TEST_CASE("lifetime: registry destroyed with sessions and writes and a grace timer pending",
           "[registry]") {
   net::io_context io;
   loopback lb(io);
