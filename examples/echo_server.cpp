@@ -20,7 +20,7 @@
 //   accept_paused reason=REASON            (once per episode at the descriptor limit)
 //   accept_resumed paused_ms=N retries=N
 //   error what=TEXT
-// A client's id is its endpoint ("127.0.0.1:40312").
+// A client's id is its endpoint id ("tcp:127.0.0.1:40312"; docs/registry.md).
 // Exit code: 0 after SIGINT/SIGTERM, 1 when it cannot listen, 2 on bad flags.
 //
 #include "example_util.hpp"

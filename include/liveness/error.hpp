@@ -20,8 +20,8 @@ namespace liveness {
 
 /// Error values of the "liveness" category.
 ///
-/// Values 1-99 are reasons a connection was declared dead; values from 100 are refused
-/// configurations. Compare with `==` against an `error_code`, or test a whole family with
+/// Values 1-99 are reasons a connection was declared dead; values 100-199 are refused
+/// configurations; values from 200 are decisions of a `registry` about a session. Compare with `==` against an `error_code`, or test a whole family with
 /// `liveness::condition`.
 enum class error {
   // ---- why the peer was declared dead -------------------------------------------------
@@ -69,6 +69,17 @@ enum class error {
   /// Codec options are invalid (ping and pong texts equal, empty or holding CR/LF, a
   /// maximum size of zero, ...).
   codec_invalid_options = 108,
+
+  // ---- decided by a registry (registry.hpp) --------------------------------------------
+  /// The session was closed because a new session took its id
+  /// (`duplicate_id_policy::replace`).
+  replaced = 200,
+  /// `registry::add` refused the session: its id already has a live session
+  /// (`duplicate_id_policy::reject`).
+  duplicate_id = 201,
+  /// `registry::add` refused the session: an application id may not begin with "tcp:",
+  /// the form reserved for ids made from the peer's endpoint.
+  reserved_id = 202,
 };
 
 /// Families of `liveness::error` values (and of raw transport errors), for `==` tests.
@@ -76,7 +87,7 @@ enum class condition {
   /// The connection is dead: any reason from `heartbeat_timeout` to `message_timeout`, and the
   /// raw transport errors that `classify_transport_error` maps onto one of them.
   peer_dead = 1,
-  /// A configuration was refused: any `liveness::error` value from 100 on.
+  /// A configuration was refused: any `liveness::error` value from 100 to 199.
   invalid_configuration = 2,
 };
 

@@ -44,6 +44,17 @@ enum class overflow_policy {
   close,
 };
 
+/// What `registry::add` does with a session whose id already has a live session.
+enum class duplicate_id_policy {
+  /// Refuse the new session: it is closed, and `add` reports `error::duplicate_id` (throws,
+  /// or sets the `error_code` and returns null). The live session goes on untouched.
+  reject,
+  /// The new session takes the id: the old one is closed and `on_replaced` is raised (with
+  /// reason `error::replaced`, the old and the new endpoint). The id stays online: no
+  /// offline, no second online.
+  replace,
+};
+
 /// How a registry behaves. A plain aggregate with good defaults.
 struct registry_options {
   /// How long an id stays online after its session died. A new session with the same id
@@ -55,8 +66,15 @@ struct registry_options {
   std::size_t max_queued_messages = 256;
   /// What to do when a session's queue is full.
   overflow_policy on_overflow = overflow_policy::close;
+  /// What `add` does with an id that already has a live session. Default `reject`: a
+  /// client that names an id in use cannot close the session holding it (a wrong or forged
+  /// id then costs its own connection, never someone else's). Its cost: a client whose old
+  /// connection died unnoticed (half-open) is refused until the server declares that one
+  /// dead (bounded by its heartbeat timeout); it retries (see `reconnect`). Choose
+  /// `replace` only for ids the application has authenticated (docs/registry.md).
+  duplicate_id_policy on_duplicate_id = duplicate_id_policy::reject;
 
-  /// Offline at once, 256 queued messages, slow consumers closed.
+  /// Offline at once, 256 queued messages, slow consumers closed, duplicate ids refused.
   static registry_options standard() noexcept { return {}; }
   /// Like `standard` with a grace period: clients that reconnect within `g` stay online.
   static registry_options with_grace(core::duration g) noexcept {
@@ -66,20 +84,27 @@ struct registry_options {
   }
 };
 
-/// An online or offline event.
+/// An online, offline or replaced event.
 struct peer_event {
-  /// The id given to `add`, or the peer's endpoint text when none was given.
+  /// The id given to `add`, or, when none was given, the id made from the peer's endpoint:
+  /// "tcp:addr:port" ("tcp:[v6addr]:port"), or "tcp:unknown#N" when the endpoint could not
+  /// be read. Application ids never begin with "tcp:" (`add` refuses them), so the two
+  /// kinds never collide.
   std::string id;
-  /// The remote endpoint, "addr:port" ("[v6addr]:port" for IPv6), as seen when the
-  /// session was added (empty when it could not be read).
+  /// The remote endpoint of the session the event is about, "addr:port" ("[v6addr]:port"
+  /// for IPv6), as given to `add` or read when it was added (empty when it could not be
+  /// read). Replaced: the endpoint of the session that was closed.
   std::string peer;
+  /// Replaced: the endpoint of the session that took the id. Otherwise empty.
+  std::string replaced_by;
   /// Offline: why the session ended: a `liveness::error` death reason, or
   /// `net::error::operation_aborted` when the session was closed by the application, or
   /// `net::error::no_buffer_space` when the registry closed it (`overflow_policy::close`).
-  /// Online: empty.
+  /// Replaced: `error::replaced`. Online: empty.
   error_code reason;
   /// Offline: how long the peer had been silent when its session ended
-  /// (`stats().silent_for(now)` then; the grace period is not included). Online: zero.
+  /// (`stats().silent_for(now)` then; the grace period is not included). Replaced: how
+  /// long the replaced session's peer had been silent. Online: zero.
   core::duration silent = core::duration::zero();
 };
 
@@ -89,7 +114,13 @@ struct peer_event {
 /// `on_online` for an id that was offline. When the session dies, the registry drops it,
 /// and raises `on_offline` for its id once the grace period has passed without a new
 /// session for the same id. A new session for an id whose previous session is still alive
-/// replaces it: the old session is closed, no events are raised (the id stays online).
+/// is handled by `registry_options::on_duplicate_id`: refused (`reject`, the default), or
+/// it replaces the old session (`replace`: the old one is closed and `on_replaced` raised).
+///
+/// Ids: an application id (a login, a device serial: authenticate it before `add`, see
+/// docs/registry.md), or, when none is given, one made from the peer's endpoint,
+/// "tcp:addr:port". Application ids beginning with "tcp:" are refused
+/// (`error::reserved_id`), so a client cannot name another client's endpoint id.
 ///
 /// Cost: O(1) per added or dying session (a hash map, one pending `async_wait_dead` per
 /// session, and one timer for all grace periods, which end in FIFO order); nothing scans
@@ -116,6 +147,8 @@ class registry {
  public:
   using session_type = Session;
   using executor_type = typename Session::executor_type;
+  /// The peer's endpoint type (`tcp::endpoint` for a `tcp::socket` session).
+  using endpoint_type = typename Session::next_layer_type::endpoint_type;
   using event_handler = std::function<void(const peer_event&)>;
 
   explicit registry(const executor_type& ex, const registry_options& options = {});
@@ -131,15 +164,41 @@ class registry {
   /// the grace period, nor for a replacement.
   void on_online(event_handler handler);
   /// Raised when an id goes offline: its last session died and the grace period passed
-  /// without a new one.
+  /// without a new one. Not raised for a replaced session (its id is still online).
   void on_offline(event_handler handler);
+  /// Raised on every replacement (`duplicate_id_policy::replace`), before `add` returns,
+  /// after the new session took the id and the old one was closed: `id`, `peer` (the old
+  /// session's endpoint), `replaced_by` (the new one's), `reason` = `error::replaced`,
+  /// `silent` (the old session's silence). The old session raises nothing else; a later
+  /// offline of the id reports the session that holds it then.
+  void on_replaced(event_handler handler);
 
-  /// Takes `s` and watches it. `id` identifies the client (an id the application got from
-  /// it, e.g. a login); empty: the remote endpoint text "addr:port". Returns the session
-  /// (shared with the registry, which drops its share when the session dies). Raises
-  /// `on_online` before returning when the id was offline. An already dead session is
-  /// added and then handled as a death. After `close()`, the session is closed at once
-  /// and nothing is raised.
+  /// Takes `s` and watches it. `peer` is the client's endpoint as the accept returned it
+  /// (`acceptor.async_accept(peer, token)`): pass it, because a client that connects and
+  /// resets at once has no endpoint left to read from its socket by the time `add` runs.
+  /// `id` identifies the client (an id the application got from it and authenticated, e.g.
+  /// a login); empty: "tcp:" + the endpoint text.
+  ///
+  /// Returns the session (shared with the registry, which drops its share when the
+  /// session dies). Raises `on_online` before returning when the id was offline, and
+  /// `on_replaced` when it replaced a live session. An already dead (or closed) session is
+  /// added and then handled as a death; a live session of the same id that is already
+  /// dead or closed is handled as a death first, so it is not a duplicate. After
+  /// `close()`, the session is closed at once, nothing is raised, and it is returned.
+  ///
+  /// Refused (the session is closed, nothing is raised, null is returned and `ec` set):
+  /// `error::reserved_id` for an application id that begins with "tcp:";
+  /// `error::duplicate_id` for an id with a live session under
+  /// `duplicate_id_policy::reject`. On success `ec` is cleared.
+  std::shared_ptr<Session> add(Session&& s, const endpoint_type& peer, std::string id,
+                               error_code& ec);
+  /// As above; throws `liveness::system_error` when the session is refused.
+  std::shared_ptr<Session> add(Session&& s, const endpoint_type& peer, std::string id = {});
+  /// As above, with the endpoint read from the session's socket (`remote_endpoint()`) now:
+  /// it cannot be read once the peer has reset the connection (the id of an anonymous
+  /// session is then "tcp:unknown#N"). Prefer the overloads taking the endpoint.
+  std::shared_ptr<Session> add(Session&& s, std::string id, error_code& ec);
+  /// As above; throws `liveness::system_error` when the session is refused.
   std::shared_ptr<Session> add(Session&& s, std::string id = {});
 
   /// Ids online: with a live session, or within their grace period.

@@ -159,7 +159,7 @@ echo)
     grep -q '^done echoes=3$' "$clog" || fail "$mode: no done line"
     wait_line "$log" '^offline id=[^ ]+ peer=127\.0\.0\.1:[0-9]+ reason=peer_closed silent_ms=[0-9]+$' 5 \
       || fail "$mode: no offline line with reason peer_closed"
-    grep -Eq '^online id=127\.0\.0\.1:[0-9]+ peer=127\.0\.0\.1:[0-9]+$' "$log" \
+    grep -Eq '^online id=tcp:127\.0\.0\.1:[0-9]+ peer=127\.0\.0\.1:[0-9]+$' "$log" \
       || fail "$mode: no online line"
     ok "$mode: 3 echoes, online, offline reason=peer_closed"
     kill "$server_pid"; wait_exit "$server_pid" 5
@@ -235,7 +235,7 @@ reconnect)
   sleep 1  # down for a while: attempts fail (connection refused)
   echoes_before=$(count_lines '^echo text=ping$' "$clog")
   start_server second --listen "127.0.0.1:$port" "${hb[@]}"
-  wait_line "$work/second.log" '^online id=127\.0\.0\.1:[0-9]+ peer=127\.0\.0\.1:[0-9]+$' 5 \
+  wait_line "$work/second.log" '^online id=tcp:127\.0\.0\.1:[0-9]+ peer=127\.0\.0\.1:[0-9]+$' 5 \
     || fail "the restarted server saw no client"
   [ "$(count_lines '^connected peer=' "$clog")" -eq 2 ] || fail "not 2 connected lines"
   for ((i = 0; i < 100; i++)); do

@@ -19,7 +19,9 @@
 // - `connect` of a pending id: `presence_change::resumed`; the pending offline is
 //   cancelled; no events at all.
 // - `connect` of a connected id: `presence_change::replaced`; the id stays connected (the
-//   caller closes the old connection and keeps the new one); no events.
+//   caller closes the old connection and keeps the new one); no online or offline (the
+//   registry raises `on_replaced`; under its default `reject` policy it refuses the new
+//   connection instead and does not call `connect`).
 // - `disconnect`: the id becomes pending until `now + grace`; `expire` reports it offline
 //   then (with the payload given to `disconnect`). With a zero grace, `expire(now)` right
 //   after reports it.
@@ -51,7 +53,9 @@ enum class presence_change {
   online,
   /// The id was within its grace period: the pending offline is cancelled (no events).
   resumed,
-  /// The id already had a live connection: the new one replaces it (no events).
+  /// The id already had a live connection: the new one replaces it (no online or
+  /// offline; what to tell the application is the caller's: the registry raises
+  /// `on_replaced`).
   replaced,
 };
 

@@ -112,6 +112,12 @@ class error_category_impl final : public sys::error_category {
         return "codec options refused: ping and pong texts must be distinct, 1-64 bytes, "
                "without CR or LF; max_line_length must exceed them; max_frame_size must be "
                "above zero";
+      case error::replaced:
+        return "the session was replaced by a new session with the same id";
+      case error::duplicate_id:
+        return "the id already has a live session: the new session was refused";
+      case error::reserved_id:
+        return "the id begins with \"tcp:\", reserved for ids made from the peer's endpoint";
     }
     return "liveness error " + std::to_string(ev);
   }
@@ -140,6 +146,8 @@ class error_category_impl final : public sys::error_category {
         return {static_cast<int>(sys::errc::invalid_argument), sys::generic_category()};
       case error::keepalive_not_supported:
         return {static_cast<int>(sys::errc::not_supported), sys::generic_category()};
+      case error::reserved_id:
+        return {static_cast<int>(sys::errc::invalid_argument), sys::generic_category()};
       default:
         return {ev, *this};
     }
@@ -165,7 +173,8 @@ class condition_category_impl final : public sys::error_category {
       case condition::peer_dead:
         return is_dead_peer_reason(classify_transport_error(ec));
       case condition::invalid_configuration:
-        return ec.category() == liveness::error_category() && ec.value() >= 100;
+        return ec.category() == liveness::error_category() && ec.value() >= 100 &&
+               ec.value() < 200;
     }
     return false;
   }
@@ -229,6 +238,12 @@ inline const char* error_name(error e) noexcept {
       return "heartbeat_invalid_options";
     case error::codec_invalid_options:
       return "codec_invalid_options";
+    case error::replaced:
+      return "replaced";
+    case error::duplicate_id:
+      return "duplicate_id";
+    case error::reserved_id:
+      return "reserved_id";
   }
   return "unknown";
 }

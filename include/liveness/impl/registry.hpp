@@ -22,6 +22,7 @@
 
 #include <deque>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <unordered_map>
 #include <utility>
@@ -37,15 +38,29 @@ struct writes_messages : std::false_type {};
 template <>
 struct writes_messages<heartbeat::ping_pong<codec::length_prefixed>> : std::true_type {};
 
-/// "addr:port", "[v6addr]:port", or "" when the endpoint cannot be read.
+/// "addr:port", "[v6addr]:port".
+template <class Endpoint>
+std::string endpoint_text(const Endpoint& ep) {
+  const auto addr = ep.address();
+  std::string text = addr.is_v6() ? "[" + addr.to_string() + "]" : addr.to_string();
+  return text + ":" + std::to_string(ep.port());
+}
+
+/// The socket's remote endpoint text, or "" when it cannot be read (the peer already
+/// reset the connection, or the socket is closed).
 template <class Socket>
 std::string remote_endpoint_text(const Socket& s) {
   error_code ec;
   const auto ep = s.remote_endpoint(ec);
   if (ec) return {};
-  const auto addr = ep.address();
-  std::string text = addr.is_v6() ? "[" + addr.to_string() + "]" : addr.to_string();
-  return text + ":" + std::to_string(ep.port());
+  return endpoint_text(ep);
+}
+
+/// The prefix of ids made from the peer's endpoint; application ids may not begin with it.
+inline constexpr std::string_view endpoint_id_prefix = "tcp:";
+
+inline bool is_endpoint_id(std::string_view id) noexcept {
+  return id.substr(0, endpoint_id_prefix.size()) == endpoint_id_prefix;
 }
 
 }  // namespace detail
@@ -76,7 +91,7 @@ struct registry<Session>::state : std::enable_shared_from_this<state> {
   bool timer_armed = false;
   core::presence<peer_event> presence;
   std::unordered_map<std::string, std::shared_ptr<conn>> live;
-  std::shared_ptr<event_handler> online, offline;
+  std::shared_ptr<event_handler> online, offline, replaced;
   std::uint64_t dropped = 0;
   std::uint64_t anonymous = 0;
   bool closed = false;
@@ -181,6 +196,85 @@ struct registry<Session>::state : std::enable_shared_from_this<state> {
     }
   }
 
+  // The reason a session that is already dead or closed ended with (what its
+  // async_wait_dead completes with, and that handler will not have run yet); empty while
+  // it is alive.
+  static error_code ended(const conn& c) {
+    if (c.session->is_dead()) return c.session->reason();
+    if (!c.session->next_layer().is_open()) return net::error::operation_aborted;
+    return {};
+  }
+
+  std::shared_ptr<Session> add(Session&& s, std::string peer, std::string id,
+                               error_code& ec) {
+    ec = {};
+    auto self = this->shared_from_this();  // an event handler may destroy the registry
+    auto c = std::make_shared<conn>();
+    c->peer = std::move(peer);
+    c->session = std::make_shared<Session>(std::move(s));
+    if (closed) {
+      c->session->close();
+      return c->session;
+    }
+    if (id.empty()) {
+      id = std::string(detail::endpoint_id_prefix) +
+           (c->peer.empty() ? "unknown#" + std::to_string(++anonymous) : c->peer);
+    } else if (detail::is_endpoint_id(id)) {
+      c->session->close();
+      ec = error::reserved_id;
+      return nullptr;
+    }
+    c->id = id;
+
+    // A session of this id that died (or was closed) a moment ago, whose wait handler has
+    // not run yet, is no duplicate: report its death first.
+    auto it = live.find(id);
+    if (it != live.end()) {
+      auto prev = it->second;
+      if (const auto why = ended(*prev)) {
+        on_dead(prev, why);
+        if (closed) {  // an offline handler closed (or destroyed) the registry
+          c->session->close();
+          return c->session;
+        }
+        it = live.find(id);
+      }
+    }
+
+    const auto now = clock::now();
+    std::shared_ptr<conn> old;
+    peer_event replaced_ev;
+    if (it != live.end()) {
+      if (options.on_duplicate_id == duplicate_id_policy::reject) {
+        c->session->close();
+        ec = error::duplicate_id;
+        return nullptr;
+      }
+      old = std::move(it->second);
+      it->second = c;
+      replaced_ev.id = id;
+      replaced_ev.peer = old->peer;
+      replaced_ev.replaced_by = c->peer;
+      replaced_ev.reason = error::replaced;
+      replaced_ev.silent = old->session->stats().silent_for(now);
+    } else {
+      live.emplace(id, c);
+    }
+    const auto change = presence.connect(id, now);
+    watch(c);
+    if (old) old->session->close();  // its wait finds it gone: no offline
+    auto result = c->session;
+    if (change == core::presence_change::online) {
+      peer_event ev;
+      ev.id = c->id;
+      ev.peer = c->peer;
+      raise(online, ev);
+    } else if (old) {
+      raise(replaced, replaced_ev);
+    }
+    return result;
+  }
+
   void close_all() {
     closed = true;
     timer.cancel();
@@ -221,38 +315,39 @@ void registry<Session>::on_offline(event_handler handler) {
 }
 
 template <class Session>
-std::shared_ptr<Session> registry<Session>::add(Session&& s, std::string id) {
-  auto st = state_;  // an event handler may destroy the registry
-  auto c = std::make_shared<typename state::conn>();
-  c->peer = detail::remote_endpoint_text(s.next_layer());
-  c->session = std::make_shared<Session>(std::move(s));
-  if (st->closed) {
-    c->session->close();
-    return c->session;
-  }
-  if (id.empty()) id = c->peer;
-  if (id.empty()) id = "unknown#" + std::to_string(++st->anonymous);
-  c->id = id;
+void registry<Session>::on_replaced(event_handler handler) {
+  state_->replaced = std::make_shared<event_handler>(std::move(handler));
+}
 
-  const auto change = st->presence.connect(id, state::clock::now());
-  std::shared_ptr<typename state::conn> old;
-  auto it = st->live.find(id);
-  if (it != st->live.end()) {
-    old = std::move(it->second);
-    it->second = c;
-  } else {
-    st->live.emplace(id, c);
-  }
-  st->watch(c);
-  if (old) old->session->close();  // replaced: its wait finds it gone, no events
-  auto result = c->session;
-  if (change == core::presence_change::online) {
-    peer_event ev;
-    ev.id = c->id;
-    ev.peer = c->peer;
-    st->raise(st->online, ev);
-  }
-  return result;
+template <class Session>
+std::shared_ptr<Session> registry<Session>::add(Session&& s, const endpoint_type& peer,
+                                                std::string id, error_code& ec) {
+  auto st = state_;  // an event handler may destroy the registry
+  return st->add(std::move(s), detail::endpoint_text(peer), std::move(id), ec);
+}
+
+template <class Session>
+std::shared_ptr<Session> registry<Session>::add(Session&& s, const endpoint_type& peer,
+                                                std::string id) {
+  error_code ec;
+  auto r = add(std::move(s), peer, std::move(id), ec);
+  if (ec) throw system_error(ec, "liveness::registry::add");
+  return r;
+}
+
+template <class Session>
+std::shared_ptr<Session> registry<Session>::add(Session&& s, std::string id, error_code& ec) {
+  auto st = state_;
+  std::string peer = detail::remote_endpoint_text(s.next_layer());
+  return st->add(std::move(s), std::move(peer), std::move(id), ec);
+}
+
+template <class Session>
+std::shared_ptr<Session> registry<Session>::add(Session&& s, std::string id) {
+  error_code ec;
+  auto r = add(std::move(s), std::move(id), ec);
+  if (ec) throw system_error(ec, "liveness::registry::add");
+  return r;
 }
 
 template <class Session>
