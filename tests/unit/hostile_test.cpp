@@ -619,7 +619,8 @@ TEMPLATE_TEST_CASE("hostile: pings with a byte of user data between them are cut
   run_for(io, 20ms);
   const auto st = s.stats();
   const double secs = std::chrono::duration<double>(took).count();
-  std::cout << "[hostile] ping + 1 byte flood (" << wire<TestType>::name() << "): cut off after "
+  std::cout << "[hostile] ping + 1 byte flood (" << wire<TestType>::name() << "): "
+            << (cut ? "cut off after " : "NOT cut off in ")
             << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms, "
             << sent << " pings sent (" << (secs > 0 ? static_cast<long>(sent / secs) : 0)
             << "/s), " << st.pings_received << " received, " << st.pongs_sent

@@ -279,7 +279,7 @@ class detector {
 
   /// `bytes` bytes arrived from the peer (call for every inbound chunk, before feeding it
   /// to the codec; heartbeat frames included). Any byte is proof of life. Zero bytes are
-  /// ignored.
+  /// no traffic (only `now` is taken as the latest time).
   void on_received(time_point now, std::size_t bytes) noexcept;
 
   /// The codec decoded a ping from the peer. Counts as inbound traffic.

@@ -128,6 +128,8 @@ class wheel {
   /// Hands every entry due at `now` to `f(wheel_entry&)`, once, after taking it off the
   /// wheel. `f` may arm or cancel any entry, including this one and entries still to be
   /// handed out (a cancelled one is then not handed out). Returns how many were handed out.
+  /// `now` should not go backwards; an earlier `now` than before hands out nothing that is
+  /// due after it.
   template <class F>
   std::size_t expire(core::time_point now, F&& f);
 

@@ -176,6 +176,7 @@ inline void detector::sample_rtt(duration rtt) noexcept {
 // ---- events -------------------------------------------------------------------------------
 
 inline void detector::on_received(time_point now, std::size_t bytes) noexcept {
+  observe(now);  // the time counts even when the bytes do not
   if (bytes == 0) return;
   detail::add_counter(stats_.bytes_received, bytes);
   heard(now);

@@ -155,14 +155,17 @@ inline void wheel::collect(std::size_t slot, std::uint64_t target) noexcept {
 
 template <class F>
 std::size_t wheel::expire(core::time_point now, F&& f) {
-  if (now > last_now_) last_now_ = now;
-  // Entries armed due at the latest `now` are handed out now; those armed so by `f` below
-  // wait for the next call (no endless loop).
-  while (ready_) {
-    wheel_entry& e = *ready_;
-    unlink(e);
-    e.tick_ = due_tick;
-    link(due_, e);
+  // Entries armed due at the latest `now` are handed out now (unless `now` went backwards:
+  // never before a deadline); those armed so by `f` below wait for the next call (no
+  // endless loop).
+  if (now >= last_now_) {
+    last_now_ = now;
+    while (ready_) {
+      wheel_entry& e = *ready_;
+      unlink(e);
+      e.tick_ = due_tick;
+      link(due_, e);
+    }
   }
   const std::uint64_t target = tick_of(now);
   if (target > current_) {
