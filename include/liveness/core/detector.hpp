@@ -14,12 +14,15 @@
 //   on every inbound chunk       det.on_received(now, n), then feed the codec; for each
 //                                ping:  if (det.on_ping_received(now)) queue one pong
 //                                pong:  det.on_pong_received(now)
+//                                data:  det.on_data_received(now)
 //   when a pong has been written det.on_pong_sent(now)
 //   when bytes were written      det.on_sent(now, n)
 //   after any of the above and   auto r = det.poll(now);
 //   when the timer expires         r.kind == action::send_ping -> write one ping
 //                                  r.kind == action::peer_dead -> report r.reason, stop
-//                                arm the one timer at det.next_deadline() (none: disarm)
+//                                if (det.take_progress_pong(now)) queue one pong
+//                                arm the one timer at det.next_deadline() (none: disarm);
+//                                after poll it lies after now, so no loop is needed
 //
 // Three modes, one type (so a session needs one member whatever its policy):
 //  - none:          never declares anything (TCP keepalive alone guards the connection).
@@ -27,7 +30,8 @@
 //  - ping_pong:     ping after `interval` with nothing received; dead
 //                   (`error::heartbeat_timeout`) when nothing is received within `timeout`
 //                   of the ping; answers the peer's pings (coalesced); measures RTT; cuts
-//                   off a peer that pings too often (`error::ping_flood`).
+//                   off a peer that pings too often, whatever it sends between its pings
+//                   (`error::ping_flood`; see `ping_pong_options::min_ping_interval`).
 //
 #ifndef LIVENESS_CORE_DETECTOR_HPP
 #define LIVENESS_CORE_DETECTOR_HPP
