@@ -938,3 +938,199 @@ TEST_CASE("ping_pong: pings with user data between them are no flood", "[core]")
   d.on_ping_received(tl.now());
   CHECK(d.poll(tl.now()).reason == error::ping_flood);
 }
+
+// ---- answer budget: pings whatever lies between them (issue 11, item 8) ---------------------
+
+namespace {
+
+/// One read carrying `data` bytes of user data, then one ping; the pong (if asked for) is
+/// written at once. Returns what on_ping_received said.
+bool data_then_ping(core::detector& d, core::time_point now, std::size_t data = 1) {
+  d.on_received(now, data + 5);
+  d.on_data_received(now);
+  const bool answer = d.on_ping_received(now);
+  if (answer) {
+    d.on_sent(now, 5);
+    d.on_pong_sent(now);
+  }
+  return answer;
+}
+
+}  // namespace
+
+TEST_CASE("ping_pong: pings with one byte of user data between them are cut off as a flood",
+          "[core]") {
+  timeline tl;
+  core::ping_pong_options o = pp(2000ms, 3000ms);  // default guard: 100 ms, 3 strikes
+  REQUIRE(o.ping_burst() == 64);
+  core::detector d(o, core::side::server, tl.now());
+  // 1,000 pings a second, a byte of user data before each: no strikes (data between), but
+  // every one makes us write a pong. The budget (64 at once, then one per 100 ms) runs dry.
+  int answered = 0;
+  int i = 1;
+  for (; i <= 10000 && !d.is_dead(); ++i) {
+    tl.clock.advance_to(tl.start + std::chrono::milliseconds(i));
+    if (data_then_ping(d, tl.now())) ++answered;
+    CHECK(d.stats().ping_strikes == 0);
+  }
+  REQUIRE(d.is_dead());
+  CHECK(d.reason() == error::ping_flood);
+  // paid - now after n answers 1 ms apart = 100 + 99 (n - 1) ms; over 6,400 ms at n = 65.
+  CHECK(answered == 64);
+  CHECK(i - 1 == 65);
+  const auto r = d.poll(tl.now());
+  CHECK(r.kind == action::peer_dead);
+  CHECK(r.reason == error::ping_flood);
+  CHECK_FALSE(d.next_deadline());
+}
+
+TEST_CASE("ping_pong: the answer budget is ping_burst at once then one per min_ping_interval",
+          "[core]") {
+  timeline tl;
+  core::ping_pong_options o = pp(2000ms, 3000ms);
+  o.max_ping_strikes = 1;  // ping_burst 32
+  REQUIRE(o.ping_burst() == 32);
+  core::detector d(o, core::side::server, tl.now());
+  tl.go_to(10s);  // an idle start: the budget is full
+  // 32 answered pings at one instant (data between, each pong written): within budget.
+  for (int i = 0; i < 32; ++i) CHECK(data_then_ping(d, tl.now()));
+  CHECK_FALSE(d.is_dead());
+  SECTION("the 33rd at once is over it") {
+    CHECK_FALSE(data_then_ping(d, tl.now()));
+    CHECK(d.reason() == error::ping_flood);
+  }
+  SECTION("min_ping_interval later, one more fits, and one per interval from then on") {
+    for (int i = 1; i <= 1000; ++i) {
+      tl.go_to(10s + std::chrono::milliseconds(100 * i));
+      CHECK(data_then_ping(d, tl.now()));
+    }
+    CHECK_FALSE(d.is_dead());
+    CHECK_FALSE(data_then_ping(d, tl.now()));  // the budget is still empty: one too many
+    CHECK(d.reason() == error::ping_flood);
+  }
+  SECTION("it refills with time") {
+    tl.go_to(10s + 3200ms);  // 32 x 100 ms: full again
+    for (int i = 0; i < 32; ++i) CHECK(data_then_ping(d, tl.now()));
+    CHECK_FALSE(d.is_dead());
+  }
+}
+
+TEST_CASE("ping_pong: a backlog's pings drained at once are no flood", "[core]") {
+  timeline tl;
+  // A sender pinging every 2 s (aggressive) behind bulk data; we read slowly, then the
+  // backlog drains: 60 of its pings (two minutes of them) reach us 1 ms apart, each after
+  // 64 KiB of data, each answered; afterwards they arrive once per interval again.
+  core::detector d(core::ping_pong_options::aggressive(), core::side::server, tl.now());
+  tl.go_to(120s);
+  for (int i = 0; i < 60; ++i) {
+    tl.go_to(120s + std::chrono::milliseconds(i));
+    CHECK(data_then_ping(d, tl.now(), 65536));
+  }
+  CHECK_FALSE(d.is_dead());
+  // Steady state with jitter: one ping per 2 s on average, pairs arriving 1 ms apart.
+  for (int i = 0; i < 2000; ++i) {
+    const auto base = 130s + std::chrono::seconds(4 * i);
+    tl.go_to(base);
+    CHECK(data_then_ping(d, tl.now(), 65536));
+    tl.go_to(base + 1ms);
+    CHECK(data_then_ping(d, tl.now(), 65536));
+  }
+  CHECK_FALSE(d.is_dead());
+  CHECK(d.stats().pongs_sent == 60 + 4000);
+  CHECK(d.poll(tl.now()).kind != action::peer_dead);
+}
+
+TEST_CASE("ping_pong: pings decoded from one read cost one answer", "[core]") {
+  timeline tl;
+  core::detector d(pp(2000ms, 3000ms), core::side::server, tl.now());
+  // Reads 100 ms apart (the budget's rate), each with 1,000 pings and data between them:
+  // one pong per read, the rest coalesced; never cut off.
+  for (int r = 1; r <= 200; ++r) {
+    tl.go_to(std::chrono::milliseconds(100 * r));
+    int asked = 0;
+    for (int i = 0; i < 1000; ++i) {
+      d.on_received(tl.now(), 6);
+      d.on_data_received(tl.now());
+      if (d.on_ping_received(tl.now())) ++asked;
+    }
+    CHECK(asked == 1);
+    d.on_sent(tl.now(), 5);
+    d.on_pong_sent(tl.now());
+  }
+  CHECK_FALSE(d.is_dead());
+  CHECK(d.stats().pongs_coalesced == 200 * 999);
+}
+
+TEST_CASE("ping_pong: a turned-off flood guard has no answer budget either", "[core]") {
+  timeline tl;
+  core::ping_pong_options o = pp(2000ms, 3000ms);
+  SECTION("max_ping_strikes 0") { o.max_ping_strikes = 0; }
+  SECTION("min_ping_interval 0") { o.min_ping_interval = 0ms; }
+  core::detector d(o, core::side::server, tl.now());
+  for (int i = 1; i <= 5000; ++i) {
+    tl.clock.advance_to(tl.start + std::chrono::milliseconds(i));
+    CHECK(data_then_ping(d, tl.now()));
+  }
+  CHECK_FALSE(d.is_dead());
+}
+
+TEST_CASE("ping_pong: an extreme min_ping_interval saturates the budget, no overflow",
+          "[core]") {
+  timeline tl;
+  core::ping_pong_options o = pp(2000ms, 3000ms);
+  o.interval = core::duration::max();
+  o.min_ping_interval = core::duration::max() / 2;
+  o.max_ping_strikes = 0xFFFFFFFFu;
+  REQUIRE_FALSE(o.validate());
+  CHECK(o.ping_burst() == 16ull * 0x100000000ull);
+  core::detector d(o, core::side::server, tl.now());
+  CHECK(data_then_ping(d, tl.now()));
+  CHECK(data_then_ping(d, tl.now()));
+  CHECK_FALSE(d.is_dead());
+}
+
+// ---- sans-I/O contracts (issue 11, item 9) -------------------------------------------------
+
+TEST_CASE("ping_pong: after poll the next deadline lies after now, a due progress pong too",
+          "[core]") {
+  timeline tl;
+  core::detector d(pp(100ms, 300ms, core::ping_role::client), core::side::server, tl.now());
+  tl.go_to(50ms);
+  d.on_received(tl.now(), 65536);
+  d.on_data_received(tl.now());
+  CHECK(tl.deadline(d) == 100);  // the progress pong falls due an interval after the start
+  tl.go_to(100ms);
+  CHECK(d.poll(tl.now()).kind == action::none);
+  // Before the fix this was 100 (== now, in the past for a timer) until the pong was taken.
+  REQUIRE(d.next_deadline());
+  CHECK(*d.next_deadline() > tl.now());
+  CHECK(tl.deadline(d) == 450);  // the silence deadline of an end that does not ping
+  // The pong is still the caller's to take, once.
+  CHECK(d.take_progress_pong(tl.now()));
+  CHECK_FALSE(d.take_progress_pong(tl.now()));
+  CHECK(d.stats().progress_pongs == 1);
+  // Taken late (a caller that polled and took it later): still due, still once.
+  d.on_sent(tl.now(), 5);
+  d.on_pong_sent(tl.now());
+  tl.go_to(120ms);
+  d.on_received(tl.now(), 10);
+  d.on_data_received(tl.now());
+  CHECK(tl.deadline(d) == 200);
+  tl.go_to(230ms);
+  CHECK(d.poll(tl.now()).kind == action::none);
+  CHECK(*d.next_deadline() > tl.now());
+  tl.go_to(240ms);
+  CHECK(d.poll(tl.now()).kind == action::none);
+  CHECK(d.take_progress_pong(tl.now()));
+  CHECK(d.stats().progress_pongs == 2);
+  // A write of ours in between makes a due pong moot.
+  d.on_sent(tl.now(), 5);
+  d.on_pong_sent(tl.now());
+  d.on_received(tl.now(), 10);
+  d.on_data_received(tl.now());
+  tl.go_to(340ms);
+  CHECK(d.poll(tl.now()).kind == action::none);
+  CHECK(*d.next_deadline() > tl.now());
+  d.on_sent(tl.now(), 100);
+  CHECK_FALSE(d.take_progress_pong(tl.now()));
+}

@@ -552,3 +552,84 @@ TEST_CASE("hostile: garbage keepalive specs are refused with an error naming the
     }
   }
 }
+
+// =============================================================================================
+// A ping flood with user data between the pings (issue 11, item 8)
+// =============================================================================================
+
+namespace {
+
+template <class Codec>
+struct flood_wire;
+
+template <>
+struct flood_wire<lv::codec::length_prefixed> {
+  // A ping, then a data frame of one byte.
+  static std::string unit() { return lp_frame(0x01, "") + lp_frame(0x00, "z"); }
+};
+
+template <>
+struct flood_wire<lv::codec::line> {
+  // A ping, then a line of one byte.
+  static std::string unit() { return "PING\nz\n"; }
+};
+
+}  // namespace
+
+TEMPLATE_TEST_CASE("hostile: pings with a byte of user data between them are cut off as a "
+                   "ping flood",
+                   "[hostile][session]", lv::codec::length_prefixed, lv::codec::line) {
+  using policy = lv::heartbeat::ping_pong<TestType>;
+  net::io_context io;
+  auto p = connected(io);
+  // The default flood guard (min_ping_interval 100 ms, 3 strikes, so a burst of 64 answers).
+  lv::session_options<policy> o;
+  o.heartbeat.heartbeat.interval = 2s;
+  o.heartbeat.heartbeat.timeout = 3s;
+  REQUIRE(o.heartbeat.heartbeat.min_ping_interval == lv::core::ping_pong_options{}.min_ping_interval);
+  REQUIRE(o.heartbeat.heartbeat.max_ping_strikes == lv::core::ping_pong_options{}.max_ping_strikes);
+  session_t<policy> s(std::move(p.server), side::server, o);
+  raw_peer peer(std::move(p.client));
+  peer.start_reading();  // it takes our pongs: nothing throttles them but the guard
+  death_watch dead;
+  dead.watch(s);
+
+  // The peer sends `ping + 1 byte of data` every millisecond (about 1,000 a second, fewer
+  // on a loaded machine) for up to 10 s.
+  const std::string unit = flood_wire<TestType>::unit();
+  net::steady_timer tick(io);
+  int sent = 0;
+  clk::time_point first{};
+  std::function<void()> send_one = [&] {
+    if (dead.calls > 0 || sent >= 10000) return;
+    if (sent == 0) first = clk::now();
+    error_code ec;
+    net::write(peer.sock, net::buffer(unit), ec);
+    if (ec) return;  // the session closed the connection
+    ++sent;
+    tick.expires_after(1ms);
+    tick.async_wait([&](error_code wec) {
+      if (!wec) send_one();
+    });
+  };
+  send_one();
+  const bool cut = run_until(io, [&] { return dead.calls > 0; }, 15s);
+  const auto took = clk::now() - first;
+  tick.cancel();
+  run_for(io, 20ms);
+  const auto st = s.stats();
+  const double secs = std::chrono::duration<double>(took).count();
+  std::cout << "[hostile] ping + 1 byte flood (" << wire<TestType>::name() << "): "
+            << (cut ? "cut off after " : "NOT cut off in ")
+            << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms, "
+            << sent << " pings sent (" << (secs > 0 ? static_cast<long>(sent / secs) : 0)
+            << "/s), " << st.pings_received << " received, " << st.pongs_sent
+            << " pongs written, reason " << dead.reason.message() << "\n";
+  REQUIRE(cut);
+  CHECK(dead.calls == 1);
+  CHECK(dead.reason == error::ping_flood);
+  // Bounded: the budget (64 answers, then one per 100 ms) runs dry within about 65 of the
+  // peer's periods; 3 s is a wide margin for a loaded machine.
+  CHECK(took < 3s);
+  CHECK(st.pongs_sent <= 64 + 1 + static_cast<std::uint64_t>(secs * 10) + 1);
+}

@@ -539,3 +539,68 @@ TEST_CASE("timer wheel: cost per session stays flat up to 1M sessions", "[.bench
     for (auto& it : items) w.cancel(it);
   }
 }
+
+// Issue 11, item 9: a deadline exactly on the current tick (the latest `now`, on a tick
+// boundary) used to fire a full resolution late, at the next tick.
+TEST_CASE("timer wheel: a deadline at the latest now on a tick boundary fires at once, not a "
+          "tick late",
+          "[timer]") {
+  manual_clock clock;
+  wheel w(clock.now(), {10ms, 64});
+  item a;
+  std::vector<time_point> fired_at;
+  auto on_fire = [&](wheel_entry&) { fired_at.push_back(clock.now()); };
+
+  SECTION("armed at the origin, before any expire") {
+    a.deadline = clock.now();
+    w.arm(a, a.deadline);
+  }
+  SECTION("armed at now right after an expire on a tick boundary") {
+    clock.advance(30ms);  // tick 3 begins exactly here
+    w.expire(clock.now(), on_fire);
+    a.deadline = clock.now();
+    w.arm(a, a.deadline);
+  }
+  REQUIRE(w.next_expiry());
+  CHECK(*w.next_expiry() <= a.deadline);  // due at once
+  CHECK(*w.next_expiry() >= a.deadline - 10ms);
+  clock.advance_to((std::max)(*w.next_expiry(), clock.now()));
+  CHECK(w.expire(clock.now(), on_fire) == 1);
+  REQUIRE(fired_at.size() == 1);
+  CHECK(fired_at[0] >= a.deadline);
+  CHECK(fired_at[0] - a.deadline < 10ms);  // the documented bound: less than one tick
+  CHECK_FALSE(a.armed());
+  CHECK(w.empty());
+  CHECK_FALSE(w.next_expiry());
+}
+
+TEST_CASE("timer wheel: an entry re-armed at now from its callback waits for the next expire",
+          "[timer]") {
+  manual_clock clock;
+  wheel w(clock.now(), {10ms, 64});
+  item a, b;
+  clock.advance(20ms);
+  w.arm(a, clock.now());
+  w.arm(b, clock.now() + 5ms);
+  int fires = 0;
+  // No endless loop: the re-armed entry is handed out by the next call, not this one.
+  CHECK(w.expire(clock.now(), [&](wheel_entry& e) {
+    ++fires;
+    w.arm(e, clock.now());
+  }) == 1);
+  CHECK(fires == 1);
+  CHECK(a.armed());
+  REQUIRE(w.next_expiry());
+  CHECK(*w.next_expiry() <= clock.now());
+  // Cancel and re-arm of an entry due at once work like any other.
+  w.cancel(a);
+  CHECK_FALSE(a.armed());
+  CHECK(w.size() == 1);
+  w.arm(a, clock.now());
+  w.arm(a, clock.now() + 100ms);  // moved out of the due-at-once list
+  CHECK(*w.next_expiry() == clock.now() + 10ms);  // b's tick
+  CHECK(w.expire(clock.now(), [&](wheel_entry&) { FAIL("nothing is due"); }) == 0);
+  clock.advance(10ms);
+  CHECK(w.expire(clock.now(), [&](wheel_entry& e) { CHECK(&e == &b); }) == 1);
+  CHECK(w.size() == 1);
+}

@@ -14,12 +14,15 @@
 //   on every inbound chunk       det.on_received(now, n), then feed the codec; for each
 //                                ping:  if (det.on_ping_received(now)) queue one pong
 //                                pong:  det.on_pong_received(now)
+//                                data:  det.on_data_received(now)
 //   when a pong has been written det.on_pong_sent(now)
 //   when bytes were written      det.on_sent(now, n)
 //   after any of the above and   auto r = det.poll(now);
 //   when the timer expires         r.kind == action::send_ping -> write one ping
 //                                  r.kind == action::peer_dead -> report r.reason, stop
-//                                arm the one timer at det.next_deadline() (none: disarm)
+//                                if (det.take_progress_pong(now)) queue one pong
+//                                arm the one timer at det.next_deadline() (none: disarm);
+//                                after poll it lies after now, so no loop is needed
 //
 // Three modes, one type (so a session needs one member whatever its policy):
 //  - none:          never declares anything (TCP keepalive alone guards the connection).
@@ -27,7 +30,8 @@
 //  - ping_pong:     ping after `interval` with nothing received; dead
 //                   (`error::heartbeat_timeout`) when nothing is received within `timeout`
 //                   of the ping; answers the peer's pings (coalesced); measures RTT; cuts
-//                   off a peer that pings too often (`error::ping_flood`).
+//                   off a peer that pings too often, whatever it sends between its pings
+//                   (`error::ping_flood`; see `ping_pong_options::min_ping_interval`).
 //
 #ifndef LIVENESS_CORE_DETECTOR_HPP
 #define LIVENESS_CORE_DETECTOR_HPP
@@ -96,17 +100,50 @@ struct ping_pong_options {
   duration timeout = std::chrono::seconds(10);
   /// Which end pings; see `ping_role`.
   ping_role role = ping_role::both;
-  /// Ping flood guard: a ping that arrives sooner than this after the peer's previous ping,
-  /// with no user data between them and not in the same read (the same `now`), is a
-  /// strike. Zero disables striking. The default, 100 ms, is far below any sensible
-  /// heartbeat interval (a conforming peer pings at most once per its own `interval`), so
-  /// only a misbehaving peer collects strikes. Must not be negative.
+  /// Ping flood guard, with `max_ping_strikes`. The guard is on when both are non-zero
+  /// (the default) and has two rules; either one ends the connection with
+  /// `error::ping_flood`:
+  ///
+  /// 1. Strikes (pings back to back): a ping that arrives sooner than `min_ping_interval`
+  ///    after the peer's previous ping, with no user data between them and not in the
+  ///    same read (the same `now`), is a strike; more than `max_ping_strikes` strikes in a
+  ///    row end the connection. A ping at least `min_ping_interval` after the previous
+  ///    one, or user data between two pings, clears the strikes.
+  ///
+  /// 2. Answer budget (whatever lies between the pings): the pongs the peer's pings make
+  ///    us write (pings for which `detector::on_ping_received` returns true; pings
+  ///    coalesced into a pending pong cost nothing, so pings of one read cost one) may
+  ///    come in a burst of `ping_burst()` and then at one per `min_ping_interval` on
+  ///    average. Precisely: each answered ping at time t sets
+  ///    `paid = max(paid, t) + min_ping_interval` (`paid` starts at the detector's start)
+  ///    and ends the connection instead when `paid - t` would exceed
+  ///    `ping_burst() * min_ping_interval`. So within any span of length W at most
+  ///    `ping_burst() + W / min_ping_interval` pings are answered, and a peer that keeps
+  ///    making us answer faster than one per `min_ping_interval` is cut off after at
+  ///    most `ping_burst() * min_ping_interval / (min_ping_interval - its period)` (about
+  ///    65 pings at 1000 pings/s with the defaults, which is 65 ms).
+  ///
+  /// Why two rules: user data between pings clears rule 1, because a sender's pings that
+  /// queued behind its bulk data reach a slow reader as fast as it reads, however far
+  /// apart they were sent. Such pings are sent at most once per the sender's `interval`
+  /// (at least `min_ping_interval`, see `validate`), so on average they stay within the
+  /// budget, and a backlog may deliver `ping_burst()` of them at once (64 by default: 128 s
+  /// of a 2 s-interval sender's pings queued up) before the budget runs dry. A flooder
+  /// that puts a byte of data between its pings is stopped by rule 2.
+  ///
+  /// The default, 100 ms, is far below any sensible heartbeat interval (a conforming peer
+  /// pings at most once per its own `interval`), so only a misbehaving peer is cut off.
+  /// Zero turns the guard off. Must not be negative.
   duration min_ping_interval = std::chrono::milliseconds(100);
-  /// Ping flood guard: strikes in a row that are tolerated; the next one ends the
-  /// connection with `error::ping_flood`. A ping that arrives at least `min_ping_interval`
-  /// after the previous one clears the strikes. Zero tolerates any number (guard off),
-  /// as in gRPC's GRPC_ARG_HTTP2_MAX_PING_STRIKES.
+  /// Ping flood guard: strikes in a row that are tolerated (rule 1 above); the next one
+  /// ends the connection with `error::ping_flood`. Also sizes the answer budget (rule 2):
+  /// `ping_burst() == 16 * (max_ping_strikes + 1)`. Zero tolerates any number (guard off,
+  /// both rules), as in gRPC's GRPC_ARG_HTTP2_MAX_PING_STRIKES.
   std::uint32_t max_ping_strikes = 3;
+
+  /// The answer budget's burst: `16 * (max_ping_strikes + 1)` answered pings (64 by
+  /// default). See `min_ping_interval`.
+  std::uint64_t ping_burst() const noexcept;
 
   /// Ping after 15 s of silence, dead 10 s later: a silent peer is found within 25 s.
   static constexpr ping_pong_options standard() noexcept { return {}; }
@@ -246,7 +283,7 @@ class detector {
 
   /// `bytes` bytes arrived from the peer (call for every inbound chunk, before feeding it
   /// to the codec; heartbeat frames included). Any byte is proof of life. Zero bytes are
-  /// ignored.
+  /// no traffic (only `now` is taken as the latest time).
   void on_received(time_point now, std::size_t bytes) noexcept;
 
   /// The codec decoded a ping from the peer. Counts as inbound traffic.
@@ -256,9 +293,12 @@ class detector {
   /// at most one is ever pending, so a peer that floods pings or never reads cannot make us
   /// queue without limit. Also false outside mode `ping_pong` and once dead.
   ///
-  /// Ping flood guard: a ping within `min_ping_interval` of the previous one is a strike;
+  /// Ping flood guard (both rules: see `ping_pong_options::min_ping_interval`): a ping
+  /// within `min_ping_interval` of the previous one with nothing between is a strike, and
   /// more than `max_ping_strikes` strikes in a row declare the peer dead with
-  /// `error::ping_flood` (reported by the next `poll`; `next_deadline()` is then due).
+  /// `error::ping_flood`; so does a ping that would be answered beyond the answer budget,
+  /// whatever came between the pings. Death is reported by the next `poll`;
+  /// `next_deadline()` is then due. A ping that ends the connection returns false.
   bool on_ping_received(time_point now) noexcept;
 
   /// The pong asked for by `on_ping_received` has been written (its bytes left our queue).
@@ -288,9 +328,9 @@ class detector {
 
   /// The codec handed user data (not a heartbeat frame) to the application's side. In
   /// mode `ping_pong` this arms the progress pong (see `take_progress_pong`) and clears the
-  /// ping strikes: pings with user data between them are not a flood (a sender's pings
+  /// ping strikes: pings with user data between them are no strikes (a sender's pings
   /// queued behind its bulk data reach a slow reader as fast as it reads, however far
-  /// apart they were sent).
+  /// apart they were sent). The answer budget still applies to them.
   void on_data_received(time_point now) noexcept;
 
   /// In mode `ping_pong`: true (once) when this end has been receiving user data but has
@@ -303,6 +343,11 @@ class detector {
   /// empty direction at once and tells the peer that we are reading. It also keeps an
   /// answer-only peer that uploads to us from finding us silent. An idle link carries
   /// none (no user data), and a two-way busy link none either (we write anyway).
+  ///
+  /// Call it right after every `poll`: a progress pong that `poll` finds due is left for
+  /// this call and no longer counts in `next_deadline()` (which thus lies after `now`
+  /// after `poll`). Until it is taken (or something is written, or a pong is asked for),
+  /// it stays due. Progress pongs do not count against the ping answer budget.
   bool take_progress_pong(time_point now) noexcept;
 
   /// The ping asked for by `poll` was actually written now: its timeout (and the RTT
@@ -321,14 +366,18 @@ class detector {
   /// Advances the state machine to `now` and says what to do. Call it when the timer set
   /// to `next_deadline()` expires, and after reporting events.
   ///
-  /// At most one action per call; after it, `next_deadline()` lies after `now` (or is
-  /// empty), so the caller never needs to loop. Calling early is harmless (returns
+  /// At most one action per call; after it, `next_deadline()` lies after `now` (after the
+  /// latest time seen, if `now` went backwards) or is empty, so the caller never needs to
+  /// loop. A progress pong that is due is not an action: `poll` leaves it for
+  /// `take_progress_pong`, to be called next. Calling early is harmless (returns
   /// `action::none`).
   poll_result poll(time_point now) noexcept;
 
   /// When `poll` should next be called: the single timer to arm. Empty when nothing can
-  /// happen without new events (mode `none`, or after death was reported). May lie in the
-  /// past (a death waiting to be reported, or a late caller): then poll at once.
+  /// happen without new events (mode `none`, or after death was reported). Includes when a
+  /// progress pong falls due (until a `poll` finds it due). May lie in the past only
+  /// before the next `poll` (a death waiting to be reported, events since the last poll,
+  /// or a late caller): then poll at once.
   std::optional<time_point> next_deadline() const noexcept;
 
   // ---- observers ----------------------------------------------------------------------
@@ -387,6 +436,11 @@ class detector {
   std::uint32_t late_pongs_ = 0;  // pongs still owed for pings counted as missed
   time_point last_written_{};     // last on_sent with bytes, or the start
   bool data_since_written_ = false;  // user data received since last_written_
+  bool progress_due_ = false;        // poll found the progress pong due; not yet taken
+  // Answer budget (GCRA): when every pong the peer made us write is paid for, and how far
+  // ahead of now that may lie (ping_burst * min_ping_interval; zero: guard off).
+  time_point answer_budget_at_{};
+  duration answer_tolerance_ = duration::zero();
   detector_stats stats_;
 };
 

@@ -11,7 +11,9 @@
 // unit-tested with core::manual_clock. timer/shared_wheel.hpp drives one per io_context.
 //
 // Guarantees: an entry never fires before its deadline; driven at `next_expiry()`, it
-// fires less than one `resolution` after it. Deadlines beyond one revolution
+// fires less than one `resolution` after it (a deadline equal to the latest `now` given to
+// `expire`, or to the origin before any, is due at once: the next `expire` hands it out).
+// A deadline already past when armed (before that latest `now`) fires at the next tick. Deadlines beyond one revolution
 // (`resolution * slots`) are fine: such an entry stays in its slot for the later rounds.
 //
 #ifndef LIVENESS_TIMER_WHEEL_HPP
@@ -96,7 +98,11 @@ class wheel {
 
   /// Puts `e` on the wheel, due at `deadline`; re-arms it when it is armed already
   /// (even while it waits to be handed to an `expire` callback). A deadline that is
-  /// already past fires at the next tick. O(1), no allocation.
+  /// already past (before the latest `now` given to `expire`) fires at the next tick; one
+  /// equal to that `now` (e.g. "now" right after an `expire` on a tick boundary) is due at
+  /// once: `next_expiry()` then returns a time not after it, and the next `expire` hands
+  /// it out (one armed so from inside an `expire` callback waits for the next call).
+  /// O(1), no allocation.
   void arm(wheel_entry& e, core::time_point deadline) noexcept;
 
   /// Takes `e` off the wheel (also out of a running `expire`'s due list). No effect when it
@@ -109,7 +115,8 @@ class wheel {
 
   /// When `expire` should next be called: the start of the first tick whose slot is not
   /// empty (possibly a little early when the entries there belong to a later revolution),
-  /// or nothing when the wheel is empty.
+  /// the start of the current tick (at once) when an entry is due at once (see `arm`), or
+  /// nothing when the wheel is empty.
   std::optional<core::time_point> next_expiry() const noexcept;
 
   /// The time at which tick `t` begins.
@@ -121,6 +128,8 @@ class wheel {
   /// Hands every entry due at `now` to `f(wheel_entry&)`, once, after taking it off the
   /// wheel. `f` may arm or cancel any entry, including this one and entries still to be
   /// handed out (a cancelled one is then not handed out). Returns how many were handed out.
+  /// `now` should not go backwards; an earlier `now` than before hands out nothing that is
+  /// due after it.
   template <class F>
   std::size_t expire(core::time_point now, F&& f);
 
@@ -146,6 +155,8 @@ class wheel {
   std::vector<wheel_entry*> slots_;
   std::vector<std::uint64_t> occupied_;  // bit per slot
   wheel_entry* due_ = nullptr;           // due, not yet handed out by expire
+  wheel_entry* ready_ = nullptr;         // due at the latest `now`: for the next expire
+  core::time_point last_now_;            // the latest `now` given to expire, or the origin
 };
 
 }  // namespace timer

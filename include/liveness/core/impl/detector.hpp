@@ -24,6 +24,15 @@ inline void increment(std::uint32_t& counter) noexcept {
   if (counter != std::numeric_limits<std::uint32_t>::max()) ++counter;
 }
 
+/// `d * n`, clamped to `duration::max()` (d >= 0).
+inline duration times_saturated(duration d, std::uint64_t n) noexcept {
+  if (d <= duration::zero() || n == 0) return duration::zero();
+  const auto max = static_cast<std::uint64_t>(duration::max().count());
+  const auto c = static_cast<std::uint64_t>(d.count());
+  if (c > max / n) return duration::max();
+  return duration(static_cast<duration::rep>(c * n));
+}
+
 inline bool pings_from(ping_role role, side local) noexcept {
   switch (role) {
     case ping_role::client: return local == side::client;
@@ -64,6 +73,10 @@ inline duration ping_pong_options::detection_bound() const noexcept {
   return add_saturated(interval, timeout);
 }
 
+inline std::uint64_t ping_pong_options::ping_burst() const noexcept {
+  return 16 * (static_cast<std::uint64_t>(max_ping_strikes) + 1);
+}
+
 inline duration detector_stats::silent_for(time_point now) const noexcept {
   return elapsed(last_received ? *last_received : started, now);
 }
@@ -86,6 +99,8 @@ inline detector::detector(const ping_pong_options& options, side local, time_poi
       timeout_(options.timeout),
       min_ping_interval_(options.min_ping_interval),
       max_ping_strikes_(options.max_ping_strikes) {
+  if (max_ping_strikes_ != 0 && min_ping_interval_ > duration::zero())
+    answer_tolerance_ = detail::times_saturated(min_ping_interval_, options.ping_burst());
   if (auto ec = options.validate())
     throw system_error(ec, "liveness::core::detector: invalid ping_pong_options");
   reset(now);
@@ -107,6 +122,8 @@ inline void detector::reset(time_point now) noexcept {
   last_progress_ = now;
   last_written_ = now;
   data_since_written_ = false;
+  progress_due_ = false;
+  answer_budget_at_ = now;
   stats_ = detector_stats();
   stats_.started = now;
 }
@@ -131,6 +148,7 @@ inline void detector::die(const error_code& reason) noexcept {
   dead_at_ = now_;
   ping_outstanding_ = false;
   pong_pending_ = false;
+  progress_due_ = false;
 }
 
 inline poll_result detector::report_death() noexcept {
@@ -158,6 +176,7 @@ inline void detector::sample_rtt(duration rtt) noexcept {
 // ---- events -------------------------------------------------------------------------------
 
 inline void detector::on_received(time_point now, std::size_t bytes) noexcept {
+  observe(now);  // the time counts even when the bytes do not
   if (bytes == 0) return;
   detail::add_counter(stats_.bytes_received, bytes);
   heard(now);
@@ -190,7 +209,20 @@ inline bool detector::on_ping_received(time_point now) noexcept {
     detail::add_counter(stats_.pongs_coalesced, 1);
     return false;
   }
+  // The answer budget (see ping_pong_options::ping_burst), whatever arrived between the
+  // pings: each pong the peer makes us write costs min_ping_interval, paid back by time
+  // (GCRA: `answer_budget_at_` is when all answers so far are paid for).
+  if (answer_tolerance_ > duration::zero()) {
+    const time_point paid =
+        add_saturated((std::max)(answer_budget_at_, now_), min_ping_interval_);
+    if (elapsed(now_, paid) > answer_tolerance_) {
+      die(make_error_code(error::ping_flood));
+      return false;
+    }
+    answer_budget_at_ = paid;
+  }
   pong_pending_ = true;
+  progress_due_ = false;  // this pong is the proof of reading too
   return true;
 }
 
@@ -224,6 +256,7 @@ inline void detector::on_sent(time_point now, std::size_t bytes) noexcept {
   stats_.last_sent = now_;
   last_written_ = now_;
   data_since_written_ = false;
+  progress_due_ = false;
 }
 
 inline void detector::on_data_received(time_point now) noexcept {
@@ -243,6 +276,7 @@ inline bool detector::take_progress_pong(time_point now) noexcept {
     return false;
   pong_pending_ = true;
   data_since_written_ = false;
+  progress_due_ = false;
   detail::add_counter(stats_.progress_pongs, 1);
   return true;
 }
@@ -303,6 +337,11 @@ inline poll_result detector::poll(time_point now) noexcept {
     detail::increment(late_pongs_);
   }
 
+  // A progress pong that fell due is the caller's to take (take_progress_pong, right after
+  // this poll); it no longer counts in next_deadline(), which therefore lies after now.
+  if (data_since_written_ && !pong_pending_ && now_ >= add_saturated(last_written_, interval_))
+    progress_due_ = true;
+
   if (ping_outstanding_) return {};
 
   const time_point ping_due = add_saturated(last_heard_, interval_);
@@ -348,7 +387,7 @@ inline std::optional<time_point> detector::next_deadline() const noexcept {
       else
         t = add_saturated(add_saturated((std::max)(last_heard_, last_progress_), interval_),
                           timeout_);
-      if (data_since_written_ && !pong_pending_)
+      if (data_since_written_ && !pong_pending_ && !progress_due_)
         t = (std::min)(t, add_saturated(last_written_, interval_));
       break;
   }

@@ -31,7 +31,7 @@ inline unsigned count_trailing_zeros(std::uint64_t w) noexcept {  // w != 0
 }  // namespace detail
 
 inline wheel::wheel(core::time_point origin, const wheel_options& options)
-    : options_(options), origin_(origin) {
+    : options_(options), origin_(origin), last_now_(origin) {
   if (options_.resolution <= core::duration::zero())
     options_.resolution = wheel_options{}.resolution;
   std::size_t n = 64;
@@ -83,7 +83,21 @@ inline void wheel::unlink(wheel_entry& e) noexcept {
 
 inline void wheel::arm(wheel_entry& e, core::time_point deadline) noexcept {
   std::uint64_t t = deadline_tick(deadline);
-  if (t <= current_) t = current_ + 1;
+  if (t <= current_) {
+    if (deadline >= last_now_) {
+      // Due now, not past: the deadline is the latest time `expire` was given, exactly on
+      // the processed tick's boundary. Waiting for the next tick would make it a full
+      // resolution late; the next `expire` hands it out instead.
+      if (e.armed())
+        unlink(e);
+      else
+        ++size_;
+      e.tick_ = due_tick;
+      link(ready_, e);
+      return;
+    }
+    t = current_ + 1;  // past: the next tick
+  }
   if (e.armed()) {
     if (e.tick_ == t) return;  // same tick: nothing to move
     unlink(e);
@@ -119,6 +133,7 @@ inline std::size_t wheel::scan(std::size_t from, std::size_t count) const noexce
 
 inline std::optional<core::time_point> wheel::next_expiry() const noexcept {
   if (size_ == 0) return std::nullopt;
+  if (ready_) return tick_time(current_);  // due now: not after the latest `now`
   const std::size_t n = mask_ + 1;
   const std::size_t off = scan(static_cast<std::size_t>(current_ + 1) & mask_, n);
   if (off == n) return tick_time(current_);  // all armed entries are being handed out
@@ -140,6 +155,18 @@ inline void wheel::collect(std::size_t slot, std::uint64_t target) noexcept {
 
 template <class F>
 std::size_t wheel::expire(core::time_point now, F&& f) {
+  // Entries armed due at the latest `now` are handed out now (unless `now` went backwards:
+  // never before a deadline); those armed so by `f` below wait for the next call (no
+  // endless loop).
+  if (now >= last_now_) {
+    last_now_ = now;
+    while (ready_) {
+      wheel_entry& e = *ready_;
+      unlink(e);
+      e.tick_ = due_tick;
+      link(due_, e);
+    }
+  }
   const std::uint64_t target = tick_of(now);
   if (target > current_) {
     const std::uint64_t span = target - current_;
