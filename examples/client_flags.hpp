@@ -21,6 +21,7 @@ inline const char* client_usage_text(const std::string& name) {
   text = name +
          " --connect HOST:PORT [--keepalive IDLE:INTVL:COUNT] [--heartbeat INTERVAL/TIMEOUT] "
          "[--codec line|length] [--ping TEXT --pong TEXT] [--role server|client|both|answer] "
+         "[--message-timeout DUR] [--first-message-timeout DUR] [--close-linger DUR] "
          "[--reconnect MIN/MAX[/ATTEMPTS]] [--send TEXT [--every DURATION]] [--count N]";
   return text.c_str();
 }

@@ -12,6 +12,7 @@
 //   echo_server --listen HOST:PORT [--keepalive IDLE:INTVL:COUNT]
 //               [--heartbeat INTERVAL/TIMEOUT] [--codec line|length]
 //               [--ping TEXT --pong TEXT] [--role server|client|both|answer]
+//               [--message-timeout DUR] [--first-message-timeout DUR] [--close-linger DUR]
 //
 // Events (one line each, flushed at once; docs/examples.md):
 //   listening addr=ADDR keepalive_bound_ms=N [heartbeat_bound_ms=N]
@@ -37,7 +38,8 @@ namespace {
 const char* const usage_text =
     "echo_server --listen HOST:PORT [--keepalive IDLE:INTVL:COUNT] "
     "[--heartbeat INTERVAL/TIMEOUT] [--codec line|length] [--ping TEXT --pong TEXT] "
-    "[--role server|client|both|answer]";
+    "[--role server|client|both|answer] [--message-timeout DUR] "
+    "[--first-message-timeout DUR] [--close-linger DUR]";
 
 struct server_flags {
   std::string host;
@@ -139,11 +141,12 @@ int serve(const server_flags& f, const liveness::session_options<Policy>& option
   // pauses, 10 ms doubling to 1 s, instead of retrying at once, and says so once per episode.
   liveness::async_accept_loop(
       acceptor, liveness::accept_options{},
-      [&](tcp::socket socket) {
+      [&](tcp::socket socket, const tcp::endpoint& peer) {
         try {
-          // The session applies keepalive to the accepted socket and starts the heartbeat.
+          // The session applies keepalive to the accepted socket and starts the heartbeat;
+          // the registry names it by the endpoint accept() returned.
           auto s = clients.add(
-              session_t(std::move(socket), liveness::core::side::server, options));
+              session_t(std::move(socket), liveness::core::side::server, options), peer);
           echo(s, std::make_shared<std::string>());
         } catch (const liveness::system_error& e) {
           event("error what=session reason=" + reason_text(e.code()));

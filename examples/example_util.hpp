@@ -174,10 +174,22 @@ struct watch_flags {
   std::optional<std::string> pong;
   liveness::core::ping_role role = liveness::core::ping_role::both;
   bool role_given = false;
+  /// --message-timeout, --first-message-timeout, --close-linger (absent: the library's
+  /// defaults: off, off, 5 s).
+  std::optional<ms> message_timeout;
+  std::optional<ms> first_message_timeout;
+  std::optional<ms> close_linger;
 };
 
-/// Handles one of --keepalive, --heartbeat, --codec, --ping, --pong, --role. Returns false
-/// for any other flag. Exit 2 on a bad value.
+/// A duration flag that also takes "0" for off.
+inline ms duration_or_off_flag(const std::string& flag, const std::string& value) {
+  if (value == "0") return ms(0);
+  return duration_flag(flag, value);
+}
+
+/// Handles one of --keepalive, --heartbeat, --codec, --ping, --pong, --role,
+/// --message-timeout, --first-message-timeout, --close-linger. Returns false for any other
+/// flag. Exit 2 on a bad value.
 inline bool parse_watch_flag(const std::string& flag, const std::string& value,
                              watch_flags& w) {
   if (flag == "--keepalive") {
@@ -216,6 +228,12 @@ inline bool parse_watch_flag(const std::string& flag, const std::string& value,
       bad_flags("--role " + value + ": expected server, client, both or answer");
     }
     w.role_given = true;
+  } else if (flag == "--message-timeout") {
+    w.message_timeout = duration_or_off_flag(flag, value);
+  } else if (flag == "--first-message-timeout") {
+    w.first_message_timeout = duration_or_off_flag(flag, value);
+  } else if (flag == "--close-linger") {
+    w.close_linger = duration_or_off_flag(flag, value);
   } else {
     return false;
   }
@@ -269,6 +287,9 @@ template <class Policy>
 liveness::session_options<Policy> session_options_for(const watch_flags& w) {
   liveness::session_options<Policy> o;
   o.keepalive = w.keepalive;
+  if (w.message_timeout) o.message_timeout = *w.message_timeout;
+  if (w.first_message_timeout) o.first_message_timeout = *w.first_message_timeout;
+  if (w.close_linger) o.close_linger = *w.close_linger;
   if constexpr (std::is_same_v<Policy, line_policy>) {
     o.heartbeat.heartbeat = ping_pong_flags(w);
     o.heartbeat.codec = line_flags(w);

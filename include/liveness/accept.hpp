@@ -88,10 +88,13 @@ bool is_accept_resource_error(const error_code& ec) noexcept;
 
 /// Accepts connections on `acceptor` until cancelled, pausing at the descriptor limit.
 ///
-/// Each accepted socket is passed to `on_socket(socket)`, a callable taking
-/// `typename Acceptor::protocol_type::socket` rebound to the acceptor's executor (for
-/// `net::ip::tcp::acceptor`: `net::ip::tcp::socket`) by value. The loop does nothing else
-/// to the socket: a `liveness::session` made from it applies keepalive and the heartbeat.
+/// Each accepted socket is passed to `on_socket(socket, peer)` or `on_socket(socket)`,
+/// whichever the callable takes: `socket` is a `typename Acceptor::protocol_type::socket`
+/// rebound to the acceptor's executor (for `net::ip::tcp::acceptor`:
+/// `net::ip::tcp::socket`) by value, `peer` the `const endpoint_type&` that accept()
+/// returned (still right when the peer has already reset the connection, unlike a later
+/// `remote_endpoint()`: pass it to `registry::add`). The loop does nothing else to the
+/// socket: a `liveness::session` made from it applies keepalive and the heartbeat.
 ///
 /// Failures:
 /// - a resource error (`is_accept_resource_error`: EMFILE, ENFILE, ENOBUFS, ENOMEM): the

@@ -3,7 +3,7 @@
 #
 #   run_examples.sh CASE BIN_DIR [CLIENT]
 #
-# CASE: flags | echo | hung | reconnect | accept_limit | demo. CLIENT (echo, hung, reconnect): echo_client
+# CASE: flags | echo | hung | reconnect | deadlines | accept_limit | demo. CLIENT (echo, hung, reconnect): echo_client
 # (default) or echo_client_coro (also accept_limit). Every wait is bounded; every process started here is
 # killed (by its pid) on exit. Exit code 0 when every check passed.
 set -uo pipefail
@@ -113,6 +113,10 @@ flags)
     expect_usage "$prog: ping equals pong" "$p" "${a[@]}" "${hb[@]}" --ping X --pong X
     expect_usage "$prog: ping without heartbeat" "$p" "${a[@]}" --ping HI
     expect_usage "$prog: ping with the length codec" "$p" "${a[@]}" "${hb[@]}" --codec length --ping HI
+    expect_usage "$prog: message timeout garbage" "$p" "${a[@]}" --message-timeout soon
+    expect_usage "$prog: message timeout without unit" "$p" "${a[@]}" --message-timeout 10
+    expect_usage "$prog: first message timeout negative" "$p" "${a[@]}" --first-message-timeout -1s
+    expect_usage "$prog: close linger garbage" "$p" "${a[@]}" --close-linger 1x
     if [ "$prog" = echo_server ]; then
       expect_usage "$prog: no port" "$p" --listen 127.0.0.1
       expect_usage "$prog: port out of range" "$p" --listen 127.0.0.1:99999
@@ -257,6 +261,29 @@ reconnect)
   ok "gave up: $(grep '^gave_up' "$work/gives_up.log"), exit 1"
   ;;
 
+deadlines)
+  # --message-timeout cuts off a client that starts a line and never ends it (slowloris),
+  # --first-message-timeout one that never sends a whole line; --close-linger 0 is taken.
+  start_server srv --listen 127.0.0.1:0 --heartbeat 10s/10s --codec line --message-timeout 500ms \
+    --first-message-timeout 1s --close-linger 0
+  host=${server_addr%:*}; port=${server_addr##*:}
+  # A client that drips one byte every 200 ms and never ends its line.
+  ( exec 3<>"/dev/tcp/$host/$port"; for i in $(seq 1 50); do printf a >&3; sleep 0.2; done ) &
+  pids+=($!)
+  wait_line "$work/srv.log" 'offline id=tcp:[^ ]+ peer=[^ ]+ reason=message_timeout ' 5 ||
+    fail "deadlines: the dripping client was not cut off with message_timeout"
+  ok "a line that does not end within --message-timeout -> offline reason=message_timeout"
+  # A client that connects and sends nothing.
+  ( exec 3<>"/dev/tcp/$host/$port"; sleep 10 ) &
+  pids+=($!)
+  for ((i = 0; i < 100; i++)); do
+    [ "$(count_lines 'reason=message_timeout ' "$work/srv.log")" -ge 2 ] && break
+    sleep 0.05
+  done
+  [ "$(count_lines 'reason=message_timeout ' "$work/srv.log")" -ge 2 ] ||
+    fail "deadlines: the silent client was not cut off by --first-message-timeout"
+  ok "no whole line within --first-message-timeout -> offline reason=message_timeout"
+  ;;
 accept_limit)
   # At the descriptor limit (prlimit --nofile) echo_server pauses accepting instead of
   # retrying at once: little CPU, one line for the episode, and it accepts again once

@@ -52,6 +52,7 @@ class accept_loop_op {
   using executor_type = typename Acceptor::executor_type;
   using socket_type = typename Acceptor::protocol_type::socket::template rebind_executor<
       executor_type>::other;
+  using endpoint_type = typename Acceptor::endpoint_type;
   using timer_type =
       net::basic_waitable_timer<core::clock_type, net::wait_traits<core::clock_type>,
                                 executor_type>;
@@ -63,7 +64,8 @@ class accept_loop_op {
         on_socket_(std::move(on_socket)),
         on_event_(std::move(on_event)),
         // Held by pointer: the operation moves from step to step, a pending wait must not.
-        timer_(std::make_unique<timer_type>(acceptor.get_executor())) {}
+        timer_(std::make_unique<timer_type>(acceptor.get_executor())),
+        peer_(std::make_unique<endpoint_type>()) {}
 
   /// Start, or the posted completion of a loop that could not start.
   template <class Self>
@@ -100,7 +102,12 @@ class accept_loop_op {
         e.retries = retries_;
         on_event_(static_cast<const accept_event&>(e));
       }
-      on_socket_(std::move(socket));
+      // The peer's address as accept() returned it: unlike a later remote_endpoint(), it
+      // is there even when the peer has already reset the connection.
+      if constexpr (std::is_invocable_v<SocketHandler&, socket_type, const endpoint_type&>)
+        on_socket_(std::move(socket), static_cast<const endpoint_type&>(*peer_));
+      else
+        on_socket_(std::move(socket));
       return next(self);
     }
     if (ec == net::error::operation_aborted || cancelled(self)) {
@@ -157,7 +164,7 @@ class accept_loop_op {
 
   template <class Self>
   void accept(Self& self) {
-    acceptor_->async_accept(std::move(self));
+    acceptor_->async_accept(*peer_, std::move(self));
   }
 
   Acceptor* acceptor_;
@@ -165,6 +172,7 @@ class accept_loop_op {
   SocketHandler on_socket_;
   EventHandler on_event_;
   std::unique_ptr<timer_type> timer_;
+  std::unique_ptr<endpoint_type> peer_;  // written by the pending accept: a stable address
   bool starting_ = true;
   error_code result_;
   std::uint32_t failures_ = 0;  // failed accepts in a row
