@@ -57,6 +57,7 @@ using clk = std::chrono::steady_clock;
 struct scripted_acceptor {
   using executor_type = net::io_context::executor_type;
   using protocol_type = tcp;
+  using endpoint_type = tcp::endpoint;
   using socket_type = tcp::socket::rebind_executor<executor_type>::other;
 
   explicit scripted_acceptor(net::io_context& io) : io_(io), waiting_(io) {}
@@ -69,7 +70,8 @@ struct scripted_acceptor {
   }
 
   template <class Handler>
-  void async_accept(Handler&& handler) {
+  void async_accept(endpoint_type& peer, Handler&& handler) {
+    peer = endpoint_type(net::ip::make_address("127.0.0.1"), 1);
     ++accepts;
     const auto ex = get_executor();
     error_code ec;
@@ -297,6 +299,32 @@ TEST_CASE("accept: a closed acceptor or refused options complete at once and not
     CHECK(r.result == net::error::invalid_argument);
     CHECK(r.events.empty());
   }
+}
+
+TEST_CASE("accept: on_socket may take the peer endpoint that accept returned, even when "
+          "the peer has reset at once",
+          "[accept]") {
+  net::io_context io;
+  tcp::acceptor acceptor(io, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));
+  std::vector<tcp::endpoint> peers;
+  net::cancellation_signal cancel;
+  bool ended = false;
+  lv::async_accept_loop(
+      acceptor, lv::accept_options{},
+      [&](tcp::socket, const tcp::endpoint& peer) { peers.push_back(peer); },
+      [](const accept_event&) {},
+      net::bind_cancellation_slot(cancel.slot(), [&](error_code) { ended = true; }));
+  // A client that resets right after connecting (SO_LINGER 0 + close): remote_endpoint()
+  // on the accepted socket may fail by then; the endpoint from accept does not.
+  tcp::socket client(io);
+  client.connect(acceptor.local_endpoint());
+  const auto client_ep = client.local_endpoint();
+  client.set_option(net::socket_base::linger(true, 0));
+  client.close();
+  REQUIRE(run_until(io, [&] { return peers.size() == 1; }, 5s));
+  CHECK(peers[0] == client_ep);
+  cancel.emit(net::cancellation_type::terminal);
+  REQUIRE(run_until(io, [&] { return ended; }, 5s));
 }
 
 TEST_CASE("accept: the loop accepts many loopback connections until cancelled",
