@@ -133,6 +133,14 @@ class session_impl;
 /// Lifetime: destroying (or `close()`-ing) the session closes the socket; pending
 /// operations complete with `net::error::operation_aborted`, each handler exactly once, and
 /// no internal handler touches freed memory.
+///
+/// Moved-from state: like a moved-from Asio socket, a session that was moved from is a
+/// valid object without a connection. Every member function may be called on it:
+/// `is_open()` is false, `is_dead()` false, `reason()` empty, `keepalive()` an empty report,
+/// `stats()` default values, `get_executor()` the executor it had, `next_layer()` a closed
+/// socket on that executor, `close()` does nothing, and each asynchronous operation
+/// completes (never inline) with `net::error::bad_descriptor`. Assigning a session to it
+/// makes it whole again.
 template <class Socket, class Policy = heartbeat::none>
 class session {
  public:
@@ -149,8 +157,11 @@ class session {
   /// validation error) or the kernel refuses the keepalive settings.
   session(Socket socket, core::side side, const options_type& options = {});
 
-  session(session&& other) noexcept = default;
-  /// Closes this session (as `close()`), then takes over `other`'s.
+  /// Takes over `other`'s connection; `other` is left moved-from (see above) and keeps its
+  /// executor.
+  session(session&& other) noexcept;
+  /// Closes this session (as `close()`), then takes over `other`'s; `other` is left
+  /// moved-from and keeps its executor.
   session& operator=(session&& other) noexcept;
   session(const session&) = delete;
   session& operator=(const session&) = delete;
@@ -158,31 +169,41 @@ class session {
   /// Closes the connection; pending operations complete with operation_aborted.
   ~session();
 
+  /// The socket's executor (kept by a moved-from session, as by a moved-from socket).
   executor_type get_executor() noexcept;
 
   /// The socket, for its options and endpoints. Do not read from it or write to it. The
   /// session has set its user-mode `non_blocking(true)`: it waits for readability and then
   /// reads without blocking, into a buffer shared by the sessions of the thread.
+  ///
+  /// Moved-from session: a closed socket on the session's executor, made on the first call
+  /// and owned by the session (the same object on every call; a failure to allocate it
+  /// terminates, as for any exception leaving a noexcept function).
   Socket& next_layer() noexcept;
   const Socket& next_layer() const noexcept;
 
   /// What `apply_keepalive` reported when the session started (empty report when
-  /// `apply_keepalive` was false).
+  /// `apply_keepalive` was false, or for a moved-from session).
   const keepalive_report& keepalive() const noexcept;
 
   /// The heartbeat counters: last received / sent, last and smoothed RTT, pings sent,
   /// pongs received, consecutive misses; `stats().silent_for(now)` is how long the peer has
-  /// been silent.
+  /// been silent. Default values (zero counts, no times) for a moved-from session.
   core::detector_stats stats() const;
 
-  /// True once the peer was declared dead.
+  /// True while the session's socket is open: false for a moved-from session, after
+  /// `close()`, and once the session has closed its socket after the peer's death.
+  bool is_open() const noexcept;
+
+  /// True once the peer was declared dead (false for a moved-from session).
   bool is_dead() const noexcept;
 
-  /// Why the peer was declared dead, or an empty code.
+  /// Why the peer was declared dead, or an empty code (also for a moved-from session).
   error_code reason() const noexcept;
 
   /// Closes the connection now. Pending operations complete with operation_aborted;
-  /// `async_wait_dead` too (closing is not a death of the peer).
+  /// `async_wait_dead` too (closing is not a death of the peer). Does nothing on a
+  /// moved-from or already closed session.
   void close() noexcept;
 
   /// Waits until the peer is declared dead.
@@ -191,7 +212,8 @@ class session {
   /// (`heartbeat_timeout`, `idle_timeout`, `keepalive_timeout`, `peer_closed`, `peer_reset`,
   /// `protocol_error`, `frame_too_large`, `ping_flood`, `message_timeout`), or `operation_aborted` when the
   /// session was closed or the wait cancelled. Completes at once (never inline) if the
-  /// peer is already dead. Any number of waits may be pending.
+  /// peer is already dead. Any number of waits may be pending. `net::error::bad_descriptor`
+  /// on a moved-from session.
   ///
   /// Cancellation: per-operation cancellation (all types) ends this wait only; the session
   /// goes on.
@@ -205,6 +227,7 @@ class session {
   /// Completion signature: `void(error_code, std::size_t bytes)`. Completes as soon as any
   /// data is held (never inline). After the peer's death, held data is still returned, then
   /// the reason (`net::error::eof` for `peer_closed`). One read at a time.
+  /// `net::error::bad_descriptor` (0 bytes) on a moved-from session.
   ///
   /// Cancellation: per-operation cancellation (all types) completes it with
   /// operation_aborted and no data; the session goes on.
@@ -221,6 +244,7 @@ class session {
   /// when there is one, so that heartbeats can follow). Heartbeats waiting to go out are
   /// written first. Fails with the death reason once the peer is dead. One write at a time.
   /// With `codec::length_prefixed` each call's bytes travel as one data frame.
+  /// `net::error::bad_descriptor` (0 bytes) on a moved-from session.
   ///
   /// Cancellation: per-operation cancellation completes it with operation_aborted while it
   /// waits for a heartbeat write to finish; once its bytes are going out, it completes when
@@ -242,6 +266,7 @@ class session {
   /// message must fit `read_buffer_limit` (and the codec's `max_message_size`): a larger
   /// one ends the session with `error::frame_too_large` before more than the limit is
   /// held. Do not mix with `async_read_some` in the middle of a message.
+  /// `net::error::bad_descriptor` (0 bytes) on a moved-from session.
   ///
   /// Cancellation: per-operation cancellation (all types) completes it with
   /// operation_aborted; nothing is taken.
@@ -255,7 +280,7 @@ class session {
   /// only): data frames of at most `max_write_chunk` bytes, heartbeats between them.
   ///
   /// Completion signature: `void(error_code, std::size_t bytes)`. One write (of either
-  /// kind) at a time.
+  /// kind) at a time. `net::error::bad_descriptor` (0 bytes) on a moved-from session.
   ///
   /// Cancellation: per-operation cancellation (terminal) completes it with
   /// operation_aborted only before its first frame is written; after that the message is
@@ -267,7 +292,12 @@ class session {
                                typename net::default_completion_token<executor_type>::type());
 
  private:
-  std::shared_ptr<detail::session_impl<Socket, Policy>> impl_;
+  // A copy of the socket's executor, so that a moved-from session keeps it: its operations
+  // complete on it with bad_descriptor, and get_executor() still answers.
+  executor_type ex_;
+  std::shared_ptr<detail::session_impl<Socket, Policy>> impl_;  // null once moved from
+  // next_layer() of a moved-from session: a closed socket, made on first use.
+  mutable std::unique_ptr<Socket> closed_socket_;
 };
 
 }  // namespace liveness

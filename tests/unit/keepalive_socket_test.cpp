@@ -285,7 +285,7 @@ TEST_CASE("accepted sockets get keepalive applied, with any completion token",
   }
 }
 
-#if defined(__cpp_impl_coroutine) && __cpp_impl_coroutine >= 201902L
+#if defined(ASIO_HAS_CO_AWAIT) || defined(BOOST_ASIO_HAS_CO_AWAIT)  // Asio 1.28 and clang 14: none
 TEST_CASE("accept with keepalive works with use_awaitable", "[keepalive][accept]") {
   net::io_context io;
   tcp::acceptor acceptor(io, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));

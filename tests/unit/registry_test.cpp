@@ -687,9 +687,9 @@ TEST_CASE("registry: a session that cannot keep up is closed with no_buffer_spac
   std::size_t fast_received = 0;
   std::vector<char> buf(64 * 1024);
   bool reading = false;
-  std::function<void()> drain = [&] {
+  std::function<void()> drain = [&, &fast = fast_c] {  // clang 14 captures no bindings
     reading = true;
-    fast_c.async_read_some(net::buffer(buf), [&](error_code ec, std::size_t n) {
+    fast.async_read_some(net::buffer(buf), [&](error_code ec, std::size_t n) {
       reading = false;
       fast_received += n;
       if (!ec) drain();

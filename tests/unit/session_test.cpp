@@ -1371,7 +1371,7 @@ TEST_CASE("session: use_future completions run through the session's executor, n
   if (status != std::future_status::timeout) std::this_thread::sleep_for(100ms);
 }
 
-#if defined(__cpp_impl_coroutine)
+#if defined(ASIO_HAS_CO_AWAIT) || defined(BOOST_ASIO_HAS_CO_AWAIT)  // Asio 1.28 and clang 14: none
 TEST_CASE("session: use_awaitable with co_spawn", "[session]") {
   net::io_context io;
   auto p = connected(io);

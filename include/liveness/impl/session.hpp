@@ -194,8 +194,8 @@ inline net::mutable_buffer read_scratch() {
 }
 
 template <class Socket, class Policy>
-class session_impl : public std::enable_shared_from_this<session_impl<Socket, Policy>>,
-                     public timer::wheel_timer {
+class session_impl final : public std::enable_shared_from_this<session_impl<Socket, Policy>>,
+                           public timer::wheel_timer {
  public:
   using executor_type = typename Socket::executor_type;
   using codec_type = typename Policy::codec;
@@ -740,10 +740,17 @@ class session_impl : public std::enable_shared_from_this<session_impl<Socket, Po
 
 /// Completes a session operation on its handler's associated executor (Asio's
 /// `complete()` calls the handler in the current context, which may be the session's).
-template <class Self, class... Args>
-void complete_op(Self& self, Args... args) {
+/// Two overloads rather than a variadic template, so that a literal 0 converts to the
+/// size at the call (a deduced `int` would convert inside, a -Wsign-conversion warning).
+template <class Self>
+void complete_op(Self& self, error_code ec) {
   auto ex = self.get_executor();
-  net::dispatch(ex, [self = std::move(self), args...]() mutable { self.complete(args...); });
+  net::dispatch(ex, [self = std::move(self), ec]() mutable { self.complete(ec); });
+}
+template <class Self>
+void complete_op(Self& self, error_code ec, std::size_t n) {
+  auto ex = self.get_executor();
+  net::dispatch(ex, [self = std::move(self), ec, n]() mutable { self.complete(ec, n); });
 }
 
 /// The first step of the session's operations: they go on from the session's executor
@@ -1035,17 +1042,52 @@ struct write_message_op {
 
 }  // namespace detail
 
+namespace detail {
+
+/// A session operation, or, on a moved-from session (no state), an operation that
+/// completes with bad_descriptor (and 0 bytes when the signature has a size): posted first,
+/// so that it never completes inside the initiating call, then completed on the handler's
+/// associated executor. One operation type either way, so that deferred tokens see one
+/// return type.
+template <class Op, bool WithSize>
+struct unless_moved_from {
+  Op op;
+  bool moved_from;
+  bool started = false;
+
+  template <class Self, class... Args>
+  void operator()(Self& self, Args&&... args) {
+    if (!moved_from) return op(self, std::forward<Args>(args)...);
+    if (start_op(started, self, self.get_executor())) return;
+    if constexpr (WithSize) {
+      complete_op(self, net::error::bad_descriptor, std::size_t(0));
+    } else {
+      complete_op(self, net::error::bad_descriptor);
+    }
+  }
+};
+
+}  // namespace detail
+
 template <class Socket, class Policy>
 session<Socket, Policy>::session(Socket socket, core::side side, const options_type& options)
-    : impl_(std::make_shared<detail::session_impl<Socket, Policy>>(std::move(socket), side,
+    : ex_(socket.get_executor()),
+      impl_(std::make_shared<detail::session_impl<Socket, Policy>>(std::move(socket), side,
                                                                      options)) {
   impl_->start();
 }
+
+// The executor is copied, not moved: a moved-from session keeps it (a moved-from
+// any_io_executor would be empty).
+template <class Socket, class Policy>
+session<Socket, Policy>::session(session&& other) noexcept
+    : ex_(other.ex_), impl_(std::move(other.impl_)) {}
 
 template <class Socket, class Policy>
 session<Socket, Policy>& session<Socket, Policy>::operator=(session&& other) noexcept {
   if (this != &other) {
     if (impl_) impl_->close();
+    ex_ = other.ex_;
     impl_ = std::move(other.impl_);
   }
   return *this;
@@ -1058,37 +1100,45 @@ session<Socket, Policy>::~session() {
 
 template <class Socket, class Policy>
 auto session<Socket, Policy>::get_executor() noexcept -> executor_type {
-  return impl_->socket_.get_executor();
+  return ex_;
 }
 
 template <class Socket, class Policy>
 Socket& session<Socket, Policy>::next_layer() noexcept {
-  return impl_->socket_;
+  if (impl_) return impl_->socket_;
+  if (!closed_socket_) closed_socket_ = std::make_unique<Socket>(ex_);
+  return *closed_socket_;
 }
 
 template <class Socket, class Policy>
 const Socket& session<Socket, Policy>::next_layer() const noexcept {
-  return impl_->socket_;
+  return const_cast<session*>(this)->next_layer();
 }
 
 template <class Socket, class Policy>
 const keepalive_report& session<Socket, Policy>::keepalive() const noexcept {
-  return impl_->keepalive_;
+  static const keepalive_report none{};
+  return impl_ ? impl_->keepalive_ : none;
 }
 
 template <class Socket, class Policy>
 core::detector_stats session<Socket, Policy>::stats() const {
-  return impl_->detector_.stats();
+  return impl_ ? impl_->detector_.stats() : core::detector_stats{};
+}
+
+template <class Socket, class Policy>
+bool session<Socket, Policy>::is_open() const noexcept {
+  return impl_ && impl_->socket_.is_open();
 }
 
 template <class Socket, class Policy>
 bool session<Socket, Policy>::is_dead() const noexcept {
-  return impl_->dead_;
+  return impl_ && impl_->dead_;
 }
 
 template <class Socket, class Policy>
 error_code session<Socket, Policy>::reason() const noexcept {
-  return impl_->reason_;
+  return impl_ ? impl_->reason_ : error_code();
 }
 
 template <class Socket, class Policy>
@@ -1096,12 +1146,16 @@ void session<Socket, Policy>::close() noexcept {
   if (impl_) impl_->close();
 }
 
+// Each operation goes through detail::unless_moved_from, with the stored executor as the
+// I/O executor (the socket's, or the one a moved-from session kept).
+
 template <class Socket, class Policy>
 template <class CompletionToken>
 auto session<Socket, Policy>::async_wait_dead(CompletionToken&& token) {
   using impl_type = detail::session_impl<Socket, Policy>;
+  using op = detail::wait_dead_op<impl_type>;
   return net::async_compose<CompletionToken, void(error_code)>(
-      detail::wait_dead_op<impl_type>{impl_}, token, impl_->socket_);
+      detail::unless_moved_from<op, false>{op{impl_}, !impl_}, token, ex_);
 }
 
 template <class Socket, class Policy>
@@ -1109,8 +1163,9 @@ template <class MutableBufferSequence, class ReadToken>
 auto session<Socket, Policy>::async_read_some(const MutableBufferSequence& buffers,
                                               ReadToken&& token) {
   using impl_type = detail::session_impl<Socket, Policy>;
+  using op = detail::read_op<impl_type, MutableBufferSequence>;
   return net::async_compose<ReadToken, void(error_code, std::size_t)>(
-      detail::read_op<impl_type, MutableBufferSequence>{impl_, buffers}, token, impl_->socket_);
+      detail::unless_moved_from<op, true>{op{impl_, buffers}, !impl_}, token, ex_);
 }
 
 template <class Socket, class Policy>
@@ -1118,8 +1173,9 @@ template <class ConstBufferSequence, class WriteToken>
 auto session<Socket, Policy>::async_write_some(const ConstBufferSequence& buffers,
                                                WriteToken&& token) {
   using impl_type = detail::session_impl<Socket, Policy>;
+  using op = detail::write_op<impl_type, ConstBufferSequence>;
   return net::async_compose<WriteToken, void(error_code, std::size_t)>(
-      detail::write_op<impl_type, ConstBufferSequence>{impl_, buffers}, token, impl_->socket_);
+      detail::unless_moved_from<op, true>{op{impl_, buffers}, !impl_}, token, ex_);
 }
 
 template <class Socket, class Policy>
@@ -1129,10 +1185,11 @@ auto session<Socket, Policy>::async_read_message(DynamicBuffer&& buffer, ReadTok
                 "async_read_message needs a codec with message boundaries "
                 "(heartbeat::ping_pong<codec::length_prefixed>)");
   using impl_type = detail::session_impl<Socket, Policy>;
+  using op = detail::read_message_op<impl_type, std::decay_t<DynamicBuffer>>;
   return net::async_compose<ReadToken, void(error_code, std::size_t)>(
-      detail::read_message_op<impl_type, std::decay_t<DynamicBuffer>>{
-          impl_, std::forward<DynamicBuffer>(buffer)},
-      token, impl_->socket_);
+      detail::unless_moved_from<op, true>{op{impl_, std::forward<DynamicBuffer>(buffer)},
+                                          !impl_},
+      token, ex_);
 }
 
 template <class Socket, class Policy>
@@ -1143,9 +1200,9 @@ auto session<Socket, Policy>::async_write_message(const ConstBufferSequence& buf
                 "async_write_message needs a codec with message boundaries "
                 "(heartbeat::ping_pong<codec::length_prefixed>)");
   using impl_type = detail::session_impl<Socket, Policy>;
+  using op = detail::write_message_op<impl_type, ConstBufferSequence>;
   return net::async_compose<WriteToken, void(error_code, std::size_t)>(
-      detail::write_message_op<impl_type, ConstBufferSequence>(impl_, buffers), token,
-      impl_->socket_);
+      detail::unless_moved_from<op, true>{op(impl_, buffers), !impl_}, token, ex_);
 }
 
 }  // namespace liveness

@@ -57,7 +57,10 @@ class wheel_timer : public wheel_entry {
 
  protected:
   wheel_timer() noexcept = default;
-  ~wheel_timer() = default;
+  // Virtual though never deleted through a base pointer: g++ counts a protected destructor
+  // as accessible when the class has friends (shared_wheel), and -Wnon-virtual-dtor would
+  // fire on every class deriving from it.
+  virtual ~wheel_timer() = default;
 
  private:
   friend class shared_wheel;

@@ -16,7 +16,7 @@ namespace liveness {
 namespace core {
 namespace detail {
 
-class backoff_category_impl : public sys::error_category {
+class backoff_category_impl final : public sys::error_category {
  public:
   const char* name() const noexcept override { return "liveness.backoff"; }
   std::string message(int ev) const override {
