@@ -33,6 +33,8 @@ using namespace std::chrono_literals;
 namespace {
 
 using liveness_test::connected;
+using liveness_test::death_watch;
+using liveness_test::lp_frame;
 using liveness_test::run_for;
 using liveness_test::run_until;
 using liveness_test::socket_pair;
@@ -49,17 +51,6 @@ using lp_policy = lv::heartbeat::ping_pong<lv::codec::length_prefixed>;
 using line_policy = lv::heartbeat::ping_pong<lv::codec::line>;
 template <class Policy>
 using session_t = lv::session<tcp::socket, Policy>;
-
-std::string lp_frame(std::uint8_t type, const std::string& payload) {
-  const auto n = static_cast<std::uint32_t>(payload.size());
-  std::string f;
-  f.push_back(static_cast<char>((n >> 24) & 0xFF));
-  f.push_back(static_cast<char>((n >> 16) & 0xFF));
-  f.push_back(static_cast<char>((n >> 8) & 0xFF));
-  f.push_back(static_cast<char>(n & 0xFF));
-  f.push_back(static_cast<char>(type));
-  return f + payload;
-}
 
 /// A plain-socket peer: writes what the test says, reads only while `reading` is set.
 struct raw_peer {
@@ -86,19 +77,6 @@ struct raw_peer {
   }
 
   void write(const std::string& bytes) { net::write(sock, net::buffer(bytes)); }
-};
-
-struct death_watch {
-  int calls = 0;
-  error_code reason;
-
-  template <class Session>
-  void watch(Session& s) {
-    s.async_wait_dead([this](error_code ec) {
-      ++calls;
-      reason = ec;
-    });
-  }
 };
 
 /// What a peer read from a session's outbound stream, by frame kind.

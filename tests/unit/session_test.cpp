@@ -61,6 +61,7 @@ using namespace std::chrono_literals;
 namespace {
 
 using liveness_test::connected;
+using liveness_test::lp_frame;
 using liveness_test::run_for;
 using liveness_test::run_until;
 using liveness_test::socket_pair;
@@ -110,17 +111,6 @@ std::size_t count_of(const std::string& haystack, const std::string& needle) {
 }
 
 // ---- wire formats, written by hand (independent of the library's encoders) -----------------
-
-std::string lp_frame(std::uint8_t type, const std::string& payload) {
-  const auto n = static_cast<std::uint32_t>(payload.size());
-  std::string f;
-  f.push_back(static_cast<char>((n >> 24) & 0xFF));
-  f.push_back(static_cast<char>((n >> 16) & 0xFF));
-  f.push_back(static_cast<char>((n >> 8) & 0xFF));
-  f.push_back(static_cast<char>(n & 0xFF));
-  f.push_back(static_cast<char>(type));
-  return f + payload;
-}
 
 template <class Codec>
 struct wire;
