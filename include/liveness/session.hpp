@@ -72,27 +72,30 @@ struct session_options {
   /// After the peer has closed its sending side (FIN, `error::peer_closed`), how long the
   /// session keeps its own sending side open to deliver what the application still writes:
   /// writes in progress, and the replies it starts to the data it still reads. The peer is
-  /// declared dead (`peer_closed`) as soon as the application has read everything held and
-  /// no write is left (the replies have been handed to the kernel, which delivers them
-  /// before its FIN), and at the latest `close_linger` after the peer's FIN. Zero: the
-  /// socket is closed at once (held data can still be read, writes fail).
+  /// declared dead (`peer_closed`) as soon as no user write is in progress (the replies
+  /// have been handed to the kernel, which delivers them before its FIN) and the
+  /// application has read everything held or has no read pending, and at the latest
+  /// `close_linger` after the peer's FIN. Zero: the socket is closed at once (held data can
+  /// still be read, writes fail).
   core::duration close_linger = std::chrono::seconds(5);
+
+  /// Put the heartbeat deadline on the io_context's shared timer wheel
+  /// (`timer::shared_wheel`: one steady_timer for all sessions, O(1) arm and re-arm, at
+  /// most one wheel resolution, default 4 ms, late; see `timer::configure_shared_wheel`).
+  /// False: one `steady_timer` per session, as before.
+  bool use_timer_wheel = true;
 
   /// Defaults plus the deadlines a server facing untrusted clients wants: a line, frame or
   /// message must arrive within 10 s of its first byte, and a client must send its first
-  /// whole one within 30 s of connecting (with the default heartbeat, whose bound is 25 s,
-  /// an idle client's first ping or pong arrives in time).
+  /// whole one within 30 s of connecting (with the default ping/pong heartbeat, whose bound
+  /// is 25 s, an idle client's first ping or pong arrives in time; with `heartbeat::none`
+  /// or `idle_timeout` a client must send something within 30 s).
   static session_options server() {
     session_options o;
     o.message_timeout = std::chrono::seconds(10);
     o.first_message_timeout = std::chrono::seconds(30);
     return o;
   }
-  /// Put the heartbeat deadline on the io_context's shared timer wheel
-  /// (`timer::shared_wheel`: one steady_timer for all sessions, O(1) arm and re-arm, at
-  /// most one wheel resolution, default 4 ms, late; see `timer::configure_shared_wheel`).
-  /// False: one `steady_timer` per session, as before.
-  bool use_timer_wheel = true;
 };
 
 namespace detail {
@@ -122,8 +125,8 @@ class session_impl;
 /// data held and then `net::error::eof`, while writes still go out for up to
 /// `session_options::close_linger`, so that a peer that sends a request and shuts down its
 /// sending side (SHUT_WR) still receives the reply. The heartbeat stops meanwhile (the
-/// peer can send nothing more). The peer is declared dead (`peer_closed`) once the held
-/// data is read and no write is left, or when the linger ends.
+/// peer can send nothing more). The peer is declared dead (`peer_closed`) once no write is
+/// in progress and the held data is read (or no read is pending), or when the linger ends.
 ///
 /// Thread safety: like an Asio socket. Distinct objects: safe. Shared object: unsafe: call
 /// its functions and run its handlers on one strand (the socket's executor should be that
