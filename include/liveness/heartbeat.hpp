@@ -22,6 +22,7 @@
 
 #include <liveness/codec/length_prefixed.hpp>
 #include <liveness/codec/line.hpp>
+#include <liveness/codec/raw.hpp>
 #include <liveness/config.hpp>
 #include <liveness/core/detector.hpp>
 
@@ -29,35 +30,6 @@
 #include <string>
 
 namespace liveness {
-namespace codec {
-
-/// The codec of the policies that add nothing to the stream: every byte is user data.
-struct raw {
-  struct options {
-    static constexpr options standard() noexcept { return {}; }
-    error_code validate() const noexcept { return {}; }
-  };
-  class decoder {
-   public:
-    explicit decoder(const options& = {}) noexcept {}
-    template <class Handler>
-    error_code feed(const char* data, std::size_t size, Handler&& handler) {
-      if (size) handler.on_data(data, size);
-      return {};
-    }
-    template <class Handler>
-    error_code finish(Handler&&) noexcept {
-      return {};
-    }
-  };
-  class encoder {
-   public:
-    explicit encoder(const options& = {}) noexcept {}
-  };
-};
-
-}  // namespace codec
-
 namespace heartbeat {
 
 /// TCP keepalive alone: death is a keepalive timeout, a reset or a graceful close.

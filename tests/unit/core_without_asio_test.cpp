@@ -1,13 +1,17 @@
-// The sans-I/O layers (core/, codec/) must not include Asio: they are usable, and tested,
+// The sans-I/O layers (core/, codec/, engine/) must not include Asio: they are usable, and tested,
 // without an I/O library. This translation unit includes only them and fails to compile if
 // any of them pulls in an Asio header.
+#include <liveness/codec/codec.hpp>
 #include <liveness/codec/length_prefixed.hpp>
 #include <liveness/codec/line.hpp>
+#include <liveness/codec/raw.hpp>
 #include <liveness/core/clock.hpp>
 #include <liveness/core/detector.hpp>
+#include <liveness/engine/inbox.hpp>
+#include <liveness/engine/session_engine.hpp>
 
 #if defined(ASIO_VERSION) || defined(BOOST_ASIO_VERSION)
-#error "core/ and codec/ must not include Asio"
+#error "core/, codec/ and engine/ must not include Asio"
 #endif
 
 #include "test_support.hpp"
@@ -21,4 +25,9 @@ TEST_CASE("the sans-I/O layers build without Asio", "[core]") {
   CHECK(d.next_deadline().has_value());
   liveness::codec::line_encoder enc;
   CHECK(enc.ping() == "PING\n");
+  liveness::engine::session_engine<liveness::codec::line> e(
+      liveness::core::detector(liveness::core::ping_pong_options::aggressive(),
+                               liveness::core::side::client, clock.now()),
+      liveness::codec::line_options::standard(), liveness::engine::limits{}, clock.now());
+  CHECK(e.wants_read());
 }

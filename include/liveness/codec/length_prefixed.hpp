@@ -25,6 +25,7 @@
 #ifndef LIVENESS_CODEC_LENGTH_PREFIXED_HPP
 #define LIVENESS_CODEC_LENGTH_PREFIXED_HPP
 
+#include <liveness/codec/codec.hpp>
 #include <liveness/config.hpp>
 #include <liveness/error.hpp>
 
@@ -127,6 +128,14 @@ class length_prefixed_decoder {
   /// True inside a user message (after on_message_begin, before on_message_end).
   bool in_message() const noexcept { return in_message_; }
 
+  // ---- Codec requirements (docs/codec.md), for the session ----------------------------
+  /// A unit is a heartbeat frame or a whole message, whose ends are events.
+  bool data_completes_unit() const noexcept { return false; }
+  /// A frame or a message has begun and not ended.
+  bool mid_unit() const noexcept { return !at_frame_boundary() || in_message(); }
+  /// Every end is an event (`on_ping`, `on_pong`, `on_message_end`).
+  std::uint64_t units_ended() const noexcept { return 0; }
+
   /// The options in force.
   const length_prefixed_options& options() const noexcept { return opts_; }
 
@@ -209,6 +218,28 @@ class length_prefixed_encoder {
   /// The options in force.
   const length_prefixed_options& options() const noexcept { return opts_; }
 
+  // ---- Codec requirements (docs/codec.md), for the session ----------------------------
+  /// The next data frame (`chunk_size` bytes of the `size` at `data`): its header goes to
+  /// `header`. `one_message`: the `size` bytes are the rest of one message, so a frame
+  /// that leaves some of them says that the message continues; false: the frame is a
+  /// whole message.
+  std::size_t frame_chunk(const char* data, std::size_t size, std::size_t max_chunk,
+                          bool one_message, chunk_header& header) const {
+    (void)data;
+    const std::size_t n = chunk_size(size, max_chunk);
+    const auto h = data_header(n, one_message && n < size);
+    std::copy(h.begin(), h.end(), header.bytes.begin());
+    header.size = h.size();
+    return n;
+  }
+  /// Heartbeat frames may go between any two data frames.
+  bool heartbeat_allowed() const noexcept { return true; }
+  /// Appends an empty ping or pong frame to `out`.
+  void append_heartbeat(bool ping_frame, std::string& out) const {
+    const auto f = ping_frame ? ping() : pong();
+    out.append(f.data(), f.size());
+  }
+
  private:
   frame heartbeat(frame_type type, const void* payload, std::size_t size) const;
 
@@ -217,6 +248,7 @@ class length_prefixed_encoder {
 
 /// The length-prefixed codec, as a policy type: `heartbeat::ping_pong<codec::length_prefixed>`.
 struct length_prefixed {
+  static constexpr bool has_messages = true;
   using options = length_prefixed_options;
   using decoder = length_prefixed_decoder;
   using encoder = length_prefixed_encoder;

@@ -23,6 +23,7 @@
 #ifndef LIVENESS_CODEC_LINE_HPP
 #define LIVENESS_CODEC_LINE_HPP
 
+#include <liveness/codec/codec.hpp>
 #include <liveness/config.hpp>
 #include <liveness/error.hpp>
 
@@ -136,6 +137,16 @@ class line_decoder {
   /// and every heartbeat). Wraps around; compare before and after a `feed`.
   std::uint64_t lines_ended() const noexcept { return lines_ended_; }
 
+  // ---- Codec requirements (docs/codec.md), for the session ----------------------------
+  /// `bare` framing: user bytes have no boundaries, so each completes a unit.
+  bool data_completes_unit() const noexcept { return opts_.framing == line_framing::bare; }
+  /// A line (`newline`) or a heartbeat text (`bare`) has begun and not ended.
+  bool mid_unit() const noexcept {
+    return opts_.framing == line_framing::bare ? held_ > 0 : line_len_ > 0;
+  }
+  /// User lines end without an event: their count (`lines_ended`).
+  std::uint64_t units_ended() const noexcept { return lines_ended_; }
+
   /// The options in force.
   const line_options& options() const noexcept { return opts_; }
 
@@ -201,6 +212,24 @@ class line_encoder {
   /// The options in force.
   const line_options& options() const noexcept { return opts_; }
 
+  // ---- Codec requirements (docs/codec.md), for the session ----------------------------
+  /// The next chunk of the `size` user bytes at `data` (`chunk_size`), recorded with
+  /// `on_data`; no frame header. `one_message` is ignored (lines are not messages).
+  std::size_t frame_chunk(const char* data, std::size_t size, std::size_t max_chunk,
+                          bool one_message, chunk_header& header) noexcept {
+    (void)one_message;
+    header.size = 0;
+    const std::size_t n = chunk_size(data, size, max_chunk);
+    on_data(data, n);
+    return n;
+  }
+  /// `at_line_boundary()`.
+  bool heartbeat_allowed() const noexcept { return at_boundary_; }
+  /// Appends the ping or pong bytes to `out`.
+  void append_heartbeat(bool ping_frame, std::string& out) const {
+    out.append(ping_frame ? ping_ : pong_);
+  }
+
  private:
   line_options opts_;
   std::string ping_;
@@ -210,6 +239,7 @@ class line_encoder {
 
 /// The line codec, as a policy type: `heartbeat::ping_pong<codec::line>`.
 struct line {
+  static constexpr bool has_messages = false;
   using options = line_options;
   using decoder = line_decoder;
   using encoder = line_encoder;

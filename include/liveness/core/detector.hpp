@@ -356,6 +356,25 @@ class detector {
   /// out keeps the heartbeat suspended (keepalive still guards the connection).
   void on_ping_sent(time_point now) noexcept;
 
+  /// The ping asked for by `poll` cannot be written yet: our own outbound stream is in
+  /// the middle of a unit (a user line) that the ping must not split. Its timeout, and
+  /// the RTT sample, start when it is written (`on_ping_sent`); until then the heartbeat
+  /// waits (TCP keepalive still guards the connection). Call it at each evaluation while
+  /// the ping is held. No effect without an outstanding ping.
+  void on_ping_held(time_point now) noexcept;
+
+  /// Our reads of the peer's bytes are paused (`true`) because our application is not
+  /// reading, or resumed (`false`). While paused, whatever the peer sends waits in our
+  /// buffers: its silence is ours, not the peer's, and counts as progress (as
+  /// `on_peer_progress` at each `poll`), unless a write of ours has waited for the peer's
+  /// receive window (`on_write_waiting`) for `timeout`: a peer that neither reads our data
+  /// nor can be heard is not kept alive by the data it sent long ago.
+  void on_reading_paused(time_point now, bool paused) noexcept;
+
+  /// A write of ours waits (`true`) for the peer's receive window (flow control), or no
+  /// longer does (`false`: it was written, or failed). See `on_reading_paused`.
+  void on_write_waiting(time_point now, bool waiting) noexcept;
+
   /// Declares the peer dead for `reason` (e.g. a codec or transport error), so that death
   /// is reported through the same path. The first reason wins; an empty `reason` and calls
   /// after death are ignored. The next `poll` reports it.
@@ -410,6 +429,7 @@ class detector {
   void heard(time_point now) noexcept;
   void die(const error_code& reason) noexcept;
   poll_result report_death() noexcept;
+  bool paused_reading_is_progress() const noexcept;
   void sample_rtt(duration rtt) noexcept;
 
   // configuration
@@ -440,6 +460,9 @@ class detector {
   // Answer budget (GCRA): when every pong the peer made us write is paid for, and how far
   // ahead of now that may lie (ping_burst * min_ping_interval; zero: guard off).
   time_point answer_budget_at_{};
+  bool reading_paused_ = false;       // on_reading_paused
+  bool write_waiting_ = false;        // on_write_waiting
+  time_point write_waiting_since_{};  // when that write began to wait
   duration answer_tolerance_ = duration::zero();
   detector_stats stats_;
 };

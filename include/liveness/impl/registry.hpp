@@ -31,13 +31,6 @@
 namespace liveness {
 namespace detail {
 
-/// True for sessions whose stream is made of length-prefixed messages: the registry then
-/// writes each queued message with `async_write_message`.
-template <class Policy>
-struct writes_messages : std::false_type {};
-template <>
-struct writes_messages<heartbeat::ping_pong<codec::length_prefixed>> : std::true_type {};
-
 /// "addr:port", "[v6addr]:port".
 template <class Endpoint>
 std::string endpoint_text(const Endpoint& ep) {
@@ -189,7 +182,8 @@ struct registry<Session>::state : std::enable_shared_from_this<state> {
       if (!cn->queue.empty()) cn->queue.pop_front();
       if (!s->closed) s->pump(cn);
     });
-    if constexpr (detail::writes_messages<typename Session::policy_type>::value) {
+    // A codec with message boundaries: each queued message goes with async_write_message.
+    if constexpr (codec::has_messages_v<typename Session::policy_type::codec>) {
       c->session->async_write_message(net::buffer(*m), std::move(done));
     } else {
       net::async_write(*c->session, net::buffer(*m), std::move(done));

@@ -293,6 +293,25 @@ inline void detector::on_ping_sent(time_point now) noexcept {
   if (state_ == state::alive && ping_outstanding_) ping_sent_ = now_;
 }
 
+inline void detector::on_ping_held(time_point now) noexcept { on_ping_sent(now); }
+
+inline void detector::on_reading_paused(time_point now, bool paused) noexcept {
+  observe(now);
+  reading_paused_ = paused;
+}
+
+inline void detector::on_write_waiting(time_point now, bool waiting) noexcept {
+  observe(now);
+  if (waiting && !write_waiting_) write_waiting_since_ = now_;
+  write_waiting_ = waiting;
+}
+
+inline bool detector::paused_reading_is_progress() const noexcept {
+  if (!reading_paused_) return false;
+  return !(write_waiting_ && timeout_ > duration::zero() &&
+           now_ - write_waiting_since_ >= timeout_);
+}
+
 inline void detector::declare_dead(time_point now, const error_code& reason) noexcept {
   observe(now);
   if (!reason || state_ != state::alive) return;
@@ -303,6 +322,7 @@ inline void detector::declare_dead(time_point now, const error_code& reason) noe
 
 inline poll_result detector::poll(time_point now) noexcept {
   observe(now);
+  if (mode_ == detector_mode::ping_pong && paused_reading_is_progress()) on_peer_progress(now_);
   switch (state_) {
     case state::alive: break;
     case state::dead_pending: return report_death();

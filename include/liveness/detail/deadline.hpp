@@ -1,0 +1,113 @@
+//
+// liveness/detail/deadline.hpp
+//
+// Copyright (c) 2026 The liveness authors.
+// Distributed under the Boost Software License, Version 1.0.
+// (See accompanying file LICENSE or copy at https://www.boost.org/LICENSE_1_0.txt)
+//
+// The session's one deadline: an entry on the io_context's shared timer wheel or a
+// steady_timer of its own, chosen once when the session is made.
+//
+#ifndef LIVENESS_DETAIL_DEADLINE_HPP
+#define LIVENESS_DETAIL_DEADLINE_HPP
+
+#include <liveness/config.hpp>
+#include <liveness/core/clock.hpp>
+#include <liveness/timer/shared_wheel.hpp>
+
+#if defined(LIVENESS_USE_BOOST_ASIO)
+#include <boost/asio/basic_waitable_timer.hpp>
+#include <boost/asio/post.hpp>
+#else
+#include <asio/basic_waitable_timer.hpp>
+#include <asio/post.hpp>
+#endif
+
+#include <memory>
+#include <optional>
+
+namespace liveness {
+namespace detail {
+
+/// Calls `owner.on_deadline()` on the owner's executor when the armed time comes. `Owner`
+/// is held by shared_ptr and derives from enable_shared_from_this; its deadline member is
+/// reached through `Owner::deadline_of(owner)`. A handler never touches a destroyed owner:
+/// the timer's handler holds the owner, and the wheel locks it through a weak reference
+/// (the destructor disarms the wheel entry, waiting for a pass that may be handing it out).
+template <class Owner, class Executor>
+class deadline final : public timer::wheel_timer {
+ public:
+  using clock = core::clock_type;
+
+  deadline(Owner& owner, const Executor& ex, bool use_wheel) : owner_(owner), ex_(ex) {
+    if (use_wheel) wheel_ = &timer::shared_wheel::of(ex);
+    // Only a session without the wheel pays for a timer of its own.
+    if (!wheel_) timer_ = std::make_unique<timer_type>(ex);
+  }
+  deadline(const deadline&) = delete;
+  deadline& operator=(const deadline&) = delete;
+  ~deadline() override {
+    if (wheel_) wheel_->cancel(*this);
+  }
+
+  /// Arms for `at`; disarms when empty. A deadline that moved later (every read moves it)
+  /// is not re-armed: the timer fires early once, the owner finds nothing due and arms it
+  /// at the new time. So a read costs one comparison here; with the wheel an earlier
+  /// deadline costs an O(1) relink under the wheel's mutex.
+  void arm(std::optional<clock::time_point> at) {
+    if (!at) {
+      cancel();
+      return;
+    }
+    if (armed_ && armed_at_ <= *at) return;
+    armed_ = true;
+    armed_at_ = *at;
+    if (wheel_) {
+      wheel_->arm(*this, *at);
+      return;
+    }
+    timer_->expires_at(*at);
+    timer_->async_wait([self = owner_.shared_from_this()](error_code ec) {
+      if (ec == net::error::operation_aborted) return;  // re-armed or shut down
+      Owner::deadline_of(*self).armed_ = false;
+      self->on_deadline();
+    });
+  }
+
+  /// Disarms.
+  void cancel() noexcept {
+    if (!armed_) return;
+    armed_ = false;
+    if (wheel_)
+      wheel_->cancel(*this);
+    else
+      timer_->cancel();
+  }
+
+ private:
+  using timer_type = net::basic_waitable_timer<clock, net::wait_traits<clock>, Executor>;
+
+  // ---- timer::wheel_timer: called by the shared wheel ---------------------------------
+  std::shared_ptr<void> wheel_lock() noexcept override {
+    return owner_.weak_from_this().lock();
+  }
+  void wheel_fire(std::shared_ptr<void> locked) override {
+    auto self = std::static_pointer_cast<Owner>(std::move(locked));
+    net::post(ex_, [self = std::move(self)] {
+      Owner::deadline_of(*self).armed_ = false;
+      self->on_deadline();
+    });
+  }
+
+  Owner& owner_;
+  Executor ex_;
+  timer::shared_wheel* wheel_ = nullptr;
+  std::unique_ptr<timer_type> timer_;
+  bool armed_ = false;
+  clock::time_point armed_at_{};
+};
+
+}  // namespace detail
+}  // namespace liveness
+
+#endif  // LIVENESS_DETAIL_DEADLINE_HPP

@@ -1,0 +1,189 @@
+//
+// liveness/engine/session_engine.hpp
+//
+// Copyright (c) 2026 The liveness authors.
+// Distributed under the Boost Software License, Version 1.0.
+// (See accompanying file LICENSE or copy at https://www.boost.org/LICENSE_1_0.txt)
+//
+// engine::session_engine<Codec>: the session's logic without I/O. It owns the detector,
+// the decoder and encoder, the inbox, and the decision of what to write next. It is told
+// facts (bytes received at `now`, the peer's FIN, a write done and whether it had to wait
+// for the peer's window, time passing) and answers with actions (wake the readers or the
+// writers, the peer died, evaluate again soon), the next heartbeat frames to write and the
+// next deadline. No Asio include (tests/unit/core_without_asio_test.cpp checks it), so
+// every rule is tested with core::manual_clock and no sleeps
+// (tests/unit/engine_session_test.cpp). The Asio shell is liveness/impl/session/.
+//
+#ifndef LIVENESS_ENGINE_SESSION_ENGINE_HPP
+#define LIVENESS_ENGINE_SESSION_ENGINE_HPP
+
+#include <liveness/codec/codec.hpp>
+#include <liveness/config.hpp>
+#include <liveness/core/clock.hpp>
+#include <liveness/core/detector.hpp>
+#include <liveness/engine/inbox.hpp>
+#include <liveness/error.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace liveness {
+namespace engine {
+
+/// The session options the engine applies (see `session_options` for their meaning).
+struct limits {
+  std::size_t max_write_chunk = 64 * 1024;
+  std::size_t read_buffer_limit = 1024 * 1024;
+  core::duration message_timeout = core::duration::zero();        // zero: off
+  core::duration first_message_timeout = core::duration::zero();  // zero: off
+  core::duration close_linger = std::chrono::seconds(5);          // zero: off
+};
+
+/// What the I/O layer must do after a fact, besides writing `take_heartbeats()`, reading
+/// while `wants_read()` and arming `next_deadline()`.
+struct actions {
+  /// Parked reads may complete: data, a whole message or the peer's FIN arrived.
+  bool wake_readers = false;
+  /// The writer is free: a parked write may go.
+  bool wake_writers = false;
+  /// The peer was declared dead by this fact (`reason()`), or the session closed: close
+  /// the socket, cancel the deadline, wake every parked operation.
+  bool shut_down = false;
+  /// Call `on_time` again once the handlers already queued have run (a draining session
+  /// may be done once the reads and writes just woken have had their turn).
+  bool evaluate_soon = false;
+
+  actions& operator|=(const actions& o) noexcept {
+    wake_readers |= o.wake_readers;
+    wake_writers |= o.wake_writers;
+    shut_down |= o.shut_down;
+    evaluate_soon |= o.evaluate_soon;
+    return *this;
+  }
+};
+
+/// The session's logic, for any codec meeting the Codec requirements (docs/codec.md).
+/// Thread safety: none (the session calls it from its strand).
+template <class Codec>
+class session_engine {
+  static_assert(codec::is_codec_v<Codec>,
+                "liveness: the policy's codec does not meet the Codec requirements "
+                "(docs/codec.md): options, decoder, encoder, has_messages and their members");
+
+ public:
+  using codec_type = Codec;
+  using time_point = core::time_point;
+  using duration = core::duration;
+
+  /// An engine started at `now`. Throws `system_error` when the codec options are invalid.
+  session_engine(core::detector detector, const typename Codec::options& codec_options,
+                 const limits& l, time_point now);
+
+  // ---- facts: inbound ------------------------------------------------------------------
+
+  /// `size` bytes (more than zero) were read from the peer at `now`.
+  actions on_received(time_point now, const char* data, std::size_t size);
+  /// The peer closed its sending side (FIN).
+  actions on_eof(time_point now);
+  /// Reading or the connection failed for `reason` (a `liveness::error`).
+  actions on_transport_error(time_point now, const error_code& reason);
+  /// Time passed: the deadline expired, or `evaluate_soon` asked for it.
+  actions on_time(time_point now);
+
+  // ---- outbound: the writer (one write at a time: heartbeats or one user chunk) --------
+
+  /// True while a heartbeat write or a user chunk is going out.
+  bool writer_busy() const noexcept { return writing_; }
+  /// The heartbeat frames to write now (the writer is then busy until
+  /// `on_heartbeats_written`), or empty: none wanted, the writer is busy, or our own
+  /// stream is in the middle of a unit that a heartbeat must not split.
+  std::string_view take_heartbeats();
+  /// The frames of `take_heartbeats` were written (`bytes`).
+  actions on_heartbeats_written(time_point now, std::size_t bytes);
+  /// Frames the next chunk of the `size` user bytes at `data` (see the codec's
+  /// `frame_chunk`; `one_message`: they are the rest of one message). Returns its size;
+  /// the writer is busy until `on_user_written` or `on_write_failed`.
+  std::size_t begin_user_chunk(const char* data, std::size_t size, bool one_message,
+                               codec::chunk_header& header);
+  /// The rest of the user chunk waits for the peer's receive window.
+  void on_user_write_waiting(time_point now);
+  /// The user chunk was written (`bytes` with its header). `waited`: it had to wait for the
+  /// peer's receive window, whose opening proves that the peer reads.
+  actions on_user_written(time_point now, std::size_t bytes, bool waited);
+  /// A write failed for `reason`: the writer is free and the peer dead.
+  actions on_write_failed(time_point now, const error_code& reason);
+
+  // ---- the application -----------------------------------------------------------------
+
+  /// A user read or write operation started / ended (a draining session waits for them).
+  void on_user_op_begin(bool write) noexcept { ++(write ? user_writes_ : user_reads_); }
+  actions on_user_op_end(bool write) noexcept;
+  /// A message read waits (true) or no longer waits (false) for a whole message.
+  actions set_message_read_pending(time_point now, bool pending);
+  /// The held bytes; the application read `n` of them / the next whole message.
+  const engine::inbox& inbox() const noexcept { return inbox_; }
+  void consume(time_point now, std::size_t n);
+  void consume_message(time_point now);
+  /// The application closed the session.
+  actions close() noexcept;
+
+  // ---- state ---------------------------------------------------------------------------
+
+  /// Read the socket now: alive, open, not draining, room in the inbox.
+  bool wants_read() const noexcept {
+    return !dead_ && !closed_ && !read_closed_ && !inbox_.full();
+  }
+  /// When `on_time` must run next; empty: never (no deadline, or the session is over).
+  std::optional<time_point> next_deadline() const noexcept;
+  bool dead() const noexcept { return dead_; }
+  bool closed() const noexcept { return closed_; }
+  /// The peer's FIN arrived and the session drains.
+  bool read_closed() const noexcept { return read_closed_; }
+  error_code reason() const noexcept { return reason_; }
+  const core::detector& detector() const noexcept { return detector_; }
+
+ private:
+  struct decode_events;
+  actions die(time_point now, const error_code& reason);
+  actions check_message_fits(time_point now);
+  void track_units(bool unit_done, time_point now) noexcept;
+  bool message_overdue(time_point now) const noexcept;
+
+  limits limits_;
+  time_point started_at_;
+  core::detector detector_;
+  typename Codec::decoder decoder_;
+  typename Codec::encoder encoder_;
+  engine::inbox inbox_;
+  bool message_read_pending_ = false;
+  // The writer.
+  bool writing_ = false;
+  bool ping_wanted_ = false;
+  bool pong_wanted_ = false;
+  bool ping_out_ = false;  // the heartbeat write in progress carries a ping / a pong
+  bool pong_out_ = false;
+  std::string heartbeat_out_;
+  // The end.
+  bool dead_ = false;
+  bool closed_ = false;
+  error_code reason_;
+  // Slowloris guard: a line, frame or message has begun arriving at `unit_started_`.
+  bool unit_open_ = false;
+  bool first_unit_seen_ = false;
+  time_point unit_started_{};
+  // The peer's FIN: the session drains until `linger_deadline_`.
+  bool read_closed_ = false;
+  time_point linger_deadline_{};
+  std::size_t user_writes_ = 0;  // user write operations started and not ended
+  std::size_t user_reads_ = 0;   // user read operations started and not ended
+};
+
+}  // namespace engine
+}  // namespace liveness
+
+#include <liveness/engine/impl/session_engine.hpp>
+
+#endif  // LIVENESS_ENGINE_SESSION_ENGINE_HPP

@@ -1,0 +1,246 @@
+//
+// liveness/impl/session/state.hpp
+//
+// Copyright (c) 2026 The liveness authors.
+// Distributed under the Boost Software License, Version 1.0.
+// (See accompanying file LICENSE or copy at https://www.boost.org/LICENSE_1_0.txt)
+//
+// The session's shared state: the socket, the sans-I/O engine that decides everything
+// (engine::session_engine), the one deadline, the parked operations, and the short driver
+// that carries out the engine's actions. The operations are in read.hpp, write.hpp and
+// wait_dead.hpp.
+//
+#ifndef LIVENESS_IMPL_SESSION_STATE_HPP
+#define LIVENESS_IMPL_SESSION_STATE_HPP
+
+#include <liveness/detail/deadline.hpp>
+#include <liveness/detail/parked_op.hpp>
+#include <liveness/engine/session_engine.hpp>
+
+#if defined(LIVENESS_USE_BOOST_ASIO)
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/socket_base.hpp>
+#include <boost/asio/write.hpp>
+#else
+#include <asio/buffer.hpp>
+#include <asio/post.hpp>
+#include <asio/socket_base.hpp>
+#include <asio/write.hpp>
+#endif
+
+#include <array>
+#include <memory>
+
+namespace liveness {
+namespace detail {
+
+/// A per-thread socket read buffer, shared by every session whose handlers run on the
+/// thread: a session waits for readability and then reads into it, so an idle session
+/// holds no read buffer.
+inline net::mutable_buffer read_scratch() {
+  static thread_local std::array<char, 64 * 1024> buffer;
+  return net::buffer(buffer);
+}
+
+template <class Socket, class Policy>
+class session_impl final : public std::enable_shared_from_this<session_impl<Socket, Policy>> {
+ public:
+  using executor_type = typename Socket::executor_type;
+  using codec_type = typename Policy::codec;
+  using engine_type = engine::session_engine<codec_type>;
+  using clock = core::clock_type;
+  using waiters = parked_list<executor_type>;
+
+  session_impl(Socket s, core::side side, const session_options<Policy>& o)
+      : socket_(std::move(s)),
+        engine_(Policy::make_detector(o.heartbeat, side, clock::now()),
+                Policy::codec_options(o.heartbeat), engine_limits(o), clock::now()),
+        deadline_(*this, socket_.get_executor(), o.use_timer_wheel) {
+    if (o.apply_keepalive) keepalive_ = apply_keepalive(socket_, o.keepalive);
+    // The background read waits for readability and then reads without blocking.
+    error_code ignored;
+    socket_.non_blocking(true, ignored);
+  }
+
+  session_impl(const session_impl&) = delete;
+  session_impl& operator=(const session_impl&) = delete;
+
+  /// Starts the background read and the deadline.
+  void start() { apply(engine_.on_time(clock::now())); }
+
+  executor_type get_executor() noexcept { return socket_.get_executor(); }
+
+  Socket socket_;
+  engine_type engine_;
+  keepalive_report keepalive_;
+  waiters dead_waiters_;   // async_wait_dead operations
+  waiters read_waiters_;   // a read waiting for data
+  waiters write_waiters_;  // a write waiting for the writer
+  // The frame header of the user chunk being written (one at a time): it must outlive the
+  // write operation's moves, so it lives here rather than in the operation.
+  codec::chunk_header user_header_{};
+
+  bool over() const noexcept { return engine_.dead() || engine_.closed(); }
+
+  /// What a read or write reports once the peer is dead or the session closed.
+  error_code final_error() const {
+    if (engine_.closed() && !engine_.dead()) return net::error::operation_aborted;
+    if (engine_.reason() == error::peer_closed) return net::error::eof;
+    return engine_.reason();
+  }
+
+  /// Carries out the engine's actions, then writes the heartbeats it wants, reads if it
+  /// wants to and arms its next deadline. Called after every fact.
+  void apply(const engine::actions& a) {
+    const auto ex = socket_.get_executor();
+    if (a.shut_down) {
+      shut_down();
+      return;
+    }
+    if (a.wake_readers) read_waiters_.wake_all(ex);
+    if (a.wake_writers) write_waiters_.wake_all(ex);
+    if (a.evaluate_soon) {
+      net::post(ex, [self = this->shared_from_this()] { self->on_deadline(); });
+    }
+    flush_heartbeats();
+    start_reading();
+    deadline_.arm(engine_.next_deadline());
+  }
+
+  /// Parks `op` on `list` until the list is woken or the operation is cancelled.
+  template <class Op>
+  void park(waiters& list, Op& op) {
+    const int which = &list == &dead_waiters_ ? 0 : &list == &read_waiters_ ? 1 : 2;
+    detail::park(list, op, this->weak_from_this(), [which](session_impl& s) -> waiters& {
+      return which == 0 ? s.dead_waiters_ : which == 1 ? s.read_waiters_ : s.write_waiters_;
+    });
+  }
+
+  /// True when the writer is free for the caller; otherwise `op` waits until it is.
+  /// Heartbeats waiting for the writer go first.
+  template <class Op>
+  bool acquire_writer(Op& op) {
+    flush_heartbeats();
+    if (!engine_.writer_busy()) return true;
+    park(write_waiters_, op);
+    return false;
+  }
+
+  /// Writes what the kernel takes at once, without blocking; sets `ec` on a hard error.
+  /// What the kernel takes at once proves nothing about the peer (a hung peer's kernel
+  /// keeps taking small writes); a rest that has to wait for the socket does, once it
+  /// goes (the peer's receive window opened: the peer reads).
+  template <class Buffers>
+  std::size_t write_at_once(const Buffers& out, error_code& ec) {
+    const std::size_t n = socket_.write_some(out, ec);
+    if (ec == net::error::would_block || ec == net::error::try_again) ec = error_code();
+    return ec ? 0 : n;
+  }
+
+  /// A user chunk is done: `ec` or `bytes` written, `waited` for the peer's window.
+  void on_user_written(const error_code& ec, std::size_t bytes, bool waited) {
+    const auto now = clock::now();
+    apply(ec ? engine_.on_write_failed(now, classify_transport_error(ec))
+             : engine_.on_user_written(now, bytes, waited));
+  }
+
+  void on_user_write_waiting() { engine_.on_user_write_waiting(clock::now()); }
+
+  /// A user operation ended (counted until its state is destroyed, which Asio does after
+  /// the completion handler has run, so the operations that handler starts are counted
+  /// before this one stops being counted).
+  void on_user_op_end(bool write) {
+    const auto a = engine_.on_user_op_end(write);
+    if (a.evaluate_soon) apply(a);
+  }
+
+  void set_message_read_pending(bool pending) {
+    apply(engine_.set_message_read_pending(clock::now(), pending));
+  }
+
+  /// The application read `n` held bytes / the next whole message: reading may resume.
+  void consumed(std::size_t n) {
+    engine_.consume(clock::now(), n);
+    start_reading();
+  }
+  void consumed_message() {
+    engine_.consume_message(clock::now());
+    start_reading();
+  }
+
+  void close() noexcept {
+    if (engine_.close().shut_down) shut_down();
+  }
+
+  /// The deadline came (or the engine asked to be evaluated again).
+  void on_deadline() { apply(engine_.on_time(clock::now())); }
+  static deadline<session_impl, executor_type>& deadline_of(session_impl& s) noexcept {
+    return s.deadline_;
+  }
+
+ private:
+  static engine::limits engine_limits(const session_options<Policy>& o) noexcept {
+    engine::limits l;
+    l.max_write_chunk = o.max_write_chunk;
+    l.read_buffer_limit = o.read_buffer_limit;
+    l.message_timeout = o.message_timeout;
+    l.first_message_timeout = o.first_message_timeout;
+    l.close_linger = o.close_linger;
+    return l;
+  }
+
+  void flush_heartbeats() {
+    const auto frames = engine_.take_heartbeats();
+    if (frames.empty()) return;
+    net::async_write(socket_, net::buffer(frames.data(), frames.size()),
+                     [self = this->shared_from_this()](error_code ec, std::size_t n) {
+                       const auto now = clock::now();
+                       self->apply(ec ? self->engine_.on_write_failed(
+                                            now, classify_transport_error(ec))
+                                      : self->engine_.on_heartbeats_written(now, n));
+                     });
+  }
+
+  void start_reading() {
+    if (reading_ || !engine_.wants_read()) return;
+    reading_ = true;
+    socket_.async_wait(net::socket_base::wait_read,
+                       [self = this->shared_from_this()](error_code ec) { self->on_readable(ec); });
+  }
+
+  void on_readable(error_code ec) {
+    reading_ = false;
+    if (over()) return;
+    const auto now = clock::now();
+    if (ec) return apply(engine_.on_transport_error(now, classify_transport_error(ec)));
+    const auto scratch = read_scratch();
+    const std::size_t n = socket_.read_some(scratch, ec);
+    if (ec == net::error::would_block || ec == net::error::try_again) {
+      start_reading();  // woken without data: wait again
+      return;
+    }
+    if (ec == net::error::eof) return apply(engine_.on_eof(now));
+    if (ec) return apply(engine_.on_transport_error(now, classify_transport_error(ec)));
+    apply(engine_.on_received(now, static_cast<const char*>(scratch.data()), n));
+  }
+
+  void shut_down() noexcept {
+    error_code ignored;
+    socket_.shutdown(net::socket_base::shutdown_both, ignored);
+    socket_.close(ignored);
+    deadline_.cancel();
+    const auto ex = socket_.get_executor();
+    dead_waiters_.wake_all(ex);
+    read_waiters_.wake_all(ex);
+    write_waiters_.wake_all(ex);
+  }
+
+  bool reading_ = false;
+  deadline<session_impl, executor_type> deadline_;
+};
+
+}  // namespace detail
+}  // namespace liveness
+
+#endif  // LIVENESS_IMPL_SESSION_STATE_HPP

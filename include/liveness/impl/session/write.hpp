@@ -1,0 +1,221 @@
+//
+// liveness/impl/session/write.hpp
+//
+// Copyright (c) 2026 The liveness authors.
+// Distributed under the Boost Software License, Version 1.0.
+// (See accompanying file LICENSE or copy at https://www.boost.org/LICENSE_1_0.txt)
+//
+// session::async_write_some and session::async_write_message: they take the writer from
+// the engine, frame a chunk with its codec, write what the kernel takes at once, and wait
+// for the peer's window for the rest.
+//
+#ifndef LIVENESS_IMPL_SESSION_WRITE_HPP
+#define LIVENESS_IMPL_SESSION_WRITE_HPP
+
+#include <liveness/impl/session/ops.hpp>
+
+#if defined(LIVENESS_USE_BOOST_ASIO)
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/write.hpp>
+#else
+#include <asio/bind_cancellation_slot.hpp>
+#include <asio/buffer.hpp>
+#include <asio/cancellation_signal.hpp>
+#include <asio/write.hpp>
+#endif
+
+#include <algorithm>
+#include <array>
+#include <memory>
+#include <vector>
+
+namespace liveness {
+namespace detail {
+
+/// Writes `out` (a chunk: header and data) for `self`: what the kernel takes at once, then
+/// the rest with async_write. Returns true when it all went at once (the chunk is done,
+/// reported to the session) or failed; false when `self` now waits for the rest (its next
+/// call is the completion). The writer is ours until completion: per-operation
+/// cancellation is not passed on (a half-written frame would corrupt the stream).
+template <class Impl, class Self, class Buffers>
+bool write_chunk(Impl& s, Self& self, Buffers out, std::size_t& at_once) {
+  error_code ec;
+  std::size_t total = 0;
+  for (const auto& b : out) total += b.size();
+  at_once = s.write_at_once(out, ec);
+  if (ec || at_once == total) {
+    s.on_user_written(ec, at_once, false);
+    return true;
+  }
+  s.on_user_write_waiting();
+  std::size_t skip = at_once;
+  for (auto& b : out) {
+    const std::size_t k = (std::min)(skip, b.size());
+    b += k;
+    skip -= k;
+  }
+  auto& socket = s.socket_;
+  net::async_write(socket, out,
+                   net::bind_cancellation_slot(net::cancellation_slot(), std::move(self)));
+  return false;
+}
+
+/// The first non-empty buffer of a sequence: like a socket's write_some, a call may write
+/// less than the whole sequence.
+template <class Buffers>
+net::const_buffer first_buffer(const Buffers& buffers) {
+  net::const_buffer first;
+  for (auto it = net::buffer_sequence_begin(buffers); it != net::buffer_sequence_end(buffers);
+       ++it) {
+    first = net::const_buffer(*it);
+    if (first.size() > 0) break;
+  }
+  return first;
+}
+
+template <class Impl, class Buffers>
+struct write_op {
+  std::shared_ptr<Impl> s;
+  Buffers buffers;
+  enum class state { starting, waiting, writing } st = state::starting;
+  std::size_t chunk = 0;
+  std::size_t at_once = 0;  // bytes (header included) the kernel took without waiting
+  user_op_guard<Impl, true> guard{};
+
+  template <class Self>
+  void operator()(Self& self, error_code ec = {}, std::size_t written = 0) {
+    switch (st) {
+      case state::starting:
+        guard.attach(s.get());
+        st = state::waiting;
+        net::post(s->get_executor(), std::move(self));
+        return;
+      case state::waiting:
+        break;
+      case state::writing:
+        s->on_user_written(ec, at_once + written, true);
+        return done(self);
+    }
+    if (s->over()) return complete_op(self, s->final_error(), 0);
+    const net::const_buffer first = first_buffer(buffers);
+    if (first.size() == 0) return complete_op(self, error_code(), 0);
+    if (cancelled(self)) return complete_op(self, net::error::operation_aborted, 0);
+    if (!s->acquire_writer(self)) return;
+    const char* data = static_cast<const char*>(first.data());
+    chunk = s->engine_.begin_user_chunk(data, first.size(), false, s->user_header_);
+    st = state::writing;
+    const std::array<net::const_buffer, 2> out{
+        net::buffer(s->user_header_.data(), s->user_header_.size), net::buffer(data, chunk)};
+    // Written at once: we run in a posted handler, so completing here is not inline.
+    if (write_chunk(*s, self, out, at_once)) done(self);
+  }
+
+  template <class Self>
+  void done(Self& self) {
+    if (s->over()) return complete_op(self, s->final_error(), 0);
+    complete_op(self, error_code(), chunk);
+  }
+};
+
+template <class Impl, class Buffers>
+struct write_message_op {
+  std::shared_ptr<Impl> s;
+  std::vector<net::const_buffer> parts;  // the message, empty pieces left out
+  std::size_t total = 0;
+  std::size_t sent = 0;
+  std::size_t part = 0;    // next piece to send from
+  std::size_t offset = 0;  // bytes of parts[part] already sent
+  std::size_t chunk = 0;
+  bool started = false;
+  bool writing = false;
+  bool first_frame_sent = false;
+  std::size_t at_once = 0;  // bytes of the current frame the kernel took without waiting
+  std::vector<net::const_buffer> out;
+  user_op_guard<Impl, true> guard{};
+
+  write_message_op(std::shared_ptr<Impl> impl, const Buffers& buffers) : s(std::move(impl)) {
+    for (auto it = net::buffer_sequence_begin(buffers); it != net::buffer_sequence_end(buffers);
+         ++it) {
+      net::const_buffer b(*it);
+      if (b.size() == 0) continue;
+      parts.push_back(b);
+      total += b.size();
+    }
+  }
+
+  template <class Self>
+  void operator()(Self& self, error_code ec = {}, std::size_t written = 0) {
+    guard.attach(s.get());
+    if (start_op(started, self, s->get_executor(), false)) return;
+    if (writing) {
+      writing = false;
+      s->on_user_written(ec, at_once + written, true);
+      if (!frame_done(self)) return;
+    }
+    // Each frame that went out at once leads to the next without a trip through the
+    // executor.
+    while (start_frame(self) && frame_done(self)) {
+    }
+  }
+
+  /// A frame went out; false when the operation has completed.
+  template <class Self>
+  bool frame_done(Self& self) {
+    if (s->over()) {
+      complete_op(self, s->final_error(), sent);
+      return false;
+    }
+    sent += chunk;
+    first_frame_sent = true;
+    if (sent < total) return true;
+    complete_op(self, error_code(), total);
+    return false;
+  }
+
+  /// Writes the next frame. False when the operation waits or has completed; true when
+  /// the frame was written at once (or failed: `frame_done` completes then).
+  template <class Self>
+  bool start_frame(Self& self) {
+    if (s->over()) {
+      complete_op(self, s->final_error(), sent);
+      return false;
+    }
+    // Once a frame of the message is out, the message must be finished: a half-sent
+    // message would leave the peer's decoder inside it.
+    if (!first_frame_sent && cancelled(self)) {
+      complete_op(self, net::error::operation_aborted, 0);
+      return false;
+    }
+    if (!s->acquire_writer(self)) return false;
+    const std::size_t remaining = total - sent;
+    // An empty message is one empty frame (no part to point at).
+    const char* next =
+        part < parts.size() ? static_cast<const char*>(parts[part].data()) + offset : nullptr;
+    chunk = s->engine_.begin_user_chunk(next, remaining, true, s->user_header_);
+    out.clear();
+    out.push_back(net::buffer(s->user_header_.data(), s->user_header_.size));
+    for (std::size_t need = chunk; need > 0;) {
+      const std::size_t n = (std::min)(need, parts[part].size() - offset);
+      out.push_back(net::buffer(static_cast<const char*>(parts[part].data()) + offset, n));
+      need -= n;
+      offset += n;
+      if (offset == parts[part].size()) {
+        ++part;
+        offset = 0;
+      }
+    }
+    // Set before `self` may move into the async_write. `out` is copied by it.
+    writing = true;
+    const auto frame = out;
+    if (!write_chunk(*s, self, frame, at_once)) return false;
+    writing = false;
+    return true;
+  }
+};
+
+}  // namespace detail
+}  // namespace liveness
+
+#endif  // LIVENESS_IMPL_SESSION_WRITE_HPP
