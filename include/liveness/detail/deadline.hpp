@@ -29,7 +29,7 @@
 namespace liveness {
 namespace detail {
 
-/// Calls `owner.on_deadline()` on the owner's executor when the armed time comes. `Owner`
+/// Calls `owner.on_deadline()` on the owner's executor (`owner.get_executor()`) when the armed time comes. `Owner`
 /// is held by shared_ptr and derives from enable_shared_from_this; its deadline member is
 /// reached through `Owner::deadline_of(owner)`. A handler never touches a destroyed owner:
 /// the timer's handler holds the owner, and the wheel locks it through a weak reference
@@ -39,7 +39,7 @@ class deadline final : public timer::wheel_timer {
  public:
   using clock = core::clock_type;
 
-  deadline(Owner& owner, const Executor& ex, bool use_wheel) : owner_(owner), ex_(ex) {
+  deadline(Owner& owner, const Executor& ex, bool use_wheel) : owner_(owner) {
     if (use_wheel) wheel_ = &timer::shared_wheel::of(ex);
     // Only a session without the wheel pays for a timer of its own.
     if (!wheel_) timer_ = std::make_unique<timer_type>(ex);
@@ -93,14 +93,14 @@ class deadline final : public timer::wheel_timer {
   }
   void wheel_fire(std::shared_ptr<void> locked) override {
     auto self = std::static_pointer_cast<Owner>(std::move(locked));
-    net::post(ex_, [self = std::move(self)] {
+    auto ex = self->get_executor();
+    net::post(ex, [self = std::move(self)] {
       Owner::deadline_of(*self).armed_ = false;
       self->on_deadline();
     });
   }
 
   Owner& owner_;
-  Executor ex_;
   timer::shared_wheel* wheel_ = nullptr;
   std::unique_ptr<timer_type> timer_;
   bool armed_ = false;
