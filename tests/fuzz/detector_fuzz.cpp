@@ -144,6 +144,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   time_point epoch = start;  // start or last reset
   int deaths_reported = 0;
   std::uint64_t answered = 0;  // pings answered since epoch
+  bool write_waiting = false;  // what the last on_write_waiting said
   error_code declared;         // first reason passed to declare_dead
   counters before(d.stats());
 
@@ -239,7 +240,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // Whether the detector is told `now` (observers and no-ops are not).
     const std::uint8_t kind = op & 15;
     const bool told = kind <= 8 || kind == 10 || kind == 11 || kind == 12 || kind == 13 ||
-                      (kind == 9 && (op >> 4) >= 14);
+                      (kind == 9 && (op >> 4) >= 14) ||
+                      (kind == 14 && (op >> 4) >= 10 && (op >> 4) <= 13);
     if (told && now > latest) latest = now;
     const std::size_t n = static_cast<std::size_t>(op >> 4) * 1000;
 #ifdef LIVENESS_FUZZ_TRACE
@@ -305,6 +307,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         do_poll();
         break;
       case 14:
+        // The facts a session reports about its own side (held ping, paused reads, a
+        // write waiting for the peer's window), each way.
+        if ((op >> 4) == 10) d.on_ping_held(now);
+        if ((op >> 4) == 11) d.on_reading_paused(now, true);
+        if ((op >> 4) == 12) d.on_reading_paused(now, false);
+        if ((op >> 4) == 13) d.on_write_waiting(now, write_waiting = !write_waiting);
         if ((op >> 4) == 15) {
           d.reset(now);  // starts again at `now`, even an earlier one
           latest = now;

@@ -127,7 +127,8 @@ class session_engine {
   const engine::inbox& inbox() const noexcept { return inbox_; }
   void consume(time_point now, std::size_t n);
   void consume_message(time_point now);
-  /// The application closed the session.
+  /// The application closed the session (asks for a shutdown unless the peer's death
+  /// already did).
   actions close() noexcept;
 
   // ---- state ---------------------------------------------------------------------------

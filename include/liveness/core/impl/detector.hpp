@@ -124,6 +124,9 @@ inline void detector::reset(time_point now) noexcept {
   data_since_written_ = false;
   progress_due_ = false;
   answer_budget_at_ = now;
+  reading_paused_ = false;
+  write_waiting_ = false;
+  write_waiting_since_ = now;
   stats_ = detector_stats();
   stats_.started = now;
 }

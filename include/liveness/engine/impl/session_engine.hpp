@@ -268,7 +268,7 @@ actions session_engine<Codec>::close() noexcept {
   if (closed_) return {};
   closed_ = true;
   actions a;
-  a.shut_down = true;
+  a.shut_down = !dead_;  // a dead session was shut down at its death
   return a;
 }
 
