@@ -89,7 +89,8 @@ void expect_detection(lv::net::io_context& io, const ft::death_watch& watch, con
                       const std::string& name, const std::string& policy,
                       const std::string& detected_by, error expected, milliseconds bound,
                       long long min_ms = 0) {
-  ft::run_until(io, t.after + bound + ft::margin + 1s, [&] { return watch.reason.has_value(); });
+  ft::run_until(io, [&] { return watch.reason.has_value(); },
+                t.after + bound + ft::margin + 1s - steady::now());
   const bool detected = watch.dead();
   const auto end = detected ? watch.when : steady::now();
   const auto after_ms = ft::to_ms(end - t.before);
@@ -157,7 +158,7 @@ TEST_CASE("fault: blackhole both directions while idle, keepalive only",
           "[fault][netns][keepalive]") {
   net::io_context io{1};
   ft::death_watch ours_dead;
-  auto pair = ft::connected_pair(io);
+  auto pair = ft::connected(io);
   session_t<keepalive_only> ours(std::move(pair.client), side::client,
                                  with_keepalive<keepalive_only>());
   session_t<keepalive_only> peer(std::move(pair.server), side::server,
@@ -179,7 +180,7 @@ TEST_CASE("fault: blackhole both directions while idle, ping_pong heartbeat",
           "[fault][netns][heartbeat]") {
   net::io_context io{1};
   ft::death_watch ours_dead, peer_dead;
-  auto pair = ft::connected_pair(io);
+  auto pair = ft::connected(io);
   const auto opts = heartbeat_options<line_policy>(300ms, 300ms);
   session_t<line_policy> ours(std::move(pair.client), side::client, opts);
   session_t<line_policy> peer(std::move(pair.server), side::server, opts);
@@ -203,7 +204,7 @@ TEST_CASE("fault: blackhole both directions while idle, idle_timeout with a chat
           "[fault][netns][idle_timeout]") {
   net::io_context io{1};
   ft::death_watch ours_dead;
-  auto pair = ft::connected_pair(io);
+  auto pair = ft::connected(io);
   session_t<lv::heartbeat::idle_timeout> ours(std::move(pair.client), side::client,
                                               idle_options(500ms));
   ticker chatty(pair.server, 100ms);  // the peer's protocol: a byte every 100 ms
@@ -233,7 +234,7 @@ TEST_CASE("fault: blackhole while writing, keepalive with user timeout",
           "[fault][netns][keepalive]") {
   net::io_context io{1};
   ft::death_watch ours_dead;
-  auto pair = ft::connected_pair(io);
+  auto pair = ft::connected(io);
   session_t<keepalive_only> ours(std::move(pair.client), side::client,
                                  with_keepalive<keepalive_only>());
   session_t<keepalive_only> peer(std::move(pair.server), side::server,
@@ -262,7 +263,7 @@ TEST_CASE("fault: blackhole while writing, keepalive without user timeout stays 
           "[fault][netns][keepalive]") {
   net::io_context io{1};
   ft::death_watch ours_dead;
-  auto pair = ft::connected_pair(io);
+  auto pair = ft::connected(io);
   auto opts = with_keepalive<keepalive_only>();
   opts.keepalive.user_timeout = lv::keepalive_options::no_user_timeout;
   session_t<keepalive_only> ours(std::move(pair.client), side::client, opts);
@@ -280,7 +281,7 @@ TEST_CASE("fault: blackhole while writing, keepalive without user timeout stays 
   std::optional<blackhole> cable;
   const auto t = pull_cable(cable, pair.client_port);
   const auto wait = idle_bound + 2s;
-  ft::run_until(io, t.after + wait, [&] { return ours_dead.reason.has_value(); });
+  ft::run_until(io, [&] { return ours_dead.reason.has_value(); }, t.after + wait - steady::now());
   const auto after_ms = ft::to_ms(steady::now() - t.before);
   ft::print_result("blackhole-writing-no-user-timeout", "keepalive(no user timeout)",
                    ours_dead.dead() ? "keepalive" : "none", ft::reason_text(ours_dead.reason),
@@ -309,7 +310,7 @@ TEST_CASE("fault: blackhole while writing, keepalive without user timeout stays 
 TEST_CASE("fault: blackhole while writing, ping_pong heartbeat", "[fault][netns][heartbeat]") {
   net::io_context io{1};
   ft::death_watch ours_dead;
-  auto pair = ft::connected_pair(io);
+  auto pair = ft::connected(io);
   const auto opts = heartbeat_options<lp_policy>(300ms, 300ms);
   session_t<lp_policy> ours(std::move(pair.client), side::client, opts);
   session_t<lp_policy> peer(std::move(pair.server), side::server, opts);
@@ -337,7 +338,7 @@ TEST_CASE("fault: one-way loss, only the peer's packets dropped, ping_pong heart
           "[fault][netns][heartbeat]") {
   net::io_context io{1};
   ft::death_watch ours_dead;
-  auto pair = ft::connected_pair(io);
+  auto pair = ft::connected(io);
   const auto opts = heartbeat_options<line_policy>(300ms, 300ms);
   session_t<line_policy> ours(std::move(pair.client), side::client, opts);
   session_t<line_policy> peer(std::move(pair.server), side::server, opts);
@@ -357,7 +358,7 @@ TEST_CASE("fault: one-way loss, only the peer's packets dropped, keepalive only"
           "[fault][netns][keepalive]") {
   net::io_context io{1};
   ft::death_watch ours_dead;
-  auto pair = ft::connected_pair(io);
+  auto pair = ft::connected(io);
   session_t<keepalive_only> ours(std::move(pair.client), side::client,
                                  with_keepalive<keepalive_only>());
   session_t<keepalive_only> peer(std::move(pair.server), side::server,
@@ -379,7 +380,7 @@ TEST_CASE("fault: link flap shorter than the budget, no false alarm, data intact
           "[fault][netns][heartbeat][control]") {
   net::io_context io{1};
   ft::death_watch ours_dead, peer_dead;
-  auto pair = ft::connected_pair(io);
+  auto pair = ft::connected(io);
   // Budget: heartbeat 500 ms + 1500 ms = 2 s, keepalive user timeout 3 s. Flap: 400 ms.
   const auto opts = heartbeat_options<lp_policy>(500ms, 1500ms);
   session_t<lp_policy> ours(std::move(pair.client), side::client, opts);
@@ -412,9 +413,9 @@ TEST_CASE("fault: link flap shorter than the budget, no false alarm, data intact
   }  // cable back
   const auto flap_ms = ft::to_ms(steady::now() - flap_start);
 
-  const bool finished = ft::run_until(io, steady::now() + 30s, [&] {
+  const bool finished = ft::run_until(io, [&] {
     return (up_check.done() && down_check.done()) || ours_dead.reason || peer_dead.reason;
-  });
+  }, 30s);
   // Stay a full budget longer: a late false alarm counts too.
   ft::run_for(io, 2s);
   ft::print_result("link-flap-" + std::to_string(flap_ms) + "ms", "ping_pong<length_prefixed>",
@@ -448,7 +449,7 @@ std::pair<tcp::socket, ft::peer_process> accept_child_peer(
   std::optional<error_code> accepted;
   tcp::socket socket(io);
   acceptor.async_accept(socket, [&](const error_code& ec) { accepted = ec; });
-  ft::run_until(io, steady::now() + 10s, [&] { return accepted.has_value(); });
+  ft::run_until(io, [&] { return accepted.has_value(); }, 10s);
   if (!accepted) {
     acceptor.close();
     ft::drain(io);
@@ -536,7 +537,8 @@ TEST_CASE("fault: peer process SIGSTOPped, keepalive only does not detect it",
   const auto before = steady::now();
   peer.second.stop();
   // Twice the keepalive bound: the stopped process's kernel answers every probe.
-  ft::run_until(io, before + 2 * bound, [&] { return ours_dead.reason.has_value(); });
+  ft::run_until(io, [&] { return ours_dead.reason.has_value(); },
+                before + 2 * bound - steady::now());
   const auto after_ms = ft::to_ms(steady::now() - before);
   ft::print_result("peer-sigstop", "keepalive", ours_dead.dead() ? "keepalive" : "none",
                    ft::reason_text(ours_dead.reason), after_ms,
@@ -563,7 +565,8 @@ TEST_CASE("fault: peer process SIGKILLed, reset or EOF reported at once",
   t.before = steady::now();
   peer.second.kill();  // its kernel closes the socket: FIN, or RST with unread data
   t.after = steady::now();
-  ft::run_until(io, t.after + ft::margin + 1s, [&] { return ours_dead.reason.has_value(); });
+  ft::run_until(io, [&] { return ours_dead.reason.has_value(); },
+                t.after + ft::margin + 1s - steady::now());
   const bool detected = ours_dead.dead();
   const auto after_ms = ft::to_ms((detected ? ours_dead.when : steady::now()) - t.before);
   ft::print_result("peer-sigkill", "keepalive", detected ? "tcp_fin_or_rst" : "none",
@@ -594,7 +597,7 @@ slow_reader_result slow_reader_transfer(const std::string& name, std::uint64_t t
                                         milliseconds pause, bool small_buffers) {
   net::io_context io{1};
   ft::death_watch ours_dead, peer_dead;
-  auto pair = ft::connected_pair(io);
+  auto pair = ft::connected(io);
   auto opts = heartbeat_options<lp_policy>(100ms, 300ms);
   auto peer_opts = opts;
   if (small_buffers) {
@@ -613,9 +616,9 @@ slow_reader_result slow_reader_transfer(const std::string& name, std::uint64_t t
   const auto start = steady::now();
   w.start();
   slow.start();
-  const bool finished = ft::run_until(io, start + 60s, [&] {
+  const bool finished = ft::run_until(io, [&] {
     return slow.done() || ours_dead.reason || peer_dead.reason;
-  });
+  }, start + 60s - steady::now());
   const auto elapsed_ms = ft::to_ms(steady::now() - start);
   ft::run_for(io, 500ms);  // a late false alarm counts too
   ft::print_result(name, "ping_pong<length_prefixed>",

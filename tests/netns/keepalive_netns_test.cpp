@@ -12,6 +12,7 @@
 #include <liveness/keepalive.hpp>
 
 #include "test_support.hpp"
+#include "loopback.hpp"
 #include "netns.hpp"
 
 #if defined(LIVENESS_USE_BOOST_ASIO)
@@ -43,6 +44,9 @@ using liveness::keepalive_options;
 using steady = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 using namespace std::chrono_literals;
+using liveness_test::connected;
+using liveness_test::run_until;
+using liveness_test::socket_pair;
 
 // Slack allowed on top of a reported bound (timer granularity, a loaded 2-core machine).
 constexpr milliseconds slack = 1s;
@@ -56,38 +60,8 @@ std::string describe(const error_code& ec) {
   return out.str();
 }
 
-// A connected loopback pair in this namespace. Both ends are plain sockets; keepalive is
-// applied by the tests.
-struct tcp_pair {
-  tcp::socket client;
-  tcp::socket server;
-  std::uint16_t client_port;
-};
-
-tcp_pair connected_pair(net::io_context& io) {
-  tcp::acceptor acceptor(io, tcp::endpoint(net::ip::make_address_v4("127.0.0.1"), 0));
-  tcp::socket client(io);
-  client.connect(acceptor.local_endpoint());
-  tcp::socket server = acceptor.accept();
-  const auto port = client.local_endpoint().port();
-  return tcp_pair{std::move(client), std::move(server), port};
-}
-
-// Runs `io` until `done()` holds or `deadline` passes; returns done().
-template <class Predicate>
-bool run_until(net::io_context& io, steady::time_point deadline, Predicate done) {
-  auto guard = net::make_work_guard(io);
-  io.restart();
-  while (!done()) {
-    const auto now = steady::now();
-    if (now >= deadline) break;
-    io.run_one_for(deadline - now);
-  }
-  return done();
-}
-
 // Closes the sockets and lets the aborted handlers run, so no handler outlives its state.
-void close_and_drain(net::io_context& io, tcp_pair& pair) {
+void close_and_drain(net::io_context& io, socket_pair& pair) {
   error_code ignored;
   pair.client.close(ignored);
   pair.server.close(ignored);
@@ -167,7 +141,7 @@ TEST_CASE("keepalive netns: options read back from the kernel equal the request"
                                         });
   tcp::socket client(io);
   client.connect(acceptor.local_endpoint());
-  REQUIRE(run_until(io, steady::now() + 5s, [&] { return accept_ec.has_value(); }));
+  REQUIRE(run_until(io, [&] { return accept_ec.has_value(); }, 5s));
   REQUIRE_FALSE(*accept_ec);
 
   const auto server_report = liveness::read_keepalive(accepted);
@@ -204,7 +178,7 @@ TEST_CASE("keepalive netns: options read back from the kernel equal the request"
 TEST_CASE("keepalive netns: an idle connection with its cable pulled dies within the bound",
           "[keepalive][netns]") {
   net::io_context io{1};
-  auto pair = connected_pair(io);
+  auto pair = connected(io);
   const auto report = liveness::apply_keepalive(pair.client, fast_options);
   INFO(report.to_string());
   REQUIRE(report.detection_bound);
@@ -219,7 +193,8 @@ TEST_CASE("keepalive netns: an idle connection with its cable pulled dies within
   liveness_test::blackhole cable(pair.client_port);
   const auto after = steady::now();
 
-  run_until(io, after + bound + slack + 2s, [&] { return result.ec.has_value(); });
+  run_until(io, [&] { return result.ec.has_value(); },
+            after + bound + slack + 2s - steady::now());
   const bool detected = result.ec.has_value();
   const auto elapsed_max = (detected ? result.when : steady::now()) - before;
   const auto elapsed_min = (detected ? result.when : steady::now()) - after;
@@ -243,7 +218,7 @@ TEST_CASE("keepalive netns: an idle connection with its cable pulled dies within
 TEST_CASE("keepalive netns: with data in flight the user timeout ends a cut connection",
           "[keepalive][netns]") {
   net::io_context io{1};
-  auto pair = connected_pair(io);
+  auto pair = connected(io);
   const auto report = liveness::apply_keepalive(pair.client, fast_options);
   INFO(report.to_string());
   REQUIRE(report.detection_bound_in_flight);
@@ -260,7 +235,8 @@ TEST_CASE("keepalive netns: with data in flight the user timeout ends a cut conn
   const auto after = steady::now();
   w.start();  // everything written from now on stays unacknowledged
 
-  run_until(io, after + bound + slack + 2s, [&] { return result.ec.has_value(); });
+  run_until(io, [&] { return result.ec.has_value(); },
+            after + bound + slack + 2s - steady::now());
   const bool detected = result.ec.has_value();
   const auto elapsed_max = (detected ? result.when : steady::now()) - before;
   const auto elapsed_min = (detected ? result.when : steady::now()) - after;
@@ -289,7 +265,7 @@ TEST_CASE("keepalive netns: with data in flight the user timeout ends a cut conn
 TEST_CASE("keepalive netns: without a user timeout data in flight hides a cut connection",
           "[keepalive][netns]") {
   net::io_context io{1};
-  auto pair = connected_pair(io);
+  auto pair = connected(io);
   keepalive_options options = fast_options;
   options.user_timeout = keepalive_options::no_user_timeout;
   const auto report = liveness::apply_keepalive(pair.client, options);
@@ -310,7 +286,7 @@ TEST_CASE("keepalive netns: without a user timeout data in flight hides a cut co
 
   // Nothing may complete: keepalive sends no probes while data is unacknowledged, and the
   // retransmissions go on for far longer than this.
-  run_until(io, after + wait, [&] { return result.ec.has_value(); });
+  run_until(io, [&] { return result.ec.has_value(); }, after + wait - steady::now());
   const auto info = tcp_info_of(pair.client);
   std::cout << "[netns] data in flight, cable pulled, no user timeout: "
             << (result.ec ? "dead after " : "still alive after ")

@@ -12,6 +12,7 @@
 #include <liveness/session.hpp>
 
 #include "asio_includes.hpp"
+#include "loopback.hpp"
 
 #include <signal.h>
 #include <sys/prctl.h>
@@ -71,49 +72,17 @@ inline void print_result(const std::string& name, const std::string& policy,
             << std::endl;
 }
 
-/// Runs `io` until `done()` holds or `deadline` passes; returns done().
-template <class Predicate>
-bool run_until(net::io_context& io, steady::time_point deadline, Predicate done) {
-  auto guard = net::make_work_guard(io);
-  io.restart();
-  while (!done()) {
-    const auto now = steady::now();
-    if (now >= deadline) break;
-    io.run_one_for(deadline - now);
-  }
-  return done();
-}
-
-/// Runs `io` for `d` (no predicate): lets timers and I/O happen.
-inline void run_for(net::io_context& io, steady::duration d) {
-  const auto deadline = steady::now() + d;
-  run_until(io, deadline, [] { return false; });
-}
+// The shared event loop and connected pair (loopback.hpp): run_until(io, pred, budget),
+// run_for(io, d), connected(io) -> socket_pair {client, server, client_port, server_port}.
+using liveness_test::connected;
+using liveness_test::run_for;
+using liveness_test::run_until;
+using liveness_test::socket_pair;
 
 /// Lets aborted handlers run after the sessions were closed.
 inline void drain(net::io_context& io) {
   io.restart();
   io.run_for(std::chrono::milliseconds(300));
-}
-
-/// A connected loopback pair of plain sockets. `server_port` is the listening port (the
-/// source port of everything the server end sends); `client_port` the client's ephemeral
-/// port.
-struct socket_pair {
-  tcp::socket client;
-  tcp::socket server;
-  std::uint16_t client_port;
-  std::uint16_t server_port;
-};
-
-inline socket_pair connected_pair(net::io_context& io) {
-  tcp::acceptor acceptor(io, tcp::endpoint(net::ip::make_address_v4("127.0.0.1"), 0));
-  tcp::socket client(io);
-  client.connect(acceptor.local_endpoint());
-  tcp::socket server = acceptor.accept();
-  const auto client_port = client.local_endpoint().port();
-  const auto server_port = acceptor.local_endpoint().port();
-  return socket_pair{std::move(client), std::move(server), client_port, server_port};
 }
 
 /// The first completion of `async_wait_dead`: the reason and when it came.

@@ -3,9 +3,9 @@
 // above max_message_size, bytes after the end of the stream, ordinary peers under the
 // default flood guard, and garbage keepalive specs.
 //
-// What session_test.cpp already covers is not repeated here: a 0xFFFFFFFF length prefix, an
-// unknown frame type, a line over max_line_length, and a ping flood against a lowered
-// min_ping_interval.
+// What the session_*_test.cpp files already cover is not repeated here: a 0xFFFFFFFF length
+// prefix, an unknown frame type, a line over max_line_length, and a ping flood against a
+// lowered min_ping_interval.
 //
 // Every test bounds its own time (run_until loops with a deadline); budgets leave wide
 // margins for a loaded 2-core machine.
@@ -15,6 +15,7 @@
 #include "asio_includes.hpp"
 #include "test_support.hpp"
 #include "loopback.hpp"
+#include "session_fixtures.hpp"
 
 #include <algorithm>
 #include <array>
@@ -28,133 +29,7 @@
 #include <thread>
 #include <utility>
 
-using namespace std::chrono_literals;
-
-namespace {
-
-using liveness_test::connected;
-using liveness_test::death_watch;
-using liveness_test::lp_frame;
-using liveness_test::run_for;
-using liveness_test::run_until;
-using liveness_test::socket_pair;
-
-namespace lv = liveness;
-namespace net = liveness::net;
-using tcp = net::ip::tcp;
-using lv::error;
-using lv::error_code;
-using lv::core::ping_role;
-using lv::core::side;
-using clk = std::chrono::steady_clock;
-using lp_policy = lv::heartbeat::ping_pong<lv::codec::length_prefixed>;
-using line_policy = lv::heartbeat::ping_pong<lv::codec::line>;
-template <class Policy>
-using session_t = lv::session<tcp::socket, Policy>;
-
-/// A plain-socket peer: writes what the test says, reads only while `reading` is set.
-struct raw_peer {
-  tcp::socket sock;
-  std::array<char, 64 * 1024> buf{};
-  std::string received;
-  error_code read_error;
-  bool read_pending = false;
-
-  explicit raw_peer(tcp::socket s) : sock(std::move(s)) { sock.set_option(tcp::no_delay(true)); }
-
-  void start_reading() {
-    if (read_pending) return;
-    read_pending = true;
-    sock.async_read_some(net::buffer(buf), [this](error_code ec, std::size_t n) {
-      read_pending = false;
-      received.append(buf.data(), n);
-      if (ec) {
-        read_error = ec;
-        return;
-      }
-      start_reading();
-    });
-  }
-
-  void write(const std::string& bytes) { net::write(sock, net::buffer(bytes)); }
-};
-
-/// What a peer read from a session's outbound stream, by frame kind.
-struct wire_count {
-  std::size_t data_bytes = 0;
-  std::size_t pings = 0;
-  std::size_t pongs = 0;
-  bool malformed = false;
-};
-
-wire_count count_lp(const std::string& s) {
-  wire_count c;
-  std::size_t pos = 0;
-  while (s.size() - pos >= 5) {
-    const auto b = [&](std::size_t i) {
-      return static_cast<std::uint32_t>(static_cast<unsigned char>(s[pos + i]));
-    };
-    const std::uint32_t len = b(0) << 24 | b(1) << 16 | b(2) << 8 | b(3);
-    const auto type = b(4);
-    if (s.size() - pos - 5 < len) break;
-    if (type == 0x00 || type == 0x80)
-      c.data_bytes += len;
-    else if (type == 0x01)
-      ++c.pings;
-    else if (type == 0x02)
-      ++c.pongs;
-    else
-      c.malformed = true;
-    pos += 5 + len;
-  }
-  if (pos != s.size()) c.malformed = true;
-  return c;
-}
-
-wire_count count_lines(const std::string& s) {
-  wire_count c;
-  std::size_t pos = 0;
-  for (auto nl = s.find('\n'); nl != std::string::npos; pos = nl + 1, nl = s.find('\n', pos)) {
-    const auto line = s.substr(pos, nl - pos);
-    if (line == "PING")
-      ++c.pings;
-    else if (line == "PONG")
-      ++c.pongs;
-    else
-      c.data_bytes += line.size() + 1;
-  }
-  if (pos != s.size()) c.malformed = true;
-  return c;
-}
-
-template <class Codec>
-struct wire;
-
-template <>
-struct wire<lv::codec::length_prefixed> {
-  static const char* name() { return "length_prefixed"; }
-  static std::string ping() { return lp_frame(0x01, ""); }
-  static wire_count count(const std::string& s) { return count_lp(s); }
-  // Any bytes will do as user data: the session frames them.
-  static std::string user_data(std::size_t n) { return std::string(n, 'z'); }
-};
-
-template <>
-struct wire<lv::codec::line> {
-  static const char* name() { return "line"; }
-  static std::string ping() { return "PING\n"; }
-  static wire_count count(const std::string& s) { return count_lines(s); }
-  // Lines of 64 bytes, so that the session's chunks end at line boundaries where heartbeats
-  // may go.
-  static std::string user_data(std::size_t n) {
-    std::string s;
-    s.reserve(n);
-    while (s.size() < n) s += std::string(63, 'z') + "\n";
-    return s;
-  }
-};
-
-}  // namespace
+using namespace liveness_test::session_names;  // lv, net, tcp, clk, session_t, helpers
 
 // =============================================================================================
 // A peer that never reads

@@ -2,6 +2,7 @@
 
 #include "asio_includes.hpp"
 #include "test_support.hpp"
+#include "loopback.hpp"
 
 #include <chrono>
 #include <functional>
@@ -28,16 +29,12 @@ using tcp = net::ip::tcp;
 
 namespace {
 
+/// An io_context and a connected loopback pair on it.
 struct connected_pair {
   net::io_context io;
-  tcp::acceptor acceptor{io, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0)};
-  tcp::socket client{io};
-  tcp::socket server{io};
-
-  connected_pair() {
-    client.connect(acceptor.local_endpoint());
-    server = acceptor.accept();
-  }
+  liveness_test::socket_pair sockets = liveness_test::connected(io);
+  tcp::socket& client = sockets.client;
+  tcp::socket& server = sockets.server;
 };
 
 bool has_note(const liveness::keepalive_report& r, const std::string& text) {

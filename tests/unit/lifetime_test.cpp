@@ -18,6 +18,7 @@
 
 #include "asio_includes.hpp"
 #include "test_support.hpp"
+#include "handler_log.hpp"
 #include "loopback.hpp"
 
 #include <algorithm>
@@ -43,6 +44,7 @@ using namespace std::chrono_literals;
 namespace {
 
 using liveness_test::connected;
+using liveness_test::handler_log;
 using liveness_test::run_for;
 using liveness_test::run_until;
 using liveness_test::socket_pair;
@@ -66,38 +68,6 @@ lv::session_options<lp_policy> fast_options() {
   o.apply_keepalive = false;
   return o;
 }
-
-/// Counts how often each started operation's handler ran. Thread-safe.
-class handler_log {
- public:
-  int start() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    const int id = next_++;
-    calls_[id] = 0;
-    return id;
-  }
-  void ran(int id) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    ++calls_[id];
-  }
-  int started() const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return next_;
-  }
-  /// Operations whose handler did not run exactly once.
-  std::map<int, int> wrong() const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    std::map<int, int> out;
-    for (const auto& c : calls_)
-      if (c.second != 1) out.insert(c);
-    return out;
-  }
-
- private:
-  mutable std::mutex mutex_;
-  int next_ = 0;
-  std::map<int, int> calls_;
-};
 
 /// An io_context run by `n` threads until the pool is destroyed (or `stop()`).
 struct thread_pool {

@@ -29,6 +29,7 @@ namespace {
 
 using liveness_test::run_for;
 using liveness_test::run_until;
+using liveness_test::to_ms;
 
 namespace lv = liveness;
 namespace net = liveness::net;
@@ -40,8 +41,6 @@ using raw_client = lv::reconnecting_client<lv::heartbeat::none>;
 using idle_client = lv::reconnecting_client<lv::heartbeat::idle_timeout>;
 
 constexpr clk::duration sched_slack = 300ms;
-
-double to_ms(clk::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
 
 /// A loopback server that accepts every connection and keeps it (or closes it after
 /// `hold`, when set).

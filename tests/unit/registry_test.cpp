@@ -34,6 +34,7 @@ namespace {
 
 using liveness_test::run_for;
 using liveness_test::run_until;
+using liveness_test::to_ms;
 
 namespace lv = liveness;
 namespace net = liveness::net;
@@ -49,8 +50,6 @@ using lp_session = lv::session<tcp::socket, lp_policy>;
 
 /// How late a timer or a handler may run on a loaded 2-core machine (ASan included).
 constexpr clk::duration sched_slack = 300ms;
-
-double to_ms(clk::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
 
 /// A listening socket on 127.0.0.1 and connected pairs through it.
 struct loopback {

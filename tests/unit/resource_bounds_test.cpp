@@ -17,6 +17,7 @@
 
 #include "asio_includes.hpp"
 #include "loopback.hpp"
+#include "session_fixtures.hpp"
 #include "test_support.hpp"
 
 #include <array>
@@ -31,27 +32,9 @@
 #include <utility>
 #include <vector>
 
-using namespace std::chrono_literals;
+using namespace liveness_test::session_names;  // lv, net, tcp, clk, session_t, helpers
 
 namespace {
-
-using liveness_test::connected;
-using liveness_test::death_watch;
-using liveness_test::lp_frame;
-using liveness_test::run_for;
-using liveness_test::run_until;
-
-namespace lv = liveness;
-namespace net = liveness::net;
-using tcp = net::ip::tcp;
-using lv::error;
-using lv::error_code;
-using lv::core::side;
-using clk = std::chrono::steady_clock;
-using lp_policy = lv::heartbeat::ping_pong<lv::codec::length_prefixed>;
-using line_policy = lv::heartbeat::ping_pong<lv::codec::line>;
-template <class Policy>
-using session_t = lv::session<tcp::socket, Policy>;
 
 long long ms_since(clk::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(clk::now() - t).count();

@@ -2,6 +2,7 @@
 
 #include "asio_includes.hpp"
 #include "test_support.hpp"
+#include "loopback.hpp"
 
 #include <array>
 #include <functional>
@@ -25,12 +26,9 @@ struct message_pair {
   std::optional<session_type> client, server;
 
   explicit message_pair(liveness::session_options<policy> o = make_options()) {
-    tcp::acceptor acceptor(io, {net::ip::make_address("127.0.0.1"), 0});
-    tcp::socket c(io);
-    c.connect(acceptor.local_endpoint());
-    tcp::socket s = acceptor.accept();
-    client.emplace(std::move(c), liveness::core::side::client, o);
-    server.emplace(std::move(s), liveness::core::side::server, o);
+    auto p = liveness_test::connected(io);
+    client.emplace(std::move(p.client), liveness::core::side::client, o);
+    server.emplace(std::move(p.server), liveness::core::side::server, o);
   }
 
   static liveness::session_options<policy> make_options() {

@@ -1,0 +1,405 @@
+// Loopback tests of the heartbeat of liveness/session.hpp: the flood guard (a peer pinging
+// too fast is cut off with ping_flood, a decent pace never is), the classic Msgtest/OK
+// heartbeat in both roles, a busy link that carries no pings, and live peers that must not
+// look dead (an answer-only end uploading to a pinging end, a user line left open in line
+// framing).
+//
+// Every test bounds its own time (run_until loops with a deadline). Timing assertions are
+// computed from the options, with an upper slack for a loaded 2-core machine; measured values
+// are printed. Helpers: tests/support/loopback.hpp and session_fixtures.hpp.
+#include <liveness/session.hpp>
+
+#include "asio_includes.hpp"
+#include "test_support.hpp"
+#include "loopback.hpp"
+#include "session_fixtures.hpp"
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+using namespace liveness_test::session_names;  // lv, net, tcp, clk, session_t, helpers
+
+// =============================================================================================
+// The flood guard
+// =============================================================================================
+
+TEMPLATE_TEST_CASE("session: a peer pinging faster than min_ping_interval is cut off with "
+                   "ping_flood",
+                   "[session][heartbeat][flood]", lv::codec::length_prefixed, lv::codec::line) {
+  using codec = TestType;
+  using policy = lv::heartbeat::ping_pong<codec>;
+  net::io_context io;
+  auto p = connected(io);
+  auto o = pp_options<policy>(10s, 10s, ping_role::answer_only);
+  o.heartbeat.heartbeat.min_ping_interval = 100ms;
+  o.heartbeat.heartbeat.max_ping_strikes = 3;
+  session_t<policy> s(std::move(p.server), side::server, o);
+  raw_peer peer(std::move(p.client));
+  peer.start_reading();
+  death_watch dead;
+  dead.watch(s);
+
+  int sent = 0;
+  net::steady_timer tick(io);
+  std::function<void()> flood = [&] {
+    if (dead.calls > 0 || sent >= 100) return;
+    peer.write(wire<codec>::ping());
+    ++sent;
+    tick.expires_after(5ms);
+    tick.async_wait([&](error_code ec) {
+      if (!ec) flood();
+    });
+  };
+  const auto start = clk::now();
+  flood();
+  REQUIRE(run_until(io, [&] { return dead.calls == 1; }, 3s));
+  tick.cancel();
+  std::cout << "[session] ping_flood (" << wire<codec>::name() << ") after " << sent
+            << " pings, " << to_ms(dead.at - start) << " ms\n";
+  CHECK(dead.reason == error::ping_flood);
+  CHECK(s.stats().ping_strikes == 4);
+  CHECK(sent >= 5);
+  CHECK(sent < 100);
+}
+
+TEMPLATE_TEST_CASE("session: pings at a decent pace are answered, never a flood",
+                   "[session][heartbeat][flood]", lv::codec::length_prefixed, lv::codec::line) {
+  using codec = TestType;
+  using policy = lv::heartbeat::ping_pong<codec>;
+  net::io_context io;
+  auto p = connected(io);
+  auto o = pp_options<policy>(10s, 10s, ping_role::answer_only);
+  o.heartbeat.heartbeat.min_ping_interval = 100ms;
+  session_t<policy> s(std::move(p.server), side::server, o);
+  raw_peer peer(std::move(p.client));
+  peer.start_reading();
+  death_watch dead;
+  dead.watch(s);
+
+  int sent = 0;
+  net::steady_timer tick(io);
+  std::function<void()> ping = [&] {
+    if (sent >= 5) return;
+    peer.write(wire<codec>::ping());
+    ++sent;
+    tick.expires_after(150ms);
+    tick.async_wait([&](error_code ec) {
+      if (!ec) ping();
+    });
+  };
+  ping();
+  run_until(io, [&] { return dead.calls > 0 || count_of(peer.received, wire<codec>::pong()) == 5; },
+            3s);
+  CHECK(dead.calls == 0);
+  CHECK(count_of(peer.received, wire<codec>::pong()) == 5);
+  CHECK(peer.received == [&] {
+    std::string all;
+    for (int i = 0; i < 5; ++i) all += wire<codec>::pong();
+    return all;
+  }());
+  CHECK(s.stats().pings_received == 5);
+  CHECK(s.stats().pongs_sent == 5);
+  CHECK(s.stats().ping_strikes == 0);
+}
+
+// =============================================================================================
+// The seeds' Msgtest/OK heartbeat, in both roles
+// =============================================================================================
+
+namespace {
+lv::session_options<line_policy> msgtest_options(clk::duration interval,
+                                                 clk::duration timeout) {
+  lv::session_options<line_policy> o;
+  o.heartbeat.heartbeat = lv::core::ping_pong_options::msgtest_ok();
+  o.heartbeat.codec = lv::codec::line_options::msgtest_ok();
+  // Shortened for the test; the role (server pings, client answers) is kept.
+  o.heartbeat.heartbeat.interval = interval;
+  o.heartbeat.heartbeat.timeout = timeout;
+  return o;
+}
+}  // namespace
+
+TEST_CASE("session: Msgtest/OK presets are the classic protocol", "[session][heartbeat]") {
+  const auto hb = lv::core::ping_pong_options::msgtest_ok();
+  CHECK(hb.interval == 2s);
+  CHECK(hb.timeout == 5s);
+  CHECK(hb.role == ping_role::server);
+  const auto codec = lv::codec::line_options::msgtest_ok();
+  CHECK(codec.ping == "Msgtest");
+  CHECK(codec.pong == "OK");
+  CHECK(codec.framing == lv::codec::line_framing::bare);
+}
+
+TEST_CASE("session: Msgtest/OK, our session is the client answering a classic server",
+          "[session][heartbeat]") {
+  const clk::duration interval = 200ms;
+  const clk::duration timeout = 500ms;
+  net::io_context io;
+  auto p = connected(io);
+  session_t<line_policy> s(std::move(p.client), side::client,
+                           msgtest_options(interval, timeout));
+  raw_peer server(std::move(p.server));
+  server.start_reading();
+  death_watch dead;
+  dead.watch(s);
+
+  // The classic server: "Msgtest" every 200 ms, counts the "OK"s.
+  bool keep_pinging = true;
+  int msgtests = 0;
+  clk::time_point last_msgtest{};
+  net::steady_timer tick(io);
+  std::function<void()> ping = [&] {
+    if (!keep_pinging) return;
+    server.write("Msgtest");
+    ++msgtests;
+    last_msgtest = clk::now();
+    tick.expires_after(interval);
+    tick.async_wait([&](error_code ec) {
+      if (!ec) ping();
+    });
+  };
+  ping();
+  run_until(io, [&] { return dead.calls > 0; }, 1100ms);
+  REQUIRE(dead.calls == 0);
+  const auto oks = count_of(server.received, "OK");
+  std::cout << "[session] Msgtest/OK client: " << msgtests << " Msgtest, " << oks << " OK\n";
+  CHECK(msgtests >= 4);
+  CHECK(oks + 1 >= static_cast<std::size_t>(msgtests));  // the last may be in flight
+  CHECK(server.received == [&] {
+    std::string all;
+    for (std::size_t i = 0; i < oks; ++i) all += "OK";
+    return all;
+  }());
+  auto st = s.stats();
+  CHECK(st.pings_sent == 0);  // the client only answers
+  CHECK(st.pings_received >= 4);
+  CHECK(st.pongs_sent >= 4);
+
+  // The server stops pinging (it hangs, its socket stays open): the answering client gives
+  // it up after interval + timeout of silence.
+  keep_pinging = false;
+  tick.cancel();
+  REQUIRE(run_until(io, [&] { return dead.calls == 1; }, 3s));
+  CHECK(dead.reason == error::heartbeat_timeout);
+  const auto silent = dead.at - last_msgtest;
+  report("Msgtest/OK client: heartbeat_timeout after the last Msgtest", silent,
+         interval + timeout);
+  CHECK(silent >= interval + timeout - early_tolerance);
+  CHECK(silent <= upper_bound(interval + timeout));
+}
+
+TEST_CASE("session: Msgtest/OK, our session is the server pinging a classic client",
+          "[session][heartbeat]") {
+  const clk::duration interval = 200ms;
+  const clk::duration timeout = 500ms;
+  net::io_context io;
+  auto p = connected(io);
+  session_t<line_policy> s(std::move(p.server), side::server,
+                           msgtest_options(interval, timeout));
+  raw_peer client(std::move(p.client));
+  bool answering = true;
+  std::size_t seen = 0;
+  clk::time_point last_ok{};
+  std::optional<clk::time_point> unanswered_ping;
+  client.on_read = [&](raw_peer& r) {
+    const auto pings = count_of(r.received, "Msgtest");
+    for (; seen < pings; ++seen) {
+      if (answering) {
+        r.write("OK");
+        last_ok = clk::now();
+      } else if (!unanswered_ping) {
+        unanswered_ping = clk::now();
+      }
+    }
+  };
+  client.start_reading();
+  death_watch dead;
+  dead.watch(s);
+
+  run_until(io, [&] { return dead.calls > 0; }, 1100ms);
+  REQUIRE(dead.calls == 0);
+  auto st = s.stats();
+  std::cout << "[session] Msgtest/OK server: " << st.pings_sent << " pings, "
+            << st.pongs_received << " pongs";
+  if (st.last_rtt) std::cout << ", last rtt " << to_ms(*st.last_rtt) << " ms";
+  std::cout << "\n";
+  CHECK(st.pings_sent >= 3);
+  CHECK(st.pongs_received >= 3);
+  CHECK(st.last_rtt.has_value());
+  CHECK(st.pings_received == 0);
+  CHECK(client.received == [&] {
+    std::string all;
+    for (std::size_t i = 0; i < seen; ++i) all += "Msgtest";
+    return all;
+  }());
+
+  // The client stops answering but keeps reading: heartbeat_timeout.
+  answering = false;
+  REQUIRE(run_until(io, [&] { return dead.calls == 1; }, 3s));
+  CHECK(dead.reason == error::heartbeat_timeout);
+  const auto silent = dead.at - last_ok;
+  report("Msgtest/OK server: heartbeat_timeout after the last OK", silent, interval + timeout);
+  CHECK(silent >= interval + timeout - early_tolerance);
+  CHECK(silent <= upper_bound(interval + timeout));
+  REQUIRE(unanswered_ping);
+  const auto after_ping = dead.at - *unanswered_ping;
+  report("Msgtest/OK server: heartbeat_timeout after the unanswered Msgtest", after_ping,
+         timeout);
+  // The peer sees the ping a little after it was sent: a loose lower bound here; the
+  // tight one is on the silence above.
+  CHECK(after_ping >= timeout - 50ms);
+  CHECK(after_ping <= upper_bound(timeout));
+}
+
+// =============================================================================================
+// A busy link (data faster than the interval) sends no pings
+// =============================================================================================
+
+TEMPLATE_TEST_CASE("session: a busy link (data faster than the interval) carries no pings",
+                   "[session][heartbeat]", lv::codec::length_prefixed, lv::codec::line) {
+  using codec = TestType;
+  using policy = lv::heartbeat::ping_pong<codec>;
+  const clk::duration interval = 200ms;
+  net::io_context io;
+  auto p = connected(io);
+  const auto o = pp_options<policy>(interval, 400ms);
+  session_t<policy> a(std::move(p.client), side::client, o);
+  session_t<policy> b(std::move(p.server), side::server, o);
+  death_watch dead_a, dead_b;
+  dead_a.watch(a);
+  dead_b.watch(b);
+
+  // Each end writes a short line every 20 ms and reads everything.
+  struct end {
+    session_t<policy>* s;
+    std::string sent, received;
+    std::array<char, 4096> buf{};
+    net::steady_timer timer;
+    int n = 0;
+    bool stop = false;
+    explicit end(session_t<policy>& ss, net::io_context& io) : s(&ss), timer(io) {}
+    void read() {
+      s->async_read_some(net::buffer(buf), [this](error_code ec, std::size_t k) {
+        received.append(buf.data(), k);
+        if (!ec) read();
+      });
+    }
+    void write() {
+      if (stop) return;
+      auto msg = std::make_shared<std::string>("message " + std::to_string(n++) + "\n");
+      sent += *msg;
+      net::async_write(*s, net::buffer(*msg), [this, msg](error_code ec, std::size_t) {
+        if (ec) return;
+        timer.expires_after(20ms);
+        timer.async_wait([this](error_code ec2) {
+          if (!ec2) write();
+        });
+      });
+    }
+  };
+  end ea(a, io), eb(b, io);
+  ea.read();
+  eb.read();
+  ea.write();
+  eb.write();
+  run_until(io, [&] { return dead_a.calls || dead_b.calls; }, 800ms);
+  ea.stop = eb.stop = true;
+  run_for(io, 50ms);
+  CHECK(dead_a.calls == 0);
+  CHECK(dead_b.calls == 0);
+  std::cout << "[session] busy link (" << wire<codec>::name() << "): " << ea.n << "+" << eb.n
+            << " messages, pings a/b " << a.stats().pings_sent << "/" << b.stats().pings_sent
+            << "\n";
+  CHECK(ea.n >= 10);
+  CHECK(a.stats().pings_sent == 0);
+  CHECK(b.stats().pings_sent == 0);
+  CHECK(eb.received == ea.sent);
+  CHECK(ea.received == eb.sent);
+}
+
+// =============================================================================================
+// Found while writing these tests: false deaths the lead has to decide on
+// =============================================================================================
+
+TEST_CASE("session: an answer-only end uploading to a pinging end is not declared dead",
+          "[session][heartbeat]") {
+  // role server: the server pings after `interval` of silence, the client only answers and
+  // declares the server dead after interval + timeout without a ping. When the client
+  // uploads continuously, the server hears traffic, so it never pings; the client hears
+  // nothing and declares a live, reading server dead.
+  const clk::duration interval = 100ms;
+  const clk::duration timeout = 200ms;
+  net::io_context io;
+  auto p = connected(io);
+  const auto o = pp_options<lp_policy>(interval, timeout, ping_role::server);
+  session_t<lp_policy> client(std::move(p.client), side::client, o);
+  session_t<lp_policy> server(std::move(p.server), side::server, o);
+  death_watch dead_c, dead_s;
+  dead_c.watch(client);
+  dead_s.watch(server);
+
+  std::array<char, 4096> rbuf{};
+  std::function<void()> server_read = [&] {
+    server.async_read_some(net::buffer(rbuf), [&](error_code ec, std::size_t) {
+      if (!ec) server_read();
+    });
+  };
+  server_read();
+  net::steady_timer tick(io);
+  std::function<void()> upload = [&] {
+    net::async_write(client, net::buffer("chunk of an upload\n", 19),
+                     [&](error_code ec, std::size_t) {
+                       if (ec) return;
+                       tick.expires_after(20ms);
+                       tick.async_wait([&](error_code ec2) {
+                         if (!ec2) upload();
+                       });
+                     });
+  };
+  upload();
+  run_until(io, [&] { return dead_c.calls || dead_s.calls; }, 3 * (interval + timeout));
+  INFO("client: " << client.reason().message() << ", server: " << server.reason().message()
+                  << ", server pings " << server.stats().pings_sent);
+  CHECK(dead_c.calls == 0);
+  CHECK(dead_s.calls == 0);
+}
+
+TEST_CASE("session: line codec, a user line left open does not make a live peer look dead",
+          "[session][heartbeat]") {
+  // In newline framing a heartbeat may only be written at a line boundary. When the user
+  // writes part of a line and pauses, the detector still counts the ping as sent, so an
+  // answering, live peer is declared dead after interval + timeout.
+  const clk::duration interval = 100ms;
+  const clk::duration timeout = 200ms;
+  net::io_context io;
+  auto p = connected(io);
+  session_t<line_policy> a(std::move(p.client), side::client,
+                           pp_options<line_policy>(interval, timeout, ping_role::client));
+  raw_peer peer(std::move(p.server));  // reads, answers every ping it sees
+  std::size_t answered = 0;
+  peer.on_read = [&](raw_peer& r) {
+    const auto pings = count_of(r.received, "PING\n");
+    for (; answered < pings; ++answered) r.write("PONG\n");
+  };
+  peer.start_reading();
+  death_watch dead;
+  dead.watch(a);
+
+  bool written = false;
+  a.async_write_some(net::buffer("user typing a line", 18),
+                     [&](error_code, std::size_t) { written = true; });
+  run_until(io, [&] { return dead.calls > 0; }, 3 * (interval + timeout));
+  INFO("reason: " << a.reason().message() << ", pings " << a.stats().pings_sent);
+  CHECK(written);
+  CHECK(dead.calls == 0);
+}
