@@ -397,3 +397,51 @@ TEST_CASE("engine: the codecs meet the Codec requirements", "[engine]") {
   STATIC_REQUIRE_FALSE(codec::has_messages_v<codec::line>);
   STATIC_REQUIRE_FALSE(codec::has_messages_v<codec::raw>);
 }
+
+TEST_CASE("engine: pings at a decent pace are never strikes", "[engine]") {
+  rig<codec::length_prefixed> r;
+  for (int i = 0; i < 20; ++i) {
+    r.clock.advance(150ms);  // above min_ping_interval (100 ms)
+    CHECK_FALSE(r.feed(lp_ping()).shut_down);
+    CHECK(r.write_heartbeats() == lp_pong());
+  }
+  CHECK(r.e.detector().stats().ping_strikes == 0);
+  CHECK_FALSE(r.e.dead());
+}
+
+TEST_CASE("engine: a busy link carries no pings", "[engine]") {
+  rig<codec::length_prefixed> r(heartbeat(200ms, 400ms));
+  codec::chunk_header h;
+  const std::string data = "tick";
+  for (int i = 0; i < 100; ++i) {  // 2 s of traffic both ways, every 20 ms
+    r.clock.advance(20ms);
+    r.feed(lp_message(data));
+    r.e.begin_user_chunk(data.data(), data.size(), false, h);
+    r.e.on_user_written(r.clock.now(), 9, false);
+    r.e.on_time(r.clock.now());
+    CHECK(r.e.take_heartbeats().empty());
+  }
+  CHECK(r.e.detector().stats().pings_sent == 0);
+  CHECK_FALSE(r.e.dead());
+}
+
+TEST_CASE("engine: an answer-only end that uploads stays alive through the peer's pings",
+          "[engine]") {
+  core::ping_pong_options o = heartbeat(100ms, 200ms);
+  o.role = core::ping_role::server;  // we are the client: we only answer
+  rig<codec::length_prefixed> r(o);
+  codec::chunk_header h;
+  const std::string data(19, 'u');
+  for (int i = 0; i < 45; ++i) {  // 900 ms of upload, 19 bytes every 20 ms
+    r.clock.advance(20ms);
+    r.e.begin_user_chunk(data.data(), data.size(), false, h);
+    r.e.on_user_written(r.clock.now(), 24, false);
+    if (i % 5 == 4) {  // the peer pings every 100 ms; we answer
+      r.feed(lp_ping());
+      CHECK(r.write_heartbeats() == lp_pong());
+    }
+    CHECK_FALSE(r.e.on_time(r.clock.now()).shut_down);
+  }
+  CHECK(r.e.detector().stats().pings_sent == 0);
+  CHECK_FALSE(r.e.dead());
+}
