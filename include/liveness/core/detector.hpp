@@ -457,12 +457,12 @@ class detector {
   time_point last_written_{};     // last on_sent with bytes, or the start
   bool data_since_written_ = false;  // user data received since last_written_
   bool progress_due_ = false;        // poll found the progress pong due; not yet taken
+  bool reading_paused_ = false;      // on_reading_paused
+  bool write_waiting_ = false;       // on_write_waiting
   // Answer budget (GCRA): when every pong the peer made us write is paid for, and how far
   // ahead of now that may lie (ping_burst * min_ping_interval; zero: guard off).
   time_point answer_budget_at_{};
-  bool reading_paused_ = false;       // on_reading_paused
-  bool write_waiting_ = false;        // on_write_waiting
-  time_point write_waiting_since_{};  // when that write began to wait
+  time_point write_waiting_since_{};  // when the write of on_write_waiting began to wait
   duration answer_tolerance_ = duration::zero();
   detector_stats stats_;
 };

@@ -159,27 +159,24 @@ class session_engine {
   typename Codec::decoder decoder_;
   typename Codec::encoder encoder_;
   engine::inbox inbox_;
+  std::string heartbeat_out_;  // the heartbeat frames being written
+  error_code reason_;
+  time_point unit_started_{};     // slowloris guard: when the open unit began arriving
+  time_point linger_deadline_{};  // the peer's FIN: the session drains until then
+  std::size_t user_writes_ = 0;   // user write operations started and not ended
+  std::size_t user_reads_ = 0;    // user read operations started and not ended
+  // Flags together (no padding between them).
   bool message_read_pending_ = false;
-  // The writer.
-  bool writing_ = false;
+  bool writing_ = false;  // a heartbeat write or a user chunk is going out
   bool ping_wanted_ = false;
   bool pong_wanted_ = false;
   bool ping_out_ = false;  // the heartbeat write in progress carries a ping / a pong
   bool pong_out_ = false;
-  std::string heartbeat_out_;
-  // The end.
   bool dead_ = false;
   bool closed_ = false;
-  error_code reason_;
-  // Slowloris guard: a line, frame or message has begun arriving at `unit_started_`.
-  bool unit_open_ = false;
-  bool first_unit_seen_ = false;
-  time_point unit_started_{};
-  // The peer's FIN: the session drains until `linger_deadline_`.
-  bool read_closed_ = false;
-  time_point linger_deadline_{};
-  std::size_t user_writes_ = 0;  // user write operations started and not ended
-  std::size_t user_reads_ = 0;   // user read operations started and not ended
+  bool unit_open_ = false;        // a line, frame or message has begun arriving
+  bool first_unit_seen_ = false;  // one has ended
+  bool read_closed_ = false;      // the peer's FIN arrived
 };
 
 }  // namespace engine
