@@ -17,6 +17,8 @@
 //                                data:  det.on_data_received(now)
 //   when a pong has been written det.on_pong_sent(now)
 //   when bytes were written      det.on_sent(now, n)
+//   facts about our own side     det.on_ping_held(now) (a wanted ping cannot go out yet),
+//                                det.on_reading_paused(now, b), det.on_write_waiting(now, b)
 //   after any of the above and   auto r = det.poll(now);
 //   when the timer expires         r.kind == action::send_ping -> write one ping
 //                                  r.kind == action::peer_dead -> report r.reason, stop
@@ -38,6 +40,7 @@
 
 #include <liveness/config.hpp>
 #include <liveness/core/clock.hpp>
+#include <liveness/core/detector_options.hpp>
 #include <liveness/error.hpp>
 
 #include <chrono>
@@ -47,131 +50,6 @@
 
 namespace liveness {
 namespace core {
-
-/// Which end of the connection this detector runs on.
-enum class side {
-  /// The end that connected.
-  client,
-  /// The end that accepted.
-  server,
-};
-
-/// Which end sends pings in `ping_pong` mode. Both ends always answer pings.
-enum class ping_role {
-  /// Only the client pings; the server answers.
-  client,
-  /// Only the server pings; the client answers (the classic "server sends Msgtest" scheme).
-  server,
-  /// Both ends ping after their own `interval` of silence. Since any inbound traffic
-  /// (including the peer's ping) resets the silence, an idle link carries about one
-  /// ping/pong pair per interval, sometimes two.
-  both,
-  /// Neither end of this configuration pings: this end only answers, and relies on the
-  /// peer's pings as proof of life.
-  answer_only,
-};
-
-/// Options of the `idle_timeout` mode. A plain aggregate.
-struct idle_timeout_options {
-  /// Longest silence from the peer (no byte received) before it is declared dead with
-  /// `error::idle_timeout`. Must be greater than zero; `duration::max()` means never.
-  duration timeout = std::chrono::seconds(60);
-
-  /// Dead after 60 s of silence: for protocols whose peers talk at least every minute.
-  static constexpr idle_timeout_options standard() noexcept { return {}; }
-
-  /// Success, or `error::heartbeat_invalid_options` when `timeout` is not positive.
-  error_code validate() const noexcept;
-};
-
-/// Options of the `ping_pong` mode. A plain aggregate: start from a preset and change what
-/// you need.
-///
-/// Detection bound: a pinging end declares a silent peer dead `interval + timeout` after
-/// the last byte it received (plus however late its timer fires). An end that does not
-/// ping declares the peer dead after `interval + timeout` of silence too: set them to the
-/// peer's schedule (the peer should ping at least every `interval`).
-struct ping_pong_options {
-  /// Silence (nothing received) after which a ping is sent. Any inbound byte restarts it,
-  /// so a busy link carries no pings. Must be greater than zero.
-  duration interval = std::chrono::seconds(15);
-  /// How long after a ping something (anything) must arrive. Must be greater than zero;
-  /// `duration::max()` means never.
-  duration timeout = std::chrono::seconds(10);
-  /// Which end pings; see `ping_role`.
-  ping_role role = ping_role::both;
-  /// Ping flood guard, with `max_ping_strikes`. The guard is on when both are non-zero
-  /// (the default) and has two rules; either one ends the connection with
-  /// `error::ping_flood`:
-  ///
-  /// 1. Strikes (pings back to back): a ping that arrives sooner than `min_ping_interval`
-  ///    after the peer's previous ping, with no user data between them and not in the
-  ///    same read (the same `now`), is a strike; more than `max_ping_strikes` strikes in a
-  ///    row end the connection. A ping at least `min_ping_interval` after the previous
-  ///    one, or user data between two pings, clears the strikes.
-  ///
-  /// 2. Answer budget (whatever lies between the pings): the pongs the peer's pings make
-  ///    us write (pings for which `detector::on_ping_received` returns true; pings
-  ///    coalesced into a pending pong cost nothing, so pings of one read cost one) may
-  ///    come in a burst of `ping_burst()` and then at one per `min_ping_interval` on
-  ///    average. Precisely: each answered ping at time t sets
-  ///    `paid = max(paid, t) + min_ping_interval` (`paid` starts at the detector's start)
-  ///    and ends the connection instead when `paid - t` would exceed
-  ///    `ping_burst() * min_ping_interval`. So within any span of length W at most
-  ///    `ping_burst() + W / min_ping_interval` pings are answered, and a peer that keeps
-  ///    making us answer faster than one per `min_ping_interval` is cut off after at
-  ///    most `ping_burst() * min_ping_interval / (min_ping_interval - its period)` (about
-  ///    65 pings at 1000 pings/s with the defaults, which is 65 ms).
-  ///
-  /// Why two rules: user data between pings clears rule 1, because a sender's pings that
-  /// queued behind its bulk data reach a slow reader as fast as it reads, however far
-  /// apart they were sent. Such pings are sent at most once per the sender's `interval`
-  /// (at least `min_ping_interval`, see `validate`), so on average they stay within the
-  /// budget, and a backlog may deliver `ping_burst()` of them at once (64 by default: 128 s
-  /// of a 2 s-interval sender's pings queued up) before the budget runs dry. A flooder
-  /// that puts a byte of data between its pings is stopped by rule 2.
-  ///
-  /// The default, 100 ms, is far below any sensible heartbeat interval (a conforming peer
-  /// pings at most once per its own `interval`), so only a misbehaving peer is cut off.
-  /// Zero turns the guard off. Must not be negative.
-  duration min_ping_interval = std::chrono::milliseconds(100);
-  /// Ping flood guard: strikes in a row that are tolerated (rule 1 above); the next one
-  /// ends the connection with `error::ping_flood`. Also sizes the answer budget (rule 2):
-  /// `ping_burst() == 16 * (max_ping_strikes + 1)`. Zero tolerates any number (guard off,
-  /// both rules), as in gRPC's GRPC_ARG_HTTP2_MAX_PING_STRIKES.
-  std::uint32_t max_ping_strikes = 3;
-
-  /// The answer budget's burst: `16 * (max_ping_strikes + 1)` answered pings (64 by
-  /// default). See `min_ping_interval`.
-  std::uint64_t ping_burst() const noexcept;
-
-  /// Ping after 15 s of silence, dead 10 s later: a silent peer is found within 25 s.
-  static constexpr ping_pong_options standard() noexcept { return {}; }
-
-  /// Ping after 2 s of silence, dead 3 s later: within 5 s. Costs a ping/pong pair every
-  /// 2 s on an idle link.
-  static constexpr ping_pong_options aggressive() noexcept {
-    return {std::chrono::seconds(2), std::chrono::seconds(3), ping_role::both,
-            std::chrono::milliseconds(100), 3};
-  }
-
-  /// The classic application heartbeat: the server pings ("Msgtest") every 2 s and drops a
-  /// client that has not answered ("OK") within 5 s; the client only answers, and gives
-  /// the server up after 7 s without a ping. Pair with `codec::line_options::msgtest_ok()`.
-  static constexpr ping_pong_options msgtest_ok() noexcept {
-    return {std::chrono::seconds(2), std::chrono::seconds(5), ping_role::server,
-            std::chrono::milliseconds(100), 3};
-  }
-
-  /// Success, or `error::heartbeat_invalid_options` when `interval` or `timeout` is not
-  /// positive, `min_ping_interval` is negative, or larger than `interval` while the flood
-  /// guard is on (two such ends would cut each other off), or `role` is not a `ping_role`
-  /// value.
-  error_code validate() const noexcept;
-
-  /// `interval + timeout` (saturating): the longest silence before a peer is declared dead.
-  duration detection_bound() const noexcept;
-};
 
 /// What the session should do after `detector::poll`.
 enum class action {
