@@ -21,11 +21,7 @@
 #include <liveness/config.hpp>
 #include <liveness/error.hpp>
 
-#if defined(LIVENESS_USE_BOOST_ASIO)
-#include <boost/asio/async_result.hpp>
-#else
-#include <asio/async_result.hpp>
-#endif
+#include <liveness/detail/asio.hpp>
 
 #include <chrono>
 #include <optional>

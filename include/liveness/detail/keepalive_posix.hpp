@@ -11,6 +11,7 @@
 #ifndef LIVENESS_DETAIL_KEEPALIVE_POSIX_HPP
 #define LIVENESS_DETAIL_KEEPALIVE_POSIX_HPP
 
+#include <liveness/detail/asio.hpp>
 #include <liveness/detail/keepalive_limits.hpp>
 #include <liveness/detail/socket_option.hpp>
 #include <liveness/error.hpp>

@@ -19,6 +19,7 @@
 #ifndef LIVENESS_DETAIL_KEEPALIVE_WINDOWS_HPP
 #define LIVENESS_DETAIL_KEEPALIVE_WINDOWS_HPP
 
+#include <liveness/detail/asio.hpp>
 #include <liveness/detail/keepalive_limits.hpp>
 #include <liveness/detail/socket_option.hpp>
 #include <liveness/error.hpp>

@@ -8,16 +8,9 @@
 #ifndef LIVENESS_IMPL_KEEPALIVE_HPP
 #define LIVENESS_IMPL_KEEPALIVE_HPP
 
+#include <liveness/detail/asio.hpp>
 #include <liveness/detail/keepalive_limits.hpp>
 #include <liveness/detail/socket_option.hpp>
-
-#if defined(LIVENESS_USE_BOOST_ASIO)
-#include <boost/asio/compose.hpp>
-#include <boost/asio/error.hpp>
-#else
-#include <asio/compose.hpp>
-#include <asio/error.hpp>
-#endif
 
 #include <charconv>
 #include <cstdint>
