@@ -13,6 +13,7 @@
 
 #include <liveness/detail/asio.hpp>
 #include <liveness/detail/keepalive_limits.hpp>
+#include <liveness/detail/keepalive_time.hpp>
 #include <liveness/detail/socket_option.hpp>
 #include <liveness/error.hpp>
 
@@ -51,13 +52,8 @@ inline error_code keepalive_refusal(const error_code& ec, error out_of_range) {
   return ec;
 }
 
-inline void note_rounding(keepalive_report& r, const char* what, std::chrono::milliseconds asked,
-                          std::chrono::milliseconds applied) {
-  if (asked == applied) return;
-  r.notes.push_back(std::string(what) + " " + std::to_string(asked.count()) +
-                    " ms rounded up to " + std::to_string(applied.count() / 1000) +
-                    " s: this platform counts it in whole seconds");
-}
+/// Why a value was rounded: the kernel takes it in whole seconds.
+inline constexpr const char* whole_seconds_reason = "this platform counts it in whole seconds";
 
 template <class Socket>
 void native_apply_keepalive(Socket& s, const keepalive_options& o, keepalive_report& r,
@@ -74,8 +70,8 @@ void native_apply_keepalive(Socket& s, const keepalive_options& o, keepalive_rep
   if (o.enabled) {
     idle = ceil_to_seconds(o.idle);
     interval = ceil_to_seconds(o.interval);
-    note_rounding(r, "idle", o.idle, idle);
-    note_rounding(r, "interval", o.interval, interval);
+    note_rounded_up(r.notes, "idle", o.idle, idle, whole_seconds_reason);
+    note_rounded_up(r.notes, "interval", o.interval, interval, whole_seconds_reason);
     if ((ec = set_int_option(s, IPPROTO_TCP, n.idle, static_cast<int>(idle.count() / 1000)))) {
       ec = keepalive_refusal(ec, error::keepalive_idle_out_of_range);
       return;
@@ -119,7 +115,7 @@ void native_apply_keepalive(Socket& s, const keepalive_options& o, keepalive_rep
   int raw = static_cast<int>(timeout.count());
   if (n.user_timeout_in_seconds) {
     const auto rounded = timeout.count() > 0 ? ceil_to_seconds(timeout) : timeout;
-    note_rounding(r, n.user_timeout_name, timeout, rounded);
+    note_rounded_up(r.notes, n.user_timeout_name, timeout, rounded, whole_seconds_reason);
     timeout = rounded;
     raw = static_cast<int>(timeout.count() / 1000);
   }

@@ -10,6 +10,7 @@
 
 #include <liveness/detail/asio.hpp>
 #include <liveness/detail/keepalive_limits.hpp>
+#include <liveness/detail/keepalive_time.hpp>
 #include <liveness/detail/socket_option.hpp>
 
 #include <charconv>
@@ -19,32 +20,6 @@
 
 namespace liveness {
 namespace detail {
-
-using ka_ms = std::chrono::milliseconds;
-
-/// a + b, saturating at the largest representable duration (inputs are non-negative).
-inline ka_ms saturating_add(ka_ms a, ka_ms b) noexcept {
-  const auto max = std::numeric_limits<ka_ms::rep>::max();
-  if (b.count() > max - a.count()) return ka_ms(max);
-  return a + b;
-}
-
-/// d * n, saturating (inputs are non-negative).
-inline ka_ms saturating_mul(ka_ms d, std::int64_t n) noexcept {
-  const auto max = std::numeric_limits<ka_ms::rep>::max();
-  if (n != 0 && d.count() > max / n) return ka_ms(max);
-  return ka_ms(d.count() * n);
-}
-
-inline ka_ms keepalive_bound(ka_ms idle, ka_ms interval, std::int64_t probes) noexcept {
-  if (idle.count() < 0) idle = ka_ms(0);
-  if (interval.count() < 0) interval = ka_ms(0);
-  if (probes < 0) probes = 0;
-  return saturating_add(idle, saturating_mul(interval, probes));
-}
-
-/// Rounds up to a whole second (the input is positive and already range-checked).
-inline ka_ms ceil_to_seconds(ka_ms d) noexcept { return ka_ms((d.count() + 999) / 1000 * 1000); }
 
 inline error_code check_range(ka_ms value, bool whole_seconds, std::int64_t lo, std::int64_t hi,
                               error e) {
