@@ -93,12 +93,7 @@ void native_apply_keepalive(Socket& s, const keepalive_options& o, keepalive_rep
   }
 
   // The user timeout: derived from what the kernel really got (after rounding).
-  ms timeout{0};
-  const bool derived = !o.user_timeout;
-  if (derived)
-    timeout = o.enabled ? keepalive_bound(idle, interval, o.probes) : ms(0);
-  else if (o.user_timeout->count() > 0)
-    timeout = *o.user_timeout;
+  ms timeout = user_timeout_to_apply(o.user_timeout, o.enabled, idle, interval, o.probes);
   if (timeout.count() > l.user_timeout_max_ms) {  // only a derived value can get here
     r.notes.push_back("derived user timeout " + std::to_string(timeout.count()) +
                       " ms capped at the platform's maximum of " +

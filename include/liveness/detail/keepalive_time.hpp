@@ -7,8 +7,8 @@
 //
 // The time arithmetic of keepalive, shared by the options (impl/keepalive.hpp) and every
 // platform's code (keepalive_posix.hpp, keepalive_windows.hpp): the bound
-// `idle + interval * probes` and the rounding up to whole seconds that most kernels
-// impose, with the note that reports it.
+// `idle + interval * probes`, the user timeout that follows from the options, and the
+// rounding up to whole seconds that most kernels impose, with the note that reports it.
 // No Asio, no socket: unit-tested directly (tests/unit/keepalive_time_test.cpp).
 //
 #ifndef LIVENESS_DETAIL_KEEPALIVE_TIME_HPP
@@ -46,6 +46,21 @@ inline ka_ms keepalive_bound(ka_ms idle, ka_ms interval, std::int64_t probes) no
   if (interval.count() < 0) interval = ka_ms(0);
   if (probes < 0) probes = 0;
   return saturating_add(idle, saturating_mul(interval, probes));
+}
+
+/// The user timeout to apply for a requested one (`keepalive_options::user_timeout`):
+///  - none requested (`derive_user_timeout`): the keepalive bound of `idle`, `interval` and
+///    `probes` while keepalive is on, so that a dead peer is declared in the same time
+///    whether or not data is in flight; zero (none) while keepalive is off;
+///  - a positive time: that time;
+///  - zero (`no_user_timeout`) or negative: zero, none.
+/// The options pass the values they ask for; the platform code passes the values the
+/// kernel really got (after rounding, Windows' fixed probe count).
+inline ka_ms user_timeout_to_apply(const std::optional<ka_ms>& requested, bool enabled,
+                                   ka_ms idle, ka_ms interval, std::int64_t probes) noexcept {
+  if (!requested) return enabled ? keepalive_bound(idle, interval, probes) : ka_ms(0);
+  if (requested->count() < 0) return ka_ms(0);
+  return *requested;
 }
 
 /// Rounds up to a whole second (the input is non-negative and already range-checked).

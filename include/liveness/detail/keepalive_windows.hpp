@@ -194,11 +194,9 @@ void native_apply_keepalive(Socket& s, const keepalive_options& o, keepalive_rep
     r.enabled = true;
   }
 
-  ms timeout{0};
-  if (!o.user_timeout)
-    timeout = o.enabled ? keepalive_bound(idle, interval, probes) : ms(0);
-  else if (o.user_timeout->count() > 0)
-    timeout = *o.user_timeout;
+  // Derived from what the kernel really got: rounded times, and the fixed 10 probes of
+  // SIO_KEEPALIVE_VALS.
+  const ms timeout = user_timeout_to_apply(o.user_timeout, o.enabled, idle, interval, probes);
   const ms timeout_rounded = ceil_to_seconds(timeout);
   const int timeout_s = static_cast<int>(timeout_rounded.count() / 1000);
   note_rounded_up(r.notes, "user timeout", timeout, timeout_rounded,

@@ -265,9 +265,7 @@ inline keepalive_options::duration keepalive_options::detection_bound() const no
 }
 
 inline keepalive_options::duration keepalive_options::effective_user_timeout() const noexcept {
-  if (!user_timeout) return enabled ? detection_bound() : duration(0);
-  if (user_timeout->count() < 0) return duration(0);
-  return *user_timeout;
+  return detail::user_timeout_to_apply(user_timeout, enabled, idle, interval, probes);
 }
 
 inline std::optional<keepalive_report::duration> keepalive_report::worst_case() const {
