@@ -57,46 +57,16 @@ inline std::string_view trim(std::string_view s) noexcept {
   return s;
 }
 
-enum class duration_parse { ok, syntax, overflow };
-
-/// Parses "250ms", "30s", "30", "2m", "1h", "-5s" (negative values are left for validation
-/// to refuse).
-inline duration_parse parse_duration(std::string_view s, ka_ms& out) noexcept {
-  std::int64_t n = 0;
-  const char* first = s.data();
-  const char* last = s.data() + s.size();
-  auto [p, err] = std::from_chars(first, last, n);
-  if (p == first) return duration_parse::syntax;
-  const std::string_view unit(p, static_cast<std::size_t>(last - p));
-  std::int64_t mult = 0;
-  if (unit.empty() || unit == "s")
-    mult = 1000;
-  else if (unit == "ms")
-    mult = 1;
-  else if (unit == "m")
-    mult = 60 * 1000;
-  else if (unit == "h")
-    mult = 3600 * 1000;
-  else
-    return duration_parse::syntax;
-  const auto max = std::numeric_limits<std::int64_t>::max();
-  if (err == std::errc::result_out_of_range || n > max / mult || n < -(max / mult))
-    return duration_parse::overflow;
-  if (err != std::errc()) return duration_parse::syntax;
-  out = ka_ms(n * mult);
-  return duration_parse::ok;
-}
-
-/// Parses one duration field of a spec; an overflow is the field's range error.
+/// Parses one duration field of a spec (a plain number is seconds); an overflow is the
+/// field's range error.
 inline error_code parse_duration_field(std::string_view s, ka_ms& out, error range_error) {
-  switch (parse_duration(s, out)) {
-    case duration_parse::ok:
-      return {};
-    case duration_parse::overflow:
-      return range_error;
-    case duration_parse::syntax:
-      break;
+  error_code ec;
+  const auto d = parse_duration(s, ec, unitless::seconds);
+  if (!ec) {
+    out = d;
+    return {};
   }
+  if (ec == sys::errc::result_out_of_range) return range_error;
   return error::invalid_keepalive_spec;
 }
 
