@@ -1,13 +1,14 @@
-// The sans-I/O layers (core/, codec/) must not include Asio: they are usable, and tested,
-// without an I/O library. This translation unit includes only them and fails to compile if
-// any of them pulls in an Asio header.
+// The sans-I/O layers (core/, codec/, duration.hpp) must not include Asio: they are usable,
+// and tested, without an I/O library. This translation unit includes only them and fails to
+// compile if any of them pulls in an Asio header.
 #include <liveness/codec/length_prefixed.hpp>
 #include <liveness/codec/line.hpp>
 #include <liveness/core/clock.hpp>
 #include <liveness/core/detector.hpp>
+#include <liveness/duration.hpp>
 
 #if defined(ASIO_VERSION) || defined(BOOST_ASIO_VERSION)
-#error "core/ and codec/ must not include Asio"
+#error "core/, codec/ and duration.hpp must not include Asio"
 #endif
 
 #include "test_support.hpp"
@@ -21,4 +22,6 @@ TEST_CASE("the sans-I/O layers build without Asio", "[core]") {
   CHECK(d.next_deadline().has_value());
   liveness::codec::line_encoder enc;
   CHECK(enc.ping() == "PING\n");
+  liveness::error_code ec;
+  CHECK(liveness::parse_duration("250ms", ec) == std::chrono::milliseconds(250));
 }
