@@ -62,33 +62,17 @@ inline program_info& program() {
   std::exit(2);
 }
 
-/// Parses a duration written as a positive integer and a unit: `ms`, `s`, `m` or `h`
-/// ("300ms", "2s", "1m"). Empty on anything else (no unit, zero, negative, overflow).
+/// The longest duration a flag takes: 10^12 ms (about 31 years; surely a typo beyond).
+inline constexpr ms max_flag_duration{1000000000000LL};
+
+/// A duration flag's grammar: liveness::parse_duration with a unit required ("300ms",
+/// "2s", "1m", "1h"), then a positive value no longer than max_flag_duration. Empty on
+/// anything else (no unit, zero, negative, too large).
 inline std::optional<ms> parse_duration(std::string_view text) {
-  std::size_t i = 0;
-  std::uint64_t value = 0;
-  while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
-    value = value * 10 + static_cast<std::uint64_t>(text[i] - '0');
-    if (value > 1000000000ULL) return std::nullopt;  // > 11 days in ms: surely a typo
-    ++i;
-  }
-  if (i == 0 || value == 0) return std::nullopt;
-  const std::string_view unit = text.substr(i);
-  std::uint64_t factor = 0;
-  if (unit == "ms") {
-    factor = 1;
-  } else if (unit == "s") {
-    factor = 1000;
-  } else if (unit == "m") {
-    factor = 60 * 1000;
-  } else if (unit == "h") {
-    factor = 3600 * 1000;
-  } else {
-    return std::nullopt;
-  }
-  const std::uint64_t total = value * factor;
-  if (total > 1000000000ULL * 1000ULL) return std::nullopt;
-  return ms(static_cast<ms::rep>(total));
+  liveness::error_code ec;
+  const ms d = liveness::parse_duration(text, ec, liveness::unitless::refused);
+  if (ec || d <= ms(0) || d > max_flag_duration) return std::nullopt;
+  return d;
 }
 
 /// A duration flag's value, or exit 2 naming the flag.

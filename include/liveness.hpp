@@ -16,6 +16,7 @@
 #include <liveness/core/clock.hpp>
 #include <liveness/core/detector.hpp>
 #include <liveness/core/presence.hpp>
+#include <liveness/duration.hpp>
 #include <liveness/error.hpp>
 #include <liveness/heartbeat.hpp>
 #include <liveness/keepalive.hpp>

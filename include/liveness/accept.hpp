@@ -19,17 +19,7 @@
 #include <liveness/core/clock.hpp>
 #include <liveness/error.hpp>
 
-#if defined(LIVENESS_USE_BOOST_ASIO)
-#include <boost/asio/async_result.hpp>
-#include <boost/asio/basic_waitable_timer.hpp>
-#include <boost/asio/compose.hpp>
-#include <boost/asio/error.hpp>
-#else
-#include <asio/async_result.hpp>
-#include <asio/basic_waitable_timer.hpp>
-#include <asio/compose.hpp>
-#include <asio/error.hpp>
-#endif
+#include <liveness/detail/asio.hpp>
 
 #include <chrono>
 #include <cstdint>

@@ -27,7 +27,8 @@
 #endif
 
 // No Asio header here: the sans-I/O layers (core/, codec/) include only this and
-// error.hpp. Declaring the namespace is enough for the alias below.
+// error.hpp. Declaring the namespace is enough for the alias below. The Asio headers
+// themselves are included in one place, liveness/detail/asio.hpp.
 #if defined(LIVENESS_USE_BOOST_ASIO)
 #include <boost/system/error_code.hpp>
 #include <boost/system/system_error.hpp>

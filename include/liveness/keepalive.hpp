@@ -19,13 +19,10 @@
 #define LIVENESS_KEEPALIVE_HPP
 
 #include <liveness/config.hpp>
+#include <liveness/duration.hpp>
 #include <liveness/error.hpp>
 
-#if defined(LIVENESS_USE_BOOST_ASIO)
-#include <boost/asio/async_result.hpp>
-#else
-#include <asio/async_result.hpp>
-#endif
+#include <liveness/detail/asio.hpp>
 
 #include <chrono>
 #include <optional>
@@ -84,7 +81,7 @@ struct keepalive_options {
   /// Parses "IDLE:INTERVAL:COUNT[:USER_TIMEOUT]", like nginx's `so_keepalive`.
   ///
   /// Durations take a unit (`ms`, `s`, `m`, `h`); a plain number means seconds, so
-  /// "30s:5s:3" and "30:5:3" are the same. An empty field keeps the `standard()` value
+  /// "30s:5s:3" and "30:5:3" are the same (`parse_duration` with `unitless::seconds`). An empty field keeps the `standard()` value
   /// ("30s::5"). USER_TIMEOUT is a duration, `off` or `auto` (the default, derived).
   /// The whole spec may also be `on` (= standard()) or `off` (= disabled()). Blanks around
   /// fields are allowed.

@@ -19,11 +19,7 @@
 #include <liveness/error.hpp>
 #include <liveness/session.hpp>
 
-#if defined(LIVENESS_USE_BOOST_ASIO)
-#include <boost/asio/ip/tcp.hpp>
-#else
-#include <asio/ip/tcp.hpp>
-#endif
+#include <liveness/detail/asio.hpp>
 
 #include <chrono>
 #include <cstdint>

@@ -19,11 +19,7 @@
 #include <liveness/error.hpp>
 #include <liveness/session.hpp>
 
-#if defined(LIVENESS_USE_BOOST_ASIO)
-#include <boost/asio/buffer.hpp>
-#else
-#include <asio/buffer.hpp>
-#endif
+#include <liveness/detail/asio.hpp>
 
 #include <cstddef>
 #include <cstdint>

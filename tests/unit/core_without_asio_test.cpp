@@ -1,17 +1,18 @@
-// The sans-I/O layers (core/, codec/, engine/) must not include Asio: they are usable, and tested,
-// without an I/O library. This translation unit includes only them and fails to compile if
-// any of them pulls in an Asio header.
+// The sans-I/O layers (core/, codec/, engine/, duration.hpp) must not include Asio: they are
+// usable, and tested, without an I/O library. This translation unit includes only them and
+// fails to compile if any of them pulls in an Asio header.
 #include <liveness/codec/codec.hpp>
 #include <liveness/codec/length_prefixed.hpp>
 #include <liveness/codec/line.hpp>
 #include <liveness/codec/raw.hpp>
 #include <liveness/core/clock.hpp>
 #include <liveness/core/detector.hpp>
+#include <liveness/duration.hpp>
 #include <liveness/engine/inbox.hpp>
 #include <liveness/engine/session_engine.hpp>
 
 #if defined(ASIO_VERSION) || defined(BOOST_ASIO_VERSION)
-#error "core/, codec/ and engine/ must not include Asio"
+#error "core/, codec/, engine/ and duration.hpp must not include Asio"
 #endif
 
 #include "test_support.hpp"
@@ -30,4 +31,6 @@ TEST_CASE("the sans-I/O layers build without Asio", "[core]") {
                                liveness::core::side::client, clock.now()),
       liveness::codec::line_options::standard(), liveness::engine::limits{}, clock.now());
   CHECK(e.wants_read());
+  liveness::error_code ec;
+  CHECK(liveness::parse_duration("250ms", ec) == std::chrono::milliseconds(250));
 }

@@ -11,7 +11,9 @@
 #ifndef LIVENESS_DETAIL_KEEPALIVE_POSIX_HPP
 #define LIVENESS_DETAIL_KEEPALIVE_POSIX_HPP
 
+#include <liveness/detail/asio.hpp>
 #include <liveness/detail/keepalive_limits.hpp>
+#include <liveness/detail/keepalive_time.hpp>
 #include <liveness/detail/socket_option.hpp>
 #include <liveness/error.hpp>
 
@@ -50,13 +52,8 @@ inline error_code keepalive_refusal(const error_code& ec, error out_of_range) {
   return ec;
 }
 
-inline void note_rounding(keepalive_report& r, const char* what, std::chrono::milliseconds asked,
-                          std::chrono::milliseconds applied) {
-  if (asked == applied) return;
-  r.notes.push_back(std::string(what) + " " + std::to_string(asked.count()) +
-                    " ms rounded up to " + std::to_string(applied.count() / 1000) +
-                    " s: this platform counts it in whole seconds");
-}
+/// Why a value was rounded: the kernel takes it in whole seconds.
+inline constexpr const char* whole_seconds_reason = "this platform counts it in whole seconds";
 
 template <class Socket>
 void native_apply_keepalive(Socket& s, const keepalive_options& o, keepalive_report& r,
@@ -73,8 +70,8 @@ void native_apply_keepalive(Socket& s, const keepalive_options& o, keepalive_rep
   if (o.enabled) {
     idle = ceil_to_seconds(o.idle);
     interval = ceil_to_seconds(o.interval);
-    note_rounding(r, "idle", o.idle, idle);
-    note_rounding(r, "interval", o.interval, interval);
+    note_rounded_up(r.notes, "idle", o.idle, idle, whole_seconds_reason);
+    note_rounded_up(r.notes, "interval", o.interval, interval, whole_seconds_reason);
     if ((ec = set_int_option(s, IPPROTO_TCP, n.idle, static_cast<int>(idle.count() / 1000)))) {
       ec = keepalive_refusal(ec, error::keepalive_idle_out_of_range);
       return;
@@ -96,12 +93,7 @@ void native_apply_keepalive(Socket& s, const keepalive_options& o, keepalive_rep
   }
 
   // The user timeout: derived from what the kernel really got (after rounding).
-  ms timeout{0};
-  const bool derived = !o.user_timeout;
-  if (derived)
-    timeout = o.enabled ? keepalive_bound(idle, interval, o.probes) : ms(0);
-  else if (o.user_timeout->count() > 0)
-    timeout = *o.user_timeout;
+  ms timeout = user_timeout_to_apply(o.user_timeout, o.enabled, idle, interval, o.probes);
   if (timeout.count() > l.user_timeout_max_ms) {  // only a derived value can get here
     r.notes.push_back("derived user timeout " + std::to_string(timeout.count()) +
                       " ms capped at the platform's maximum of " +
@@ -118,7 +110,7 @@ void native_apply_keepalive(Socket& s, const keepalive_options& o, keepalive_rep
   int raw = static_cast<int>(timeout.count());
   if (n.user_timeout_in_seconds) {
     const auto rounded = timeout.count() > 0 ? ceil_to_seconds(timeout) : timeout;
-    note_rounding(r, n.user_timeout_name, timeout, rounded);
+    note_rounded_up(r.notes, n.user_timeout_name, timeout, rounded, whole_seconds_reason);
     timeout = rounded;
     raw = static_cast<int>(timeout.count() / 1000);
   }

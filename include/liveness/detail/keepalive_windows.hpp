@@ -19,7 +19,9 @@
 #ifndef LIVENESS_DETAIL_KEEPALIVE_WINDOWS_HPP
 #define LIVENESS_DETAIL_KEEPALIVE_WINDOWS_HPP
 
+#include <liveness/detail/asio.hpp>
 #include <liveness/detail/keepalive_limits.hpp>
+#include <liveness/detail/keepalive_time.hpp>
 #include <liveness/detail/socket_option.hpp>
 #include <liveness/error.hpp>
 
@@ -99,10 +101,6 @@ inline bool running_under_wine() noexcept {
   return ntdll && ::GetProcAddress(ntdll, "wine_get_version") != nullptr;
 }
 
-inline int win_ceil_seconds(std::chrono::milliseconds d) noexcept {
-  return static_cast<int>((d.count() + 999) / 1000);
-}
-
 template <class Socket>
 error_code win_set_keepalive_vals(Socket& s, bool on, std::chrono::milliseconds idle,
                                   std::chrono::milliseconds interval) {
@@ -133,7 +131,10 @@ void native_apply_keepalive(Socket& s, const keepalive_options& o, keepalive_rep
   if (o.enabled) {
     bool use_sockopt = build >= win_build_keepidle;
     if (use_sockopt) {
-      const int idle_s = win_ceil_seconds(o.idle), interval_s = win_ceil_seconds(o.interval);
+      const ms idle_rounded = ceil_to_seconds(o.idle);
+      const ms interval_rounded = ceil_to_seconds(o.interval);
+      const int idle_s = static_cast<int>(idle_rounded.count() / 1000);
+      const int interval_s = static_cast<int>(interval_rounded.count() / 1000);
       error_code oec;
       const char* refused = nullptr;
       if ((oec = set_int_option(s, IPPROTO_TCP, win_tcp_keepidle, idle_s)))
@@ -152,16 +153,11 @@ void native_apply_keepalive(Socket& s, const keepalive_options& o, keepalive_rep
                           win_error_text(oec) + "; fell back to SIO_KEEPALIVE_VALS");
         use_sockopt = false;
       } else {
-        idle = ms(idle_s * 1000LL);
-        interval = ms(interval_s * 1000LL);
-        if (idle != o.idle)
-          r.notes.push_back("idle " + std::to_string(o.idle.count()) + " ms rounded up to " +
-                            std::to_string(idle_s) +
-                            " s: TCP_KEEPIDLE counts whole seconds");
-        if (interval != o.interval)
-          r.notes.push_back("interval " + std::to_string(o.interval.count()) +
-                            " ms rounded up to " + std::to_string(interval_s) +
-                            " s: TCP_KEEPINTVL counts whole seconds");
+        idle = idle_rounded;
+        interval = interval_rounded;
+        note_rounded_up(r.notes, "idle", o.idle, idle, "TCP_KEEPIDLE counts whole seconds");
+        note_rounded_up(r.notes, "interval", o.interval, interval,
+                        "TCP_KEEPINTVL counts whole seconds");
         probes = o.probes;
         r.mechanism = keepalive_mechanism::setsockopt;
         r.idle = {idle, value_source::requested};
@@ -198,15 +194,13 @@ void native_apply_keepalive(Socket& s, const keepalive_options& o, keepalive_rep
     r.enabled = true;
   }
 
-  ms timeout{0};
-  if (!o.user_timeout)
-    timeout = o.enabled ? keepalive_bound(idle, interval, probes) : ms(0);
-  else if (o.user_timeout->count() > 0)
-    timeout = *o.user_timeout;
-  const int timeout_s = win_ceil_seconds(timeout);
-  if (timeout.count() > 0 && ms(timeout_s * 1000LL) != timeout)
-    r.notes.push_back("user timeout " + std::to_string(timeout.count()) + " ms rounded up to " +
-                      std::to_string(timeout_s) + " s: TCP_MAXRT counts whole seconds");
+  // Derived from what the kernel really got: rounded times, and the fixed 10 probes of
+  // SIO_KEEPALIVE_VALS.
+  const ms timeout = user_timeout_to_apply(o.user_timeout, o.enabled, idle, interval, probes);
+  const ms timeout_rounded = ceil_to_seconds(timeout);
+  const int timeout_s = static_cast<int>(timeout_rounded.count() / 1000);
+  note_rounded_up(r.notes, "user timeout", timeout, timeout_rounded,
+                  "TCP_MAXRT counts whole seconds");
   // TCP_MAXRT 0 restores the system default.
   if (auto mec = set_int_option(s, IPPROTO_TCP, win_tcp_maxrt, timeout_s)) {
     if (!is_option_refusal(mec)) {
@@ -219,7 +213,7 @@ void native_apply_keepalive(Socket& s, const keepalive_options& o, keepalive_rep
                         ": the time data may stay unacknowledged is the system's own");
     return;
   }
-  r.user_timeout = {ms(timeout_s * 1000LL), value_source::requested};
+  r.user_timeout = {timeout_rounded, value_source::requested};
 }
 
 template <class Socket>

@@ -8,13 +8,7 @@
 #ifndef LIVENESS_IMPL_ACCEPT_HPP
 #define LIVENESS_IMPL_ACCEPT_HPP
 
-#if defined(LIVENESS_USE_BOOST_ASIO)
-#include <boost/asio/cancellation_type.hpp>
-#include <boost/asio/post.hpp>
-#else
-#include <asio/cancellation_type.hpp>
-#include <asio/post.hpp>
-#endif
+#include <liveness/detail/asio.hpp>
 
 #include <memory>
 #include <type_traits>

@@ -59,67 +59,115 @@ inline std::string range_message(const char* what, std::int64_t lo, std::int64_t
          format_limit_ms(lo) + " to " + format_limit_ms(hi);
 }
 
+/// Which of this platform's limits a refused-configuration message quotes.
+enum class error_range { none, idle, interval, probes, user_timeout };
+
+/// The texts of one `liveness::error` value: its name (`error_name`) and its message (the
+/// category's message()). A message that quotes this platform's limits holds what is out
+/// of range ("keepalive idle time"), and `range` says which limits follow.
+struct error_text {
+  const char* name;
+  const char* message;
+  error_range range;
+};
+
+/// The one place that turns a `liveness::error` into text; {nullptr, nullptr} for a value
+/// that is not an enumerator.
+inline constexpr error_text describe(error e) noexcept {
+  using r = error_range;
+  switch (e) {
+    case error::heartbeat_timeout:
+      return {"heartbeat_timeout", "peer did not answer the heartbeat within the timeout", r::none};
+    case error::idle_timeout:
+      return {"idle_timeout", "nothing received from the peer within the idle deadline", r::none};
+    case error::keepalive_timeout:
+      return {"keepalive_timeout",
+              "TCP keepalive or user timeout expired: the peer or the path to it is gone", r::none};
+    case error::peer_closed:
+      return {"peer_closed", "peer closed the connection (end of stream)", r::none};
+    case error::peer_reset:
+      return {"peer_reset", "peer reset the connection", r::none};
+    case error::protocol_error:
+      return {"protocol_error", "peer sent data the codec cannot parse", r::none};
+    case error::frame_too_large:
+      return {"frame_too_large", "peer sent a message larger than the configured maximum",
+              r::none};
+    case error::ping_flood:
+      return {"ping_flood", "peer pinged more often than allowed too many times", r::none};
+    case error::message_timeout:
+      return {"message_timeout",
+              "peer did not finish a line, frame or message within the message deadline", r::none};
+    case error::invalid_keepalive_spec:
+      return {"invalid_keepalive_spec",
+              "malformed keepalive spec: expected IDLE:INTERVAL:COUNT such as 30s:5s:3 or "
+              "30:5:3 (durations in ms, s, m or h; plain numbers are seconds)",
+              r::none};
+    case error::keepalive_zero_time:
+      return {"keepalive_zero_time",
+              "keepalive idle and interval must be greater than zero (zero times make "
+              "Windows send probes without pause)",
+              r::none};
+    case error::keepalive_idle_out_of_range:
+      return {"keepalive_idle_out_of_range", "keepalive idle time", r::idle};
+    case error::keepalive_interval_out_of_range:
+      return {"keepalive_interval_out_of_range", "keepalive probe interval", r::interval};
+    case error::keepalive_probes_out_of_range:
+      return {"keepalive_probes_out_of_range", "keepalive probe count", r::probes};
+    case error::keepalive_user_timeout_out_of_range:
+      return {"keepalive_user_timeout_out_of_range", "keepalive user timeout", r::user_timeout};
+    case error::keepalive_not_supported:
+      return {"keepalive_not_supported",
+              "the operating system refused to enable or configure TCP keepalive on this "
+              "socket",
+              r::none};
+    case error::heartbeat_invalid_options:
+      return {"heartbeat_invalid_options",
+              "heartbeat options refused: interval and timeout must be greater than zero, "
+              "and min_ping_interval must be neither negative nor (with strikes counted) "
+              "larger than interval",
+              r::none};
+    case error::codec_invalid_options:
+      return {"codec_invalid_options",
+              "codec options refused: ping and pong texts must be distinct, 1-64 bytes, "
+              "without CR or LF; max_line_length must exceed them; max_frame_size must be "
+              "above zero",
+              r::none};
+    case error::replaced:
+      return {"replaced", "the session was replaced by a new session with the same id", r::none};
+    case error::duplicate_id:
+      return {"duplicate_id", "the id already has a live session: the new session was refused",
+              r::none};
+    case error::reserved_id:
+      return {"reserved_id",
+              "the id begins with \"tcp:\", reserved for ids made from the peer's endpoint",
+              r::none};
+  }
+  return {nullptr, nullptr, r::none};
+}
+
 class error_category_impl final : public sys::error_category {
  public:
   const char* name() const noexcept override { return "liveness"; }
 
   std::string message(int ev) const override {
+    const error_text t = describe(static_cast<error>(ev));
+    if (!t.name) return "liveness error " + std::to_string(ev);
     const auto& l = native_keepalive_limits;
-    switch (static_cast<error>(ev)) {
-      case error::heartbeat_timeout:
-        return "peer did not answer the heartbeat within the timeout";
-      case error::idle_timeout:
-        return "nothing received from the peer within the idle deadline";
-      case error::keepalive_timeout:
-        return "TCP keepalive or user timeout expired: the peer or the path to it is gone";
-      case error::peer_closed:
-        return "peer closed the connection (end of stream)";
-      case error::peer_reset:
-        return "peer reset the connection";
-      case error::protocol_error:
-        return "peer sent data the codec cannot parse";
-      case error::frame_too_large:
-        return "peer sent a message larger than the configured maximum";
-      case error::ping_flood:
-        return "peer pinged more often than allowed too many times";
-      case error::message_timeout:
-        return "peer did not finish a line, frame or message within the message deadline";
-      case error::invalid_keepalive_spec:
-        return "malformed keepalive spec: expected IDLE:INTERVAL:COUNT such as 30s:5s:3 or "
-               "30:5:3 (durations in ms, s, m or h; plain numbers are seconds)";
-      case error::keepalive_zero_time:
-        return "keepalive idle and interval must be greater than zero (zero times make "
-               "Windows send probes without pause)";
-      case error::keepalive_idle_out_of_range:
-        return range_message("keepalive idle time", l.idle_min_ms, l.idle_max_ms);
-      case error::keepalive_interval_out_of_range:
-        return range_message("keepalive probe interval", l.interval_min_ms, l.interval_max_ms);
-      case error::keepalive_probes_out_of_range:
-        return std::string("keepalive probe count is out of range: ") + l.platform +
-               " accepts " + std::to_string(l.probes_min) + " to " +
-               std::to_string(l.probes_max);
-      case error::keepalive_user_timeout_out_of_range:
-        return std::string("keepalive user timeout is out of range: ") + l.platform +
+    switch (t.range) {
+      case error_range::none:
+        break;
+      case error_range::idle:
+        return range_message(t.message, l.idle_min_ms, l.idle_max_ms);
+      case error_range::interval:
+        return range_message(t.message, l.interval_min_ms, l.interval_max_ms);
+      case error_range::probes:
+        return std::string(t.message) + " is out of range: " + l.platform + " accepts " +
+               std::to_string(l.probes_min) + " to " + std::to_string(l.probes_max);
+      case error_range::user_timeout:
+        return std::string(t.message) + " is out of range: " + l.platform +
                " accepts 0 (off) to " + format_limit_ms(l.user_timeout_max_ms);
-      case error::keepalive_not_supported:
-        return "the operating system refused to enable or configure TCP keepalive on this "
-               "socket";
-      case error::heartbeat_invalid_options:
-        return "heartbeat options refused: interval and timeout must be greater than zero, "
-               "and min_ping_interval must be neither negative nor (with strikes counted) "
-               "larger than interval";
-      case error::codec_invalid_options:
-        return "codec options refused: ping and pong texts must be distinct, 1-64 bytes, "
-               "without CR or LF; max_line_length must exceed them; max_frame_size must be "
-               "above zero";
-      case error::replaced:
-        return "the session was replaced by a new session with the same id";
-      case error::duplicate_id:
-        return "the id already has a live session: the new session was refused";
-      case error::reserved_id:
-        return "the id begins with \"tcp:\", reserved for ids made from the peer's endpoint";
     }
-    return "liveness error " + std::to_string(ev);
+    return t.message;
   }
 
   sys::error_condition default_error_condition(int ev) const noexcept override {
@@ -201,51 +249,8 @@ inline sys::error_condition make_error_condition(condition c) noexcept {
 }
 
 inline const char* error_name(error e) noexcept {
-  switch (e) {
-    case error::heartbeat_timeout:
-      return "heartbeat_timeout";
-    case error::idle_timeout:
-      return "idle_timeout";
-    case error::keepalive_timeout:
-      return "keepalive_timeout";
-    case error::peer_closed:
-      return "peer_closed";
-    case error::peer_reset:
-      return "peer_reset";
-    case error::protocol_error:
-      return "protocol_error";
-    case error::frame_too_large:
-      return "frame_too_large";
-    case error::ping_flood:
-      return "ping_flood";
-    case error::message_timeout:
-      return "message_timeout";
-    case error::invalid_keepalive_spec:
-      return "invalid_keepalive_spec";
-    case error::keepalive_zero_time:
-      return "keepalive_zero_time";
-    case error::keepalive_idle_out_of_range:
-      return "keepalive_idle_out_of_range";
-    case error::keepalive_interval_out_of_range:
-      return "keepalive_interval_out_of_range";
-    case error::keepalive_probes_out_of_range:
-      return "keepalive_probes_out_of_range";
-    case error::keepalive_user_timeout_out_of_range:
-      return "keepalive_user_timeout_out_of_range";
-    case error::keepalive_not_supported:
-      return "keepalive_not_supported";
-    case error::heartbeat_invalid_options:
-      return "heartbeat_invalid_options";
-    case error::codec_invalid_options:
-      return "codec_invalid_options";
-    case error::replaced:
-      return "replaced";
-    case error::duplicate_id:
-      return "duplicate_id";
-    case error::reserved_id:
-      return "reserved_id";
-  }
-  return "unknown";
+  const char* name = detail::describe(e).name;
+  return name ? name : "unknown";
 }
 
 inline std::string error_name(const error_code& ec) {

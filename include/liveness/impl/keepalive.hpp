@@ -8,16 +8,10 @@
 #ifndef LIVENESS_IMPL_KEEPALIVE_HPP
 #define LIVENESS_IMPL_KEEPALIVE_HPP
 
+#include <liveness/detail/asio.hpp>
 #include <liveness/detail/keepalive_limits.hpp>
+#include <liveness/detail/keepalive_time.hpp>
 #include <liveness/detail/socket_option.hpp>
-
-#if defined(LIVENESS_USE_BOOST_ASIO)
-#include <boost/asio/compose.hpp>
-#include <boost/asio/error.hpp>
-#else
-#include <asio/compose.hpp>
-#include <asio/error.hpp>
-#endif
 
 #include <charconv>
 #include <cstdint>
@@ -26,32 +20,6 @@
 
 namespace liveness {
 namespace detail {
-
-using ka_ms = std::chrono::milliseconds;
-
-/// a + b, saturating at the largest representable duration (inputs are non-negative).
-inline ka_ms saturating_add(ka_ms a, ka_ms b) noexcept {
-  const auto max = std::numeric_limits<ka_ms::rep>::max();
-  if (b.count() > max - a.count()) return ka_ms(max);
-  return a + b;
-}
-
-/// d * n, saturating (inputs are non-negative).
-inline ka_ms saturating_mul(ka_ms d, std::int64_t n) noexcept {
-  const auto max = std::numeric_limits<ka_ms::rep>::max();
-  if (n != 0 && d.count() > max / n) return ka_ms(max);
-  return ka_ms(d.count() * n);
-}
-
-inline ka_ms keepalive_bound(ka_ms idle, ka_ms interval, std::int64_t probes) noexcept {
-  if (idle.count() < 0) idle = ka_ms(0);
-  if (interval.count() < 0) interval = ka_ms(0);
-  if (probes < 0) probes = 0;
-  return saturating_add(idle, saturating_mul(interval, probes));
-}
-
-/// Rounds up to a whole second (the input is positive and already range-checked).
-inline ka_ms ceil_to_seconds(ka_ms d) noexcept { return ka_ms((d.count() + 999) / 1000 * 1000); }
 
 inline error_code check_range(ka_ms value, bool whole_seconds, std::int64_t lo, std::int64_t hi,
                               error e) {
@@ -89,46 +57,16 @@ inline std::string_view trim(std::string_view s) noexcept {
   return s;
 }
 
-enum class duration_parse { ok, syntax, overflow };
-
-/// Parses "250ms", "30s", "30", "2m", "1h", "-5s" (negative values are left for validation
-/// to refuse).
-inline duration_parse parse_duration(std::string_view s, ka_ms& out) noexcept {
-  std::int64_t n = 0;
-  const char* first = s.data();
-  const char* last = s.data() + s.size();
-  auto [p, err] = std::from_chars(first, last, n);
-  if (p == first) return duration_parse::syntax;
-  const std::string_view unit(p, static_cast<std::size_t>(last - p));
-  std::int64_t mult = 0;
-  if (unit.empty() || unit == "s")
-    mult = 1000;
-  else if (unit == "ms")
-    mult = 1;
-  else if (unit == "m")
-    mult = 60 * 1000;
-  else if (unit == "h")
-    mult = 3600 * 1000;
-  else
-    return duration_parse::syntax;
-  const auto max = std::numeric_limits<std::int64_t>::max();
-  if (err == std::errc::result_out_of_range || n > max / mult || n < -(max / mult))
-    return duration_parse::overflow;
-  if (err != std::errc()) return duration_parse::syntax;
-  out = ka_ms(n * mult);
-  return duration_parse::ok;
-}
-
-/// Parses one duration field of a spec; an overflow is the field's range error.
+/// Parses one duration field of a spec (a plain number is seconds); an overflow is the
+/// field's range error.
 inline error_code parse_duration_field(std::string_view s, ka_ms& out, error range_error) {
-  switch (parse_duration(s, out)) {
-    case duration_parse::ok:
-      return {};
-    case duration_parse::overflow:
-      return range_error;
-    case duration_parse::syntax:
-      break;
+  error_code ec;
+  const auto d = parse_duration(s, ec, unitless::seconds);
+  if (!ec) {
+    out = d;
+    return {};
   }
+  if (ec == sys::errc::result_out_of_range) return range_error;
   return error::invalid_keepalive_spec;
 }
 
@@ -297,9 +235,7 @@ inline keepalive_options::duration keepalive_options::detection_bound() const no
 }
 
 inline keepalive_options::duration keepalive_options::effective_user_timeout() const noexcept {
-  if (!user_timeout) return enabled ? detection_bound() : duration(0);
-  if (user_timeout->count() < 0) return duration(0);
-  return *user_timeout;
+  return detail::user_timeout_to_apply(user_timeout, enabled, idle, interval, probes);
 }
 
 inline std::optional<keepalive_report::duration> keepalive_report::worst_case() const {

@@ -8,19 +8,7 @@
 #ifndef LIVENESS_IMPL_RECONNECT_HPP
 #define LIVENESS_IMPL_RECONNECT_HPP
 
-#if defined(LIVENESS_USE_BOOST_ASIO)
-#include <boost/asio/basic_waitable_timer.hpp>
-#include <boost/asio/bind_executor.hpp>
-#include <boost/asio/connect.hpp>
-#include <boost/asio/error.hpp>
-#include <boost/asio/post.hpp>
-#else
-#include <asio/basic_waitable_timer.hpp>
-#include <asio/bind_executor.hpp>
-#include <asio/connect.hpp>
-#include <asio/error.hpp>
-#include <asio/post.hpp>
-#endif
+#include <liveness/detail/asio.hpp>
 
 #include <exception>
 #include <random>

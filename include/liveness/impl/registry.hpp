@@ -8,17 +8,7 @@
 #ifndef LIVENESS_IMPL_REGISTRY_HPP
 #define LIVENESS_IMPL_REGISTRY_HPP
 
-#if defined(LIVENESS_USE_BOOST_ASIO)
-#include <boost/asio/basic_waitable_timer.hpp>
-#include <boost/asio/bind_executor.hpp>
-#include <boost/asio/error.hpp>
-#include <boost/asio/write.hpp>
-#else
-#include <asio/basic_waitable_timer.hpp>
-#include <asio/bind_executor.hpp>
-#include <asio/error.hpp>
-#include <asio/write.hpp>
-#endif
+#include <liveness/detail/asio.hpp>
 
 #include <deque>
 #include <string>

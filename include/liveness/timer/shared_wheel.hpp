@@ -17,19 +17,7 @@
 #include <liveness/core/clock.hpp>
 #include <liveness/timer/wheel.hpp>
 
-#if defined(LIVENESS_USE_BOOST_ASIO)
-#include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/basic_waitable_timer.hpp>
-#include <boost/asio/execution_context.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/strand.hpp>
-#else
-#include <asio/any_io_executor.hpp>
-#include <asio/basic_waitable_timer.hpp>
-#include <asio/execution_context.hpp>
-#include <asio/io_context.hpp>
-#include <asio/strand.hpp>
-#endif
+#include <liveness/detail/asio.hpp>
 
 #include <cstdint>
 #include <memory>

@@ -8,17 +8,7 @@
 #ifndef LIVENESS_TIMER_IMPL_SHARED_WHEEL_HPP
 #define LIVENESS_TIMER_IMPL_SHARED_WHEEL_HPP
 
-#if defined(LIVENESS_USE_BOOST_ASIO)
-#include <boost/asio/execution/context.hpp>
-#include <boost/asio/execution/outstanding_work.hpp>
-#include <boost/asio/prefer.hpp>
-#include <boost/asio/query.hpp>
-#else
-#include <asio/execution/context.hpp>
-#include <asio/execution/outstanding_work.hpp>
-#include <asio/prefer.hpp>
-#include <asio/query.hpp>
-#endif
+#include <liveness/detail/asio.hpp>
 
 #include <type_traits>
 #include <utility>
