@@ -14,20 +14,11 @@
 
 #include <liveness/config.hpp>
 #include <liveness/core/detector.hpp>
+#include <liveness/detail/asio.hpp>
 #include <liveness/error.hpp>
 #include <liveness/heartbeat.hpp>
 #include <liveness/keepalive.hpp>
 #include <liveness/timer/shared_wheel.hpp>
-
-#if defined(LIVENESS_USE_BOOST_ASIO)
-#include <boost/asio/async_result.hpp>
-#include <boost/asio/basic_waitable_timer.hpp>
-#include <boost/asio/buffer.hpp>
-#else
-#include <asio/async_result.hpp>
-#include <asio/basic_waitable_timer.hpp>
-#include <asio/buffer.hpp>
-#endif
 
 #include <cstddef>
 #include <memory>

@@ -13,15 +13,8 @@
 
 #include <liveness/config.hpp>
 #include <liveness/core/clock.hpp>
+#include <liveness/detail/asio.hpp>
 #include <liveness/timer/shared_wheel.hpp>
-
-#if defined(LIVENESS_USE_BOOST_ASIO)
-#include <boost/asio/basic_waitable_timer.hpp>
-#include <boost/asio/post.hpp>
-#else
-#include <asio/basic_waitable_timer.hpp>
-#include <asio/post.hpp>
-#endif
 
 #include <memory>
 #include <optional>

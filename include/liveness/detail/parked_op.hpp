@@ -13,16 +13,7 @@
 #define LIVENESS_DETAIL_PARKED_OP_HPP
 
 #include <liveness/config.hpp>
-
-#if defined(LIVENESS_USE_BOOST_ASIO)
-#include <boost/asio/associated_allocator.hpp>
-#include <boost/asio/associated_cancellation_slot.hpp>
-#include <boost/asio/post.hpp>
-#else
-#include <asio/associated_allocator.hpp>
-#include <asio/associated_cancellation_slot.hpp>
-#include <asio/post.hpp>
-#endif
+#include <liveness/detail/asio.hpp>
 
 #include <memory>
 #include <utility>

@@ -17,17 +17,12 @@
 #ifndef LIVENESS_IMPL_SESSION_HPP
 #define LIVENESS_IMPL_SESSION_HPP
 
+#include <liveness/detail/asio.hpp>
 #include <liveness/impl/session/ops.hpp>
 #include <liveness/impl/session/read.hpp>
 #include <liveness/impl/session/state.hpp>
 #include <liveness/impl/session/wait_dead.hpp>
 #include <liveness/impl/session/write.hpp>
-
-#if defined(LIVENESS_USE_BOOST_ASIO)
-#include <boost/asio/compose.hpp>
-#else
-#include <asio/compose.hpp>
-#endif
 
 #include <memory>
 #include <type_traits>

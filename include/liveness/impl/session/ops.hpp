@@ -12,16 +12,7 @@
 #define LIVENESS_IMPL_SESSION_OPS_HPP
 
 #include <liveness/config.hpp>
-
-#if defined(LIVENESS_USE_BOOST_ASIO)
-#include <boost/asio/cancellation_type.hpp>
-#include <boost/asio/dispatch.hpp>
-#include <boost/asio/post.hpp>
-#else
-#include <asio/cancellation_type.hpp>
-#include <asio/dispatch.hpp>
-#include <asio/post.hpp>
-#endif
+#include <liveness/detail/asio.hpp>
 
 #include <cstddef>
 #include <utility>

@@ -11,13 +11,8 @@
 #ifndef LIVENESS_IMPL_SESSION_READ_HPP
 #define LIVENESS_IMPL_SESSION_READ_HPP
 
+#include <liveness/detail/asio.hpp>
 #include <liveness/impl/session/ops.hpp>
-
-#if defined(LIVENESS_USE_BOOST_ASIO)
-#include <boost/asio/buffer.hpp>
-#else
-#include <asio/buffer.hpp>
-#endif
 
 #include <memory>
 

@@ -13,21 +13,10 @@
 #ifndef LIVENESS_IMPL_SESSION_STATE_HPP
 #define LIVENESS_IMPL_SESSION_STATE_HPP
 
+#include <liveness/detail/asio.hpp>
 #include <liveness/detail/deadline.hpp>
 #include <liveness/detail/parked_op.hpp>
 #include <liveness/engine/session_engine.hpp>
-
-#if defined(LIVENESS_USE_BOOST_ASIO)
-#include <boost/asio/buffer.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/socket_base.hpp>
-#include <boost/asio/write.hpp>
-#else
-#include <asio/buffer.hpp>
-#include <asio/post.hpp>
-#include <asio/socket_base.hpp>
-#include <asio/write.hpp>
-#endif
 
 #include <array>
 #include <memory>

@@ -12,19 +12,8 @@
 #ifndef LIVENESS_IMPL_SESSION_WRITE_HPP
 #define LIVENESS_IMPL_SESSION_WRITE_HPP
 
+#include <liveness/detail/asio.hpp>
 #include <liveness/impl/session/ops.hpp>
-
-#if defined(LIVENESS_USE_BOOST_ASIO)
-#include <boost/asio/bind_cancellation_slot.hpp>
-#include <boost/asio/buffer.hpp>
-#include <boost/asio/cancellation_signal.hpp>
-#include <boost/asio/write.hpp>
-#else
-#include <asio/bind_cancellation_slot.hpp>
-#include <asio/buffer.hpp>
-#include <asio/cancellation_signal.hpp>
-#include <asio/write.hpp>
-#endif
 
 #include <algorithm>
 #include <array>
