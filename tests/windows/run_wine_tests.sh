@@ -23,7 +23,8 @@
 #     lo up; a fresh WINEPREFIX under <work_dir>; `wineserver -f -p` started here, so that it
 #     (which owns Wine's sockets) lives in this namespace; `wineboot --init` (once, shared by
 #     every run below).
-#  3. session  session_wine_test_<backend>.exe, under Wine's default Windows version.
+#  3. session  session_wine_test_<backend>.exe, under Wine's default Windows version, the
+#              backends at once.
 #  4. run 1    keepalive, Wine's default Windows version (Wine 8: Windows 7, build 7601): the
 #              library must go straight to SIO_KEEPALIVE_VALS.
 #  5. run 2    keepalive, the prefix set to Windows 10 (build 18362): the library tries
@@ -122,17 +123,33 @@ inside() {
   if [ $rc -ne 0 ]; then echo "FAIL: wineboot"; return 1; fi
 
   local overall=0
-  run_session() {  # <label>: a program that needs nothing from this script
-    local label=$1 t0 rc
-    stage "run: $label"
+  # The session programs need nothing from this script: all backends at once, each in its
+  # own directory, their output printed one after the other.
+  run_sessions() {
+    local t0 exe label rc logs=() pids=()
+    stage "run: session_wine_test (session, registry, reconnect), every backend at once"
     t0=$(now)
-    (cd "$run" && exec timeout -k 5 "$(($(remaining) < 120 ? $(remaining) : 120))" wine "$exe")
-    rc=$?
-    [ $rc -eq 124 ] && { echo "FAIL: $label timed out"; rc=1; }
-    [ $rc -eq 4 ] && rc=1
-    echo "$label: exit code $rc; stage time: $(elapsed "$t0") s"
-    [ $rc -ne 0 ] && [ $overall -eq 0 ] && overall=$rc
-    return 0
+    for exe in "$work"/build/session_wine_test_*.exe; do
+      label=$(basename "$exe" .exe)
+      mkdir -p "$run/$label"
+      (cd "$run/$label" &&
+         timeout -k 5 "$(($(remaining) < 120 ? $(remaining) : 120))" wine "$exe" >out.log 2>&1
+       echo $? >rc) &
+      pids+=($!)
+      logs+=("$run/$label")
+    done
+    wait "${pids[@]}"  # not a bare wait: wineserver is a child of this shell too
+    for dir in "${logs[@]}"; do
+      label=$(basename "$dir")
+      echo "---- $label ----"
+      cat "$dir/out.log"
+      rc=$(cat "$dir/rc" 2>/dev/null || echo 1)
+      [ "$rc" -eq 124 ] && { echo "FAIL: $label timed out"; rc=1; }
+      [ "$rc" -eq 4 ] && rc=1
+      echo "$label: exit code $rc"
+      [ "$rc" -ne 0 ] && [ $overall -eq 0 ] && overall=$rc
+    done
+    echo "stage time: $(elapsed "$t0") s"
   }
   run_program() {  # <label> <program arguments...>
     local label=$1
@@ -184,9 +201,7 @@ EOF
     return 0
   }
 
-  for exe in "$work"/build/session_wine_test_*.exe; do
-    run_session "$(basename "$exe"): session, registry, reconnect"
-  done
+  run_sessions
 
   for exe in "$work"/build/keepalive_wine_test_*.exe; do
     run_program "$(basename "$exe"): Wine default Windows version" --expect=default
