@@ -100,7 +100,7 @@ template <class Policy>
 using session_t = lv::session<tcp::socket, Policy>;
 
 /// Why the checks of a write pending on a full socket while the session closes fail under
-/// Wine (see docs/reliability.md, "Windows").
+/// Wine (see docs/reliability.md, "Windows, under Wine").
 constexpr const char* wine_stuck_write =
     "Wine 8: closesocket() does not abort a pending overlapped WSASend (Windows does, with "
     "WSA_OPERATION_ABORTED) and the session closes its socket without cancel() (CancelIoEx), "
