@@ -650,6 +650,14 @@ void token_future() {
   auto dead = t.b.async_wait_dead(net::use_future);
   auto guard = net::make_work_guard(t.io);
   std::thread runner([&] { t.io.run_for(15s); });
+  struct stop_and_join {  // also when a REQUIRE ends the section
+    net::io_context& io;
+    std::thread& thread;
+    ~stop_and_join() {
+      io.stop();
+      thread.join();
+    }
+  } joiner{t.io, runner};
   REQUIRE(written.wait_for(5s) == std::future_status::ready);
   CHECK_EQ(written.get(), 6u);
   REQUIRE(read.wait_for(5s) == std::future_status::ready);
@@ -669,8 +677,6 @@ void token_future() {
   CHECK_EC(thrown_code([&] { aborted.get(); }), net::error::operation_aborted);
   net::post(t.io, [&] { t.b.close(); });
   guard.reset();
-  t.io.stop();
-  runner.join();
 }
 
 void token_deferred() {
