@@ -1,10 +1,7 @@
 // The Windows keepalive path, cross-compiled with mingw-w64 and run under Wine in a private
 // network namespace by run_wine_tests.sh (see that script for how it is driven).
 //
-// A plain main() with CHECK macros rather than Catch2: nothing but the library, Asio and the
-// mingw runtime has to cross-compile. Every check prints a PASS or FAIL line; the last line is
-// "N passed, M failed"; the exit code is 0 when nothing failed, 1 otherwise (never 4, which
-// CTest reads as "skipped").
+// Checks: wine_check.hpp (PASS/FAIL lines, "N passed, M failed", exit code 0 or 1).
 //
 // Usage: keepalive_wine_test.exe --expect=default|win10 [--no-blackhole]
 //   --expect=default  Wine's default Windows version (Wine 8: Windows 7, build 7601): the code
@@ -21,6 +18,8 @@
 // First include: the header under test (proves it is self-contained on Windows too).
 #include <liveness/keepalive.hpp>
 #include <liveness/error.hpp>
+
+#include "wine_check.hpp"
 
 #if defined(LIVENESS_USE_BOOST_ASIO)
 #include <boost/asio.hpp>
@@ -48,48 +47,9 @@ using namespace std::chrono_literals;
 using clock_type = std::chrono::steady_clock;
 using tcp = asio::ip::tcp;
 
-int passed = 0;
-int failed = 0;
-
-void report_check(bool ok, const char* expr, const char* file, int line,
-                  const std::string& detail = std::string()) {
-  if (ok) {
-    ++passed;
-    std::printf("PASS: %s\n", expr);
-  } else {
-    ++failed;
-    std::printf("FAIL: %s  (%s:%d)%s%s\n", expr, file, line, detail.empty() ? "" : "  ",
-                detail.c_str());
-  }
-  std::fflush(stdout);
-}
-
-template <class A, class B>
-void report_equal(const A& a, const B& b, const char* expr, const char* file, int line) {
-  std::ostringstream detail;
-  const bool ok = a == b;
-  if (!ok) detail << "left: " << a << ", right: " << b;
-  report_check(ok, expr, file, line, detail.str());
-}
-
-std::string describe(const liveness::error_code& ec) {
-  return std::to_string(ec.value()) + " [" + ec.category().name() + "] " + ec.message();
-}
-
-#define CHECK(cond) report_check(static_cast<bool>(cond), #cond, __FILE__, __LINE__)
-#define CHECK_EQ(a, b) report_equal((a), (b), #a " == " #b, __FILE__, __LINE__)
-// For error codes: prints both sides in full when they differ.
-#define CHECK_EC(a, b)                                                                   \
-  do {                                                                                   \
-    const liveness::error_code check_ec_a_ = (a), check_ec_b_ = (b);                      \
-    report_check(check_ec_a_ == check_ec_b_, #a " == " #b, __FILE__, __LINE__,            \
-                 "left: " + describe(check_ec_a_) + ", right: " + describe(check_ec_b_)); \
-  } while (false)
-
-void info(const std::string& text) {
-  std::printf("INFO: %s\n", text.c_str());
-  std::fflush(stdout);
-}
+using wine_check::describe;
+using wine_check::info;
+using wine_check::report_check;
 
 bool any_note_contains(const liveness::keepalive_report& r, const std::string& text) {
   for (const auto& n : r.notes)
@@ -364,7 +324,8 @@ void test_blackhole(asio::io_context& io, connected_pair& pair) {
                          std::future_status::ready;
   CHECK(sync_done);
   if (!sync_done) {
-    std::printf("the blocking read is still pending; %d passed, %d failed\n", passed, failed);
+    std::printf("the blocking read is still pending; %d passed, %d failed\n", wine_check::passed,
+                wine_check::failed);
     std::fflush(stdout);
     std::_Exit(1);  // the thread is stuck in recv(): leave without joining it
   }
@@ -482,7 +443,5 @@ int main(int argc, char** argv) {
   test_validation();
   test_classify();
 
-  std::printf("%d passed, %d failed\n", passed, failed);
-  std::fflush(stdout);
-  return failed == 0 && passed > 0 ? 0 : 1;
+  return wine_check::result();
 }

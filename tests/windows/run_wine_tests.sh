@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
-# The Windows keepalive path, for real: cross-compile tests/windows/keepalive_wine_test.cpp with
-# mingw-w64 and run it under Wine in a private network namespace.
+# The Windows code path, for real: cross-compile the test programs of tests/windows/ with
+# mingw-w64 and run them under Wine in a private network namespace.
+#   keepalive_wine_test.cpp  TCP keepalive on Windows (SIO_KEEPALIVE_VALS, the Windows 10
+#                            setsockopt path, a blackholed connection timed out by keepalive)
+#   session_wine_test.cpp    the session, registry and reconnecting client over loopback:
+#                            data both ways, every death reason loopback can produce,
+#                            completion tokens, lifetime cases (see the file's header)
 #
 # Usage (CTest does this): bash run_wine_tests.sh <source_dir> <work_dir>
 #
@@ -8,31 +13,38 @@
 # the reason is printed); anything else is a failure.
 #
 # What happens:
-#  1. compile  x86_64-w64-mingw32-g++-posix, static, once per backend (standalone Asio and,
-#              when its headers are there, Boost.Asio), against a private include dir holding
+#  1. compile  x86_64-w64-mingw32-g++-posix, static, each program once per backend (standalone
+#              Asio and, when its headers are there, Boost.Asio), LIVENESS_WINE_JOBS (default
+#              2) compiles at a time, through ccache when it is installed (objects then come
+#              from the cache when nothing changed), against a private include dir holding
 #              only symlinks to the Asio and Boost headers (all of /usr/include would drag
 #              glibc headers into a Windows build).
 #  2. in `unshare -n` (a network namespace that disappears with its last process):
 #     lo up; a fresh WINEPREFIX under <work_dir>; `wineserver -f -p` started here, so that it
-#     (which owns Wine's sockets) lives in this namespace; `wineboot --init`.
-#  3. run 1    Wine's default Windows version (Wine 8: Windows 7, build 7601): the library must
-#              go straight to SIO_KEEPALIVE_VALS.
-#  4. run 2    the prefix set to Windows 10 (build 18362): the library tries setsockopt
-#              (TCP_KEEPIDLE...), Wine refuses it, the library falls back to the ioctl.
-#     In each run the program writes its listening port to run/blackhole.port while reads are
-#     pending on two keepalive connections to it; this script drops that port's TCP traffic
-#     both ways with nftables (Wine's host sockets are Linux sockets in this namespace) and
-#     creates run/blackhole.ready; keepalive must then end both reads within the bound (Wine
-#     8: the overlapped read with ERROR_SEM_TIMEOUT 121, the blocking one with WSAETIMEDOUT
-#     10060), and liveness::classify_transport_error must call both keepalive_timeout.
-#  5. `wineserver -k`; the prefix is removed (LIVENESS_WINE_KEEP_PREFIX=1 keeps it); the
+#     (which owns Wine's sockets) lives in this namespace; `wineboot --init` (once, shared by
+#     every run below).
+#  3. session  session_wine_test_<backend>.exe, under Wine's default Windows version, the
+#              backends at once.
+#  4. run 1    keepalive, Wine's default Windows version (Wine 8: Windows 7, build 7601): the
+#              library must go straight to SIO_KEEPALIVE_VALS.
+#  5. run 2    keepalive, the prefix set to Windows 10 (build 18362): the library tries
+#              setsockopt (TCP_KEEPIDLE...), Wine refuses it, the library falls back to the
+#              ioctl.
+#     In each keepalive run the program writes its listening port to run/blackhole.port while
+#     reads are pending on two keepalive connections to it; this script drops that port's TCP
+#     traffic both ways with nftables (Wine's host sockets are Linux sockets in this
+#     namespace) and creates run/blackhole.ready; keepalive must then end both reads within
+#     the bound (Wine 8: the overlapped read with ERROR_SEM_TIMEOUT 121, the blocking one
+#     with WSAETIMEDOUT 10060), and liveness::classify_transport_error must call both
+#     keepalive_timeout.
+#  6. `wineserver -k`; the prefix is removed (LIVENESS_WINE_KEEP_PREFIX=1 keeps it); the
 #     namespace goes away.
-# The whole script is bounded (LIVENESS_WINE_BUDGET seconds, default 420) and prints the time
+# The whole script is bounded (LIVENESS_WINE_BUDGET seconds, default 540) and prints the time
 # of each stage.
 
 set -u
 
-budget=${LIVENESS_WINE_BUDGET:-420}
+budget=${LIVENESS_WINE_BUDGET:-540}
 self=$(readlink -f "${BASH_SOURCE[0]}")
 
 # CI sets LIVENESS_REQUIRE_PRIVILEGED_TESTS=1: there a skip is a failure.
@@ -111,6 +123,34 @@ inside() {
   if [ $rc -ne 0 ]; then echo "FAIL: wineboot"; return 1; fi
 
   local overall=0
+  # The session programs need nothing from this script: all backends at once, each in its
+  # own directory, their output printed one after the other.
+  run_sessions() {
+    local t0 exe label rc logs=() pids=()
+    stage "run: session_wine_test (session, registry, reconnect), every backend at once"
+    t0=$(now)
+    for exe in "$work"/build/session_wine_test_*.exe; do
+      label=$(basename "$exe" .exe)
+      mkdir -p "$run/$label"
+      (cd "$run/$label" &&
+         timeout -k 5 "$(($(remaining) < 120 ? $(remaining) : 120))" wine "$exe" >out.log 2>&1
+       echo $? >rc) &
+      pids+=($!)
+      logs+=("$run/$label")
+    done
+    wait "${pids[@]}"  # not a bare wait: wineserver is a child of this shell too
+    for dir in "${logs[@]}"; do
+      label=$(basename "$dir")
+      echo "---- $label ----"
+      cat "$dir/out.log"
+      rc=$(cat "$dir/rc" 2>/dev/null || echo 1)
+      [ "$rc" -eq 124 ] && { echo "FAIL: $label timed out"; rc=1; }
+      [ "$rc" -eq 4 ] && rc=1
+      echo "$label: exit code $rc"
+      [ "$rc" -ne 0 ] && [ $overall -eq 0 ] && overall=$rc
+    done
+    echo "stage time: $(elapsed "$t0") s"
+  }
   run_program() {  # <label> <program arguments...>
     local label=$1
     shift
@@ -160,6 +200,8 @@ EOF
     [ $rc -ne 0 ] && [ $overall -eq 0 ] && overall=$rc
     return 0
   }
+
+  run_sessions
 
   for exe in "$work"/build/keepalive_wine_test_*.exe; do
     run_program "$(basename "$exe"): Wine default Windows version" --expect=default
@@ -218,8 +260,6 @@ unshare -n true 2>/dev/null || skip "cannot create a network namespace (unshare 
 src=$(readlink -f "$1")
 mkdir -p "$2" || exit 1
 work=$(readlink -f "$2")
-[ -f "$src/tests/windows/keepalive_wine_test.cpp" ] ||
-  { echo "FAIL: $src/tests/windows/keepalive_wine_test.cpp not found"; exit 1; }
 
 echo "source: $src"
 echo "work:   $work"
@@ -236,22 +276,55 @@ if [ -d /usr/include/boost/asio ]; then
 else
   echo "note: Boost headers not found; only the standalone Asio backend is tested"
 fi
-rm -f "$work"/build/keepalive_wine_test_*.exe
-for backend in "${backends[@]}"; do
-  stage "compile keepalive_wine_test_$backend.exe"
-  t=$(now)
-  defs=(-DASIO_STANDALONE)
+programs=(session_wine_test keepalive_wine_test)  # the longest compile first
+jobs=${LIVENESS_WINE_JOBS:-2}
+launcher=()
+if command -v ccache >/dev/null 2>&1 && [ "${LIVENESS_WINE_CCACHE:-1}" = 1 ]; then
+  launcher=(ccache)
+  export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$src}"
+fi
+# One compile (to an object, which ccache can keep) and link: <program> <backend>.
+compile_one() {
+  local program=$1 backend=$2 t0 rc defs=(-DASIO_STANDALONE)
   [ "$backend" = boost ] && defs=(-DLIVENESS_USE_BOOST_ASIO)
-  cmd=("$cxx" -std=c++17 -O1 -Wall -Wextra -Wpedantic -Werror -D_WIN32_WINNT=0x0A00
-       "${defs[@]}" -I"$src/include" -I"$work/include"
-       "$src/tests/windows/keepalive_wine_test.cpp"
-       -o "$work/build/keepalive_wine_test_$backend.exe" -static -lws2_32 -lmswsock)
+  local obj="$work/build/${program}_$backend.o" exe="$work/build/${program}_$backend.exe"
+  local left=$((deadline - SECONDS > 1 ? deadline - SECONDS : 1))
+  t0=$(now)
+  rm -f "$exe"
+  # -Wa,-mbig-obj: Asio's templates can exceed the 32768 sections of a plain COFF object.
+  local cmd=("${launcher[@]}" "$cxx" -std=c++17 -O1 -Wall -Wextra -Wpedantic -Werror
+             -D_WIN32_WINNT=0x0A00 "${defs[@]}" -Wa,-mbig-obj
+             -I"$src/include" -I"$src/tests/support" -I"$work/include"
+             -c "$src/tests/windows/$program.cpp" -o "$obj")
   echo "${cmd[*]}"
-  timeout -k 5 $((deadline - SECONDS > 1 ? deadline - SECONDS : 1)) "${cmd[@]}"
+  timeout -k 5 "$left" "${cmd[@]}" &&
+    timeout -k 5 "$left" "$cxx" "$obj" -o "$exe" -static -lws2_32 -lmswsock
   rc=$?
-  echo "compile exit code $rc; stage time: $(elapsed "$t") s"
-  [ $rc -eq 0 ] || { echo "FAIL: cross-compilation ($backend)"; exit 1; }
+  echo "compile ${program}_$backend.exe: exit code $rc; time: $(elapsed "$t0") s"
+  return $rc
+}
+stage "compile ${programs[*]} x ${backends[*]} ($jobs at a time${launcher:+, through ccache})"
+t=$(now)
+logs=()
+for program in "${programs[@]}"; do
+  [ -f "$src/tests/windows/$program.cpp" ] ||
+    { echo "FAIL: $src/tests/windows/$program.cpp not found"; exit 1; }
+  for backend in "${backends[@]}"; do
+    while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n; done
+    log="$work/build/${program}_$backend.log"
+    rm -f "$log.rc"
+    (compile_one "$program" "$backend" >"$log" 2>&1; echo $? >"$log.rc") &
+    logs+=("$log")
+  done
 done
+wait
+compile_failed=0
+for log in "${logs[@]}"; do
+  cat "$log"
+  [ "$(cat "$log.rc" 2>/dev/null)" = 0 ] || compile_failed=1
+done
+echo "compile stage time: $(elapsed "$t") s"
+[ $compile_failed -eq 0 ] || { echo "FAIL: cross-compilation"; exit 1; }
 
 left=$((deadline - SECONDS))
 [ $left -gt 30 ] || { echo "FAIL: no time left for the Wine part"; exit 1; }
