@@ -99,13 +99,6 @@ using line_policy = lv::heartbeat::ping_pong<lv::codec::line>;
 template <class Policy>
 using session_t = lv::session<tcp::socket, Policy>;
 
-/// Why the checks of a write pending on a full socket while the session closes fail under
-/// Wine (see docs/reliability.md, "Windows, under Wine").
-constexpr const char* wine_stuck_write =
-    "Wine 8: closesocket() does not abort a pending overlapped WSASend (Windows does, with "
-    "WSA_OPERATION_ABORTED) and the session closes its socket without cancel() (CancelIoEx), "
-    "so the write completes only when the connection ends";
-
 /// True when running under Wine (its ntdll exports wine_get_version).
 bool under_wine() {
 #if defined(_WIN32)
@@ -495,8 +488,9 @@ void heartbeat_timeout_stuck_upload_case() {
   std::printf("MEASURED: the pending write: %d call(s), %s\n", w.calls,
               wine_check::describe(w.ec).c_str());
   std::fflush(stdout);
-  KNOWN_FAILURE_IF(under_wine(), w.calls == 1 && w.ec == error::heartbeat_timeout,
-                   wine_stuck_write);
+  // The session cancels its socket's operations before closing it (Wine's closesocket
+  // alone does not abort a pending overlapped WSASend).
+  CHECK(w.calls == 1 && w.ec == error::heartbeat_timeout);
   if (w.calls == 0) {
     peer.sock.close();
     REQUIRE(run_until(io, [&] { return w.calls > 0; }, 3s));
@@ -785,13 +779,8 @@ void destroyed_with_operations_pending(bool run_first) {
   CHECK_EC(r.ec, net::error::operation_aborted);
   CHECK_EQ(wait_calls, 1);
   CHECK_EC(wait_ec, net::error::operation_aborted);
-  if (run_first) {
-    KNOWN_FAILURE_IF(under_wine(), w.calls == 1 && w.ec == net::error::operation_aborted,
-                     wine_stuck_write);
-  } else {
-    CHECK_EQ(w.calls, 1);
-    CHECK_EC(w.ec, net::error::operation_aborted);
-  }
+  CHECK_EQ(w.calls, 1);
+  CHECK_EC(w.ec, net::error::operation_aborted);
   if (w.calls == 0) {
     // The write ends with the connection: the peer closes.
     peer.sock.close();

@@ -216,6 +216,9 @@ class session_impl final : public std::enable_shared_from_this<session_impl<Sock
 
   void shut_down() noexcept {
     error_code ignored;
+    // Cancelled first: closing alone does not abort a pending overlapped send everywhere
+    // (Wine's closesocket leaves it until the connection ends).
+    socket_.cancel(ignored);
     socket_.shutdown(net::socket_base::shutdown_both, ignored);
     socket_.close(ignored);
     deadline_.cancel();
