@@ -19,7 +19,9 @@ ensure_packages() {
   apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
-# stage NAME COMMAND...: runs a command and prints how long it took.
+# stage NAME COMMAND...: runs a command and prints how long it took; stage_summary prints
+# every stage's time again, one line each.
+stage_times=()
 stage() {
   local name=$1; shift
   local start=$SECONDS
@@ -27,5 +29,10 @@ stage() {
   local rc=0
   "$@" || rc=$?
   echo "== $name: $((SECONDS - start)) s (exit $rc)"
+  stage_times+=("$(printf '%6d s  %s (exit %d)' $((SECONDS - start)) "$name" $rc)")
   return $rc
+}
+stage_summary() {
+  echo "== stage times"
+  printf '%s\n' "${stage_times[@]}"
 }

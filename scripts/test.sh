@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Builds and runs the whole liveness test suite: unit and loopback tests for C++17/C++20 on
-# standalone Asio and Boost.Asio, an ASan+UBSan build, header self-containment, the
-# consumer projects (a strict-warning vendored one by g++ and clang++ among them),
-# network-namespace tests (root), the Windows path under Wine, and the unit tests built by
-# clang++ (C++20).
+# Builds and runs the whole liveness test suite (docs/testing.md): every test built for
+# C++17/C++20 on standalone Asio and Boost.Asio; the sans-I/O and smoke tiers run in each of
+# them, the real-time loopback and network-namespace (root) tests in the C++20 standalone
+# build and under ASan+UBSan, the [threads] cases under TSan; header self-containment, the
+# consumer projects (a strict-warning vendored one by g++ and clang++ among them), the
+# examples, the fuzz targets, the Windows path under Wine, and the unit tests built by
+# clang++ (C++20, the quick tier run). Each stage prints its time, and a summary at the end.
 #
 #   scripts/test.sh            (as root on a fresh Debian bookworm machine)
 #
@@ -27,21 +29,24 @@ stage "configure" cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
 stage "build" cmake --build "$build_dir" -j "$jobs"
 rc=0
 stage "test" ctest --test-dir "$build_dir" -j "$jobs" --output-on-failure --timeout 900 || rc=$?
-# The unit and loopback tests built by clang++ too (C++20, standalone Asio, no sanitizers),
-# after the main run so that its compile does not load the machine under the timing tests.
-# The library headers under clang's strict warnings: tests/cmake/vendored_strict, above.
+# The unit tests built by clang++ too (C++20, standalone Asio, no sanitizers; every unit test
+# file, its warnings errors), running the quick tier (the real-time tests ran in the g++
+# builds above); after the main run so that its compile does not load the machine under the
+# timing tests. The library headers under clang's strict warnings: tests/cmake/vendored_strict.
 clang_dir="$build_dir/clang-std20"
 clang_stage() {
   cmake -S . -B "$clang_dir" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug \
     -DLIVENESS_BUILD_TESTS=ON -DLIVENESS_BUILD_EXAMPLES=OFF -DLIVENESS_WERROR=ON \
     -DLIVENESS_TEST_VARIANTS=std20 -DLIVENESS_TEST_SANITIZERS=OFF -DLIVENESS_TEST_TSAN=OFF \
     >/dev/null &&
-    cmake --build "$clang_dir" --target liveness_tests_std20 -j "$jobs" &&
-    ctest --test-dir "$clang_dir" -L '^std20$' -j "$jobs" --output-on-failure --timeout 300
+    cmake --build "$clang_dir" --target liveness_sansio_tests_std20 liveness_tests_std20 \
+      -j "$jobs" &&
+    ctest --test-dir "$clang_dir" -L quick -j "$jobs" --output-on-failure --timeout 300
 }
 stage "clang++: unit tests (std20)" clang_stage || rc=$?
 # Faults, hostile inputs, lifetime cases and fuzz targets of this run; informational, the
 # exit status stays ctest's.
 scripts/reliability_summary.sh "$build_dir" || true
+stage_summary
 echo "== total: $((SECONDS - total_start)) s"
 exit $rc

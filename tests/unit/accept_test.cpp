@@ -335,7 +335,7 @@ TEST_CASE("accept: on_socket may take the peer endpoint that accept returned, ev
 }
 
 TEST_CASE("accept: the loop accepts many loopback connections until cancelled",
-          "[accept]") {
+          "[accept][smoke]") {
   net::io_context io;
   tcp::acceptor acceptor(io, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));
   std::vector<tcp::socket> accepted;

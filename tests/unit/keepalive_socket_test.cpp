@@ -48,7 +48,7 @@ bool has_note(const liveness::keepalive_report& r, const std::string& text) {
 #if defined(__linux__)
 
 TEST_CASE("Linux: every option read back with getsockopt equals what was asked",
-          "[keepalive][socket]") {
+          "[keepalive][socket][smoke]") {
   connected_pair p;
   const keepalive_options asked{true, 7s, 3s, 5, 40s};
   error_code ec;

@@ -120,7 +120,7 @@ bool wait_on(const Executor& ex, Pred pred, clk::duration budget) {
 
 TEST_CASE("lifetime: the io_context stopped mid-flight, then restarted: every handler runs "
           "exactly once",
-          "[lifetime]") {
+          "[lifetime][threads]") {
   net::io_context io;
   auto p = connected(io, io.get_executor(), io.get_executor());
   auto o = fast_options();
@@ -179,7 +179,7 @@ TEST_CASE("lifetime: the io_context stopped mid-flight, then restarted: every ha
 
 TEST_CASE("lifetime: an io_context destroyed with operations pending releases every handler "
           "without running it",
-          "[lifetime]") {
+          "[lifetime][threads]") {
   auto io = std::make_unique<net::io_context>();
   auto p = connected(*io, io->get_executor(), io->get_executor());
   auto o = fast_options();
@@ -234,7 +234,7 @@ TEST_CASE("lifetime: an io_context destroyed with operations pending releases ev
 
 TEST_CASE("lifetime: cancelling async_wait_dead while the peer dies, on a 4-thread "
           "io_context, completes it exactly once",
-          "[lifetime]") {
+          "[lifetime][threads]") {
   thread_pool pool(4);
   handler_log log;
   int aborted = 0, peer_gone = 0;
@@ -294,7 +294,7 @@ TEST_CASE("lifetime: cancelling async_wait_dead while the peer dies, on a 4-thre
 
 TEST_CASE("lifetime: a session driven from 4 threads through its strand delivers every "
           "message once, in order per thread",
-          "[lifetime]") {
+          "[lifetime][threads]") {
   thread_pool pool(4);
   auto strand_a = net::make_strand(pool.io);
   auto strand_b = net::make_strand(pool.io);
@@ -412,7 +412,7 @@ TEST_CASE("lifetime: a session driven from 4 threads through its strand delivers
 
 TEST_CASE("lifetime: destroying a session on its strand while 4 threads run it completes "
           "each pending operation exactly once",
-          "[lifetime]") {
+          "[lifetime][threads]") {
   thread_pool pool(4);
   handler_log log;
   auto token = std::make_shared<int>(0);
@@ -470,7 +470,7 @@ TEST_CASE("lifetime: destroying a session on its strand while 4 threads run it c
 
 TEST_CASE("lifetime: registry destroyed with sessions pending, on a strand of a 4-thread "
           "io_context: no event after, app-held sessions closed, nothing leaked",
-          "[lifetime][registry]") {
+          "[lifetime][registry][threads]") {
   thread_pool pool(4);
   auto strand = net::make_strand(pool.io);
   auto peer_strand = net::make_strand(pool.io);

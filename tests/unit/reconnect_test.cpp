@@ -179,7 +179,7 @@ TEST_CASE("reconnect: refused options throw an error naming the field", "[reconn
 }
 
 TEST_CASE("reconnect: connects, and reconnects after the server drops the connection",
-          "[reconnect]") {
+          "[reconnect][smoke]") {
   net::io_context io;
   server srv(io);
   raw_client client(io.get_executor(), "127.0.0.1", srv.port(),

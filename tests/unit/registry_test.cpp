@@ -156,7 +156,7 @@ bool closed_by_peer(net::io_context& io, tcp::socket& s, clk::duration budget) {
 }  // namespace
 
 TEST_CASE("registry: add raises online with the endpoint id and a peer close raises offline "
-          "with reason and silence", "[registry]") {
+          "with reason and silence", "[registry][smoke]") {
   net::io_context io;
   loopback lb(io);
   lv::registry<raw_session> reg(io.get_executor());
