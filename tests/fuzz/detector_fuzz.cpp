@@ -40,16 +40,7 @@ using core::time_point;
 using liveness::error;
 using liveness::error_code;
 
-struct reader {
-  const std::uint8_t* p;
-  std::size_t n;
-  std::uint8_t byte() {
-    if (n == 0) return 0;
-    --n;
-    return *p++;
-  }
-  bool done() const { return n == 0; }
-};
+using liveness_fuzz::reader;
 
 duration pick_duration(reader& in, bool allow_zero) {
   const std::uint8_t b = in.byte();

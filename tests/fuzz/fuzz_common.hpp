@@ -12,6 +12,8 @@
 
 #include <liveness/error.hpp>
 
+#include <cstddef>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -25,6 +27,18 @@
   } while (0)
 
 namespace liveness_fuzz {
+
+/// Reads the fuzzer's input one byte at a time; 0 once it is used up.
+struct reader {
+  const std::uint8_t* p;
+  std::size_t n;
+  std::uint8_t byte() {
+    if (n == 0) return 0;
+    --n;
+    return *p++;
+  }
+  bool done() const { return n == 0; }
+};
 
 /// An error code of the liveness category, with a message that names the problem (not
 /// empty, not the "unknown" fallback) and a known enumerator name.

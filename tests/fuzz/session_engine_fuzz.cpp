@@ -33,16 +33,7 @@ namespace codec = liveness::codec;
 namespace engine = liveness::engine;
 using namespace std::chrono_literals;
 
-struct reader {
-  const std::uint8_t* p;
-  std::size_t n;
-  std::uint8_t byte() {
-    if (n == 0) return 0;
-    --n;
-    return *p++;
-  }
-  bool empty() const { return n == 0; }
-};
+using liveness_fuzz::reader;
 
 template <class Codec>
 void run(reader& in, typename Codec::options co) {
@@ -82,7 +73,7 @@ void run(reader& in, typename Codec::options co) {
   };
 
   std::string bytes;
-  while (!in.empty()) {
+  while (!in.done()) {
     const std::uint8_t op = in.byte();
     const auto now = [&] { return clock.now(); };
     switch (op & 15) {
@@ -91,7 +82,7 @@ void run(reader& in, typename Codec::options co) {
       case 2: {  // bytes from the peer, only while the engine reads (as the shell does)
         const std::size_t n = 1 + (op >> 4);
         bytes.clear();
-        for (std::size_t i = 0; i < n && !in.empty(); ++i) bytes.push_back(static_cast<char>(in.byte()));
+        for (std::size_t i = 0; i < n && !in.done(); ++i) bytes.push_back(static_cast<char>(in.byte()));
         if (bytes.empty() || !e.wants_read()) break;
         if (bytes.size() > largest_read) largest_read = bytes.size();
         after(e.on_received(now(), bytes.data(), bytes.size()));

@@ -36,16 +36,7 @@ using liveness::timer::wheel;
 using liveness::timer::wheel_entry;
 using liveness::timer::wheel_options;
 
-struct reader {
-  const std::uint8_t* p;
-  std::size_t n;
-  std::uint8_t byte() {
-    if (n == 0) return 0;
-    --n;
-    return *p++;
-  }
-  bool done() const { return n == 0; }
-};
+using liveness_fuzz::reader;
 
 constexpr std::uint64_t ready_tick = ~std::uint64_t(0);  // model: due at the next expire
 constexpr std::size_t entries = 32;
