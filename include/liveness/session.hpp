@@ -249,9 +249,9 @@ class session {
                         WriteToken&& token =
                             typename net::default_completion_token<executor_type>::type());
 
-  /// Reads one whole user message (`heartbeat::ping_pong<codec::length_prefixed>` only)
-  /// and appends it to `buffer`, a DynamicBuffer_v1 (`net::dynamic_buffer(std::string&)`,
-  /// `net::streambuf`).
+  /// Reads one whole user message and appends it to `buffer`, a DynamicBuffer_v1
+  /// (`net::dynamic_buffer(std::string&)`, `net::streambuf`). Only for a codec with
+  /// messages (`codec::has_messages_v`; among the library's, `codec::length_prefixed`).
   ///
   /// Completion signature: `void(error_code, std::size_t message_size)`. An empty message
   /// completes with 0. `net::error::no_buffer_space` when the message does not fit the
@@ -270,8 +270,8 @@ class session {
                           ReadToken&& token =
                               typename net::default_completion_token<executor_type>::type());
 
-  /// Writes `buffers` as one user message (`heartbeat::ping_pong<codec::length_prefixed>`
-  /// only): data frames of at most `max_write_chunk` bytes, heartbeats between them.
+  /// Writes `buffers` as one user message (a codec with messages only, as above): data
+  /// frames of at most `max_write_chunk` bytes, heartbeats between them.
   ///
   /// Completion signature: `void(error_code, std::size_t bytes)`. One write (of either
   /// kind) at a time. `net::error::bad_descriptor` (0 bytes) on a moved-from session.
