@@ -18,6 +18,7 @@
 #define LIVENESS_IMPL_SESSION_HPP
 
 #include <liveness/detail/asio.hpp>
+#include <liveness/detail/stream_traits.hpp>
 #include <liveness/impl/session/ops.hpp>
 #include <liveness/impl/session/read.hpp>
 #include <liveness/impl/session/state.hpp>
@@ -67,7 +68,7 @@ auto session<Socket, Policy>::get_executor() noexcept -> executor_type {
 template <class Socket, class Policy>
 Socket& session<Socket, Policy>::next_layer() noexcept {
   if (impl_) return impl_->socket_;
-  if (!closed_socket_) closed_socket_ = std::make_unique<Socket>(ex_);
+  if (!closed_socket_) closed_socket_ = detail::stream_traits<Socket>::make_closed(ex_);
   return *closed_socket_;
 }
 
@@ -89,7 +90,7 @@ core::detector_stats session<Socket, Policy>::stats() const {
 
 template <class Socket, class Policy>
 bool session<Socket, Policy>::is_open() const noexcept {
-  return impl_ && impl_->socket_.is_open();
+  return impl_ && impl_->is_open();
 }
 
 template <class Socket, class Policy>

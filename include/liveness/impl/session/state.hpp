@@ -16,6 +16,7 @@
 #include <liveness/detail/asio.hpp>
 #include <liveness/detail/deadline.hpp>
 #include <liveness/detail/parked_op.hpp>
+#include <liveness/detail/stream_traits.hpp>
 #include <liveness/engine/session_engine.hpp>
 
 #include <array>
@@ -24,9 +25,10 @@
 namespace liveness {
 namespace detail {
 
-/// A per-thread socket read buffer, shared by every session whose handlers run on the
-/// thread: a session waits for readability and then reads into it, so an idle session
-/// holds no read buffer.
+/// A per-thread socket read buffer, shared by every session over a socket whose handlers
+/// run on the thread: a session waits for readability and then reads into it, so an idle
+/// session holds no read buffer. (A session over another stream, TLS, reads with
+/// async_read_some into a buffer of its own: see stream_traits.hpp.)
 inline net::mutable_buffer read_scratch() {
   static thread_local std::array<char, 64 * 1024> buffer;
   return net::buffer(buffer);
@@ -40,16 +42,23 @@ class session_impl final : public std::enable_shared_from_this<session_impl<Sock
   using engine_type = engine::session_engine<codec_type>;
   using clock = core::clock_type;
   using waiters = parked_list<executor_type>;
+  using traits = stream_traits<Socket>;
+  /// A socket: wait + non-blocking read into the shared buffer, writes at once first.
+  static constexpr bool direct_io = traits::direct_io;
 
   session_impl(Socket s, core::side side, const session_options<Policy>& o)
       : socket_(std::move(s)),
         engine_(Policy::make_detector(o.heartbeat, side, clock::now()),
                 Policy::codec_options(o.heartbeat), engine_limits(o), clock::now()),
         deadline_(*this, socket_.get_executor(), o.use_timer_wheel) {
-    if (o.apply_keepalive) keepalive_ = apply_keepalive(socket_, o.keepalive);
-    // The background read waits for readability and then reads without blocking.
-    error_code ignored;
-    socket_.non_blocking(true, ignored);
+    if (o.apply_keepalive) keepalive_ = apply_keepalive(lowest_layer(), o.keepalive);
+    if constexpr (direct_io) {
+      // The background read waits for readability and then reads without blocking.
+      error_code ignored;
+      socket_.non_blocking(true, ignored);
+    } else {
+      read_buffer_ = std::make_unique<char[]>(traits::read_buffer_size);
+    }
   }
 
   session_impl(const session_impl&) = delete;
@@ -59,6 +68,9 @@ class session_impl final : public std::enable_shared_from_this<session_impl<Sock
   void start() { apply(engine_.on_time(clock::now())); }
 
   executor_type get_executor() noexcept { return socket_.get_executor(); }
+  auto& lowest_layer() noexcept { return traits::lowest_layer(socket_); }
+  const auto& lowest_layer() const noexcept { return traits::lowest_layer(socket_); }
+  bool is_open() const noexcept { return lowest_layer().is_open(); }
 
   Socket socket_;
   engine_type engine_;
@@ -120,19 +132,32 @@ class session_impl final : public std::enable_shared_from_this<session_impl<Sock
   /// What the kernel takes at once proves nothing about the peer (a hung peer's kernel
   /// keeps taking small writes); a rest that has to wait for the socket does, once it
   /// goes (the peer's receive window opened: the peer reads).
+  /// A stream that is not a socket (TLS) writes nothing here: its whole chunk goes with
+  /// async_write.
   template <class Buffers>
   std::size_t write_at_once(const Buffers& out, error_code& ec) {
-    const std::size_t n = socket_.write_some(out, ec);
-    if (ec == net::error::would_block || ec == net::error::try_again) ec = error_code();
-    return ec ? 0 : n;
+    if constexpr (direct_io) {
+      const std::size_t n = socket_.write_some(out, ec);
+      if (ec == net::error::would_block || ec == net::error::try_again) ec = error_code();
+      return ec ? 0 : n;
+    } else {
+      (void)out;
+      (void)ec;
+      return 0;
+    }
   }
 
-  /// A user chunk is done: `ec` or `bytes` written, `waited` for the peer's window.
+  /// A user chunk is done: `ec` or `bytes` written, `waited` for the peer's window. A
+  /// stream written with async_write (TLS) cannot tell whether it waited: never counted as
+  /// the peer's progress.
   void on_user_written(const error_code& ec, std::size_t bytes, bool waited) {
     const auto now = clock::now();
-    apply(ec ? engine_.on_write_failed(now, classify_transport_error(ec))
-             : engine_.on_user_written(now, bytes, waited));
+    apply(ec ? engine_.on_write_failed(now, classify(ec))
+             : engine_.on_user_written(now, bytes, waited && direct_io));
   }
+
+  /// A transport error as a dead-peer reason.
+  static error_code classify(const error_code& ec) noexcept { return traits::classify(ec); }
 
   void on_user_write_waiting() { engine_.on_user_write_waiting(clock::now()); }
 
@@ -185,8 +210,7 @@ class session_impl final : public std::enable_shared_from_this<session_impl<Sock
     net::async_write(socket_, net::buffer(frames.data(), frames.size()),
                      [self = this->shared_from_this()](error_code ec, std::size_t n) {
                        const auto now = clock::now();
-                       self->apply(ec ? self->engine_.on_write_failed(
-                                            now, classify_transport_error(ec))
+                       self->apply(ec ? self->engine_.on_write_failed(now, classify(ec))
                                       : self->engine_.on_heartbeats_written(now, n));
                      });
   }
@@ -194,15 +218,38 @@ class session_impl final : public std::enable_shared_from_this<session_impl<Sock
   void start_reading() {
     if (reading_ || !engine_.wants_read()) return;
     reading_ = true;
-    socket_.async_wait(net::socket_base::wait_read,
-                       [self = this->shared_from_this()](error_code ec) { self->on_readable(ec); });
+    if constexpr (direct_io) {
+      socket_.async_wait(net::socket_base::wait_read, [self = this->shared_from_this()](
+                                                          error_code ec) { self->on_readable(ec); });
+    } else {
+      socket_.async_read_some(net::buffer(read_buffer_.get(), traits::read_buffer_size),
+                              [self = this->shared_from_this()](error_code ec, std::size_t n) {
+                                self->on_read(ec, n);
+                              });
+    }
+  }
+
+  /// A stream's (TLS) read completed: the same facts as a socket's.
+  void on_read(const error_code& ec, std::size_t n) {
+    reading_ = false;
+    if (over()) return;
+    const auto now = clock::now();
+    if (n > 0) {
+      apply(engine_.on_received(now, read_buffer_.get(), n));
+      if (!ec || over()) return;
+    }
+    if (!ec) return start_reading();
+    if (ec == net::error::eof) return apply(engine_.on_eof(now));
+    const error_code reason = classify(ec);
+    if (reason == error::peer_closed) return apply(engine_.on_eof(now));
+    apply(engine_.on_transport_error(now, reason));
   }
 
   void on_readable(error_code ec) {
     reading_ = false;
     if (over()) return;
     const auto now = clock::now();
-    if (ec) return apply(engine_.on_transport_error(now, classify_transport_error(ec)));
+    if (ec) return apply(engine_.on_transport_error(now, classify(ec)));
     const auto scratch = read_scratch();
     const std::size_t n = socket_.read_some(scratch, ec);
     if (ec == net::error::would_block || ec == net::error::try_again) {
@@ -210,17 +257,20 @@ class session_impl final : public std::enable_shared_from_this<session_impl<Sock
       return;
     }
     if (ec == net::error::eof) return apply(engine_.on_eof(now));
-    if (ec) return apply(engine_.on_transport_error(now, classify_transport_error(ec)));
+    if (ec) return apply(engine_.on_transport_error(now, classify(ec)));
     apply(engine_.on_received(now, static_cast<const char*>(scratch.data()), n));
   }
 
   void shut_down() noexcept {
     error_code ignored;
+    // TLS: a close_notify, if it goes at once (see tls.hpp). Nothing for a socket.
+    traits::before_close(socket_, !engine_.writer_busy());
     // Cancelled first: closing alone does not abort a pending overlapped send everywhere
     // (Wine's closesocket leaves it until the connection ends).
-    socket_.cancel(ignored);
-    socket_.shutdown(net::socket_base::shutdown_both, ignored);
-    socket_.close(ignored);
+    auto& lowest = lowest_layer();
+    lowest.cancel(ignored);
+    lowest.shutdown(net::socket_base::shutdown_both, ignored);
+    lowest.close(ignored);
     deadline_.cancel();
     const auto ex = socket_.get_executor();
     dead_waiters_.wake_all(ex);
@@ -230,6 +280,9 @@ class session_impl final : public std::enable_shared_from_this<session_impl<Sock
 
   bool reading_ = false;
   deadline<session_impl, executor_type> deadline_;
+  // A stream read with async_read_some (TLS): its read buffer, traits::read_buffer_size
+  // bytes (one TLS record). Null for a socket.
+  std::unique_ptr<char[]> read_buffer_;
 };
 
 }  // namespace detail
