@@ -10,19 +10,22 @@
 #ifndef LIVENESS_EXAMPLES_CLIENT_FLAGS_HPP
 #define LIVENESS_EXAMPLES_CLIENT_FLAGS_HPP
 
+#include "example_tls.hpp"
 #include "example_util.hpp"
 
 #include <liveness/reconnect.hpp>
 
 namespace example {
 
-inline const char* client_usage_text(const std::string& name) {
+/// `tls`: the program takes --tls [--ca FILE] (echo_client).
+inline const char* client_usage_text(const std::string& name, bool tls = false) {
   static std::string text;
   text = name +
          " --connect HOST:PORT [--keepalive IDLE:INTVL:COUNT] [--heartbeat INTERVAL/TIMEOUT] "
          "[--codec line|length] [--ping TEXT --pong TEXT] [--role server|client|both|answer] "
          "[--message-timeout DUR] [--first-message-timeout DUR] [--close-linger DUR] "
-         "[--reconnect MIN/MAX[/ATTEMPTS]] [--send TEXT [--every DURATION]] [--count N]";
+         "[--reconnect MIN/MAX[/ATTEMPTS]] [--send TEXT [--every DURATION]] [--count N]" +
+         (tls ? " [--tls [--ca FILE]]" : "");
   return text.c_str();
 }
 
@@ -36,6 +39,9 @@ struct client_flags {
   std::optional<std::string> send;
   std::optional<ms> every;
   std::optional<long> count;
+  /// --tls: connect with TLS; --ca FILE: verify the server's certificate against it.
+  bool tls = false;
+  std::optional<std::string> ca;
 
   /// The reconnect schedule: MIN doubling to MAX with jitter, reset after 2 s up, give up
   /// after ATTEMPTS failures in a row (never without it).
@@ -50,7 +56,8 @@ struct client_flags {
   }
 };
 
-inline client_flags parse_client_flags(int argc, char** argv) {
+/// `tls`: accept --tls and --ca (echo_client); otherwise they are unknown flags.
+inline client_flags parse_client_flags(int argc, char** argv, bool tls = false) {
   client_flags f;
   bool have_connect = false;
   for (int i = 1; i < argc; ++i) {
@@ -60,9 +67,16 @@ inline client_flags parse_client_flags(int argc, char** argv) {
       std::exit(0);
     }
     if (flag.rfind("--", 0) != 0) bad_flags("unexpected argument: " + flag);
+    if (tls && flag == "--tls") {
+      require_tls();
+      f.tls = true;
+      continue;
+    }
     if (i + 1 >= argc) bad_flags(flag + ": missing value");
     const std::string value = argv[++i];
-    if (flag == "--connect") {
+    if (tls && flag == "--ca") {
+      f.ca = value;
+    } else if (flag == "--connect") {
       std::tie(f.host, f.port) = host_port_flag(flag, value);
       if (f.port == "0") bad_flags("--connect " + value + ": port 0");
       have_connect = true;
@@ -85,6 +99,8 @@ inline client_flags parse_client_flags(int argc, char** argv) {
   check_watch_flags(f.watch);
   if (f.every && !f.send) bad_flags("--every needs --send TEXT");
   if (f.count && !f.send) bad_flags("--count needs --send TEXT");
+  if (f.ca && !f.tls) bad_flags("--ca needs --tls");
+  if (f.tls && f.reconnect) bad_flags("--tls does not work with --reconnect");
   if (f.send) {
     const bool length = f.watch.heartbeat && f.watch.codec == codec_kind::length;
     if (!length && (f.send->empty() || f.send->find_first_of("\r\n") != std::string::npos)) {

@@ -7,12 +7,15 @@
 //
 // echo_server: echoes what its clients send, watches every client with a liveness::session
 // (TCP keepalive, and a ping/pong heartbeat with --heartbeat), keeps them in a
-// liveness::registry and prints who comes online and who goes offline, and why.
+// liveness::registry and prints who comes online and who goes offline, and why. With
+// --tls it speaks TLS (liveness/tls.hpp): the handshake comes first (at most 10 s), then
+// the session watches the TLS stream, its heartbeats inside TLS.
 //
 //   echo_server --listen HOST:PORT [--keepalive IDLE:INTVL:COUNT]
 //               [--heartbeat INTERVAL/TIMEOUT] [--codec line|length]
 //               [--ping TEXT --pong TEXT] [--role server|client|both|answer]
 //               [--message-timeout DUR] [--first-message-timeout DUR] [--close-linger DUR]
+//               [--tls --cert FILE --key FILE]
 //
 // Events (one line each, flushed at once; docs/examples.md):
 //   listening addr=ADDR keepalive_bound_ms=N [heartbeat_bound_ms=N]
@@ -20,10 +23,11 @@
 //   offline id=ID peer=ADDR reason=REASON silent_ms=N
 //   accept_paused reason=REASON            (once per episode at the descriptor limit)
 //   accept_resumed paused_ms=N retries=N
-//   error what=TEXT
+//   error what=TEXT                        (what=tls_handshake reason=R: a failed handshake)
 // A client's id is its endpoint id ("tcp:127.0.0.1:40312"; docs/registry.md).
 // Exit code: 0 after SIGINT/SIGTERM, 1 when it cannot listen, 2 on bad flags.
 //
+#include "example_tls.hpp"
 #include "example_util.hpp"
 
 #include <liveness/registry.hpp>
@@ -39,12 +43,16 @@ const char* const usage_text =
     "echo_server --listen HOST:PORT [--keepalive IDLE:INTVL:COUNT] "
     "[--heartbeat INTERVAL/TIMEOUT] [--codec line|length] [--ping TEXT --pong TEXT] "
     "[--role server|client|both|answer] [--message-timeout DUR] "
-    "[--first-message-timeout DUR] [--close-linger DUR]";
+    "[--first-message-timeout DUR] [--close-linger DUR] [--tls --cert FILE --key FILE]";
 
 struct server_flags {
   std::string host;
   std::string port;
   watch_flags watch;
+  /// --tls with the certificate (chain) and private key files, PEM.
+  bool tls = false;
+  std::string cert;
+  std::string key;
 };
 
 server_flags parse_flags(int argc, char** argv) {
@@ -57,16 +65,27 @@ server_flags parse_flags(int argc, char** argv) {
       std::exit(0);
     }
     if (flag.rfind("--", 0) != 0) bad_flags("unexpected argument: " + flag);
+    if (flag == "--tls") {
+      require_tls();
+      f.tls = true;
+      continue;
+    }
     if (i + 1 >= argc) bad_flags(flag + ": missing value");
     const std::string value = argv[++i];
     if (flag == "--listen") {
       std::tie(f.host, f.port) = host_port_flag(flag, value);
       have_listen = true;
+    } else if (flag == "--cert") {
+      f.cert = value;
+    } else if (flag == "--key") {
+      f.key = value;
     } else if (!parse_watch_flag(flag, value, f.watch)) {
       bad_flags("unknown flag: " + flag);
     }
   }
   if (!have_listen) bad_flags("--listen HOST:PORT is required");
+  if (f.tls && (f.cert.empty() || f.key.empty())) bad_flags("--tls needs --cert FILE and --key FILE");
+  if (!f.tls && (!f.cert.empty() || !f.key.empty())) bad_flags("--cert and --key need --tls");
   check_watch_flags(f.watch);
   return f;
 }
@@ -110,11 +129,25 @@ void echo(std::shared_ptr<Session> s, std::shared_ptr<std::string> buffer) {
   }
 }
 
-template <class Policy>
+/// Serves plain TCP clients (`Stream` = tcp::socket) or TLS clients (`tls_stream`).
+template <class Stream, class Policy>
 int serve(const server_flags& f, const liveness::session_options<Policy>& options) {
-  using session_t = liveness::session<tcp::socket, Policy>;
+  using session_t = liveness::session<Stream, Policy>;
   net::io_context io;
   tcp::acceptor acceptor(io);
+#if defined(LIVENESS_EXAMPLE_TLS)
+  net::ssl::context tls(net::ssl::context::tls_server);
+  if constexpr (std::is_same_v<Stream, tls_stream>) {
+    try {
+      tls.use_certificate_chain_file(f.cert);
+      tls.use_private_key_file(f.key, net::ssl::context::pem);
+    } catch (const std::exception& e) {
+      std::cerr << "echo_server: --cert " << f.cert << " --key " << f.key << ": " << e.what()
+                << std::endl;
+      return 1;
+    }
+  }
+#endif
   try {
     tcp::resolver resolver(io);
     const tcp::endpoint ep = *resolver.resolve(f.host, f.port).begin();
@@ -139,17 +172,34 @@ int serve(const server_flags& f, const liveness::session_options<Policy>& option
 
   // Accept until stopped. At the descriptor limit (EMFILE, ENFILE, ENOBUFS, ENOMEM) the loop
   // pauses, 10 ms doubling to 1 s, instead of retrying at once, and says so once per episode.
+  auto add = [&](Stream stream, const tcp::endpoint& peer) {
+    try {
+      // The session applies keepalive to the accepted socket and starts the heartbeat;
+      // the registry names it by the endpoint accept() returned.
+      auto s = clients.add(session_t(std::move(stream), liveness::core::side::server, options),
+                           peer);
+      echo(s, std::make_shared<std::string>());
+    } catch (const liveness::system_error& e) {
+      event("error what=session reason=" + reason_text(e.code()));
+    }
+  };
   liveness::async_accept_loop(
       acceptor, liveness::accept_options{},
       [&](tcp::socket socket, const tcp::endpoint& peer) {
-        try {
-          // The session applies keepalive to the accepted socket and starts the heartbeat;
-          // the registry names it by the endpoint accept() returned.
-          auto s = clients.add(
-              session_t(std::move(socket), liveness::core::side::server, options), peer);
-          echo(s, std::make_shared<std::string>());
-        } catch (const liveness::system_error& e) {
-          event("error what=session reason=" + reason_text(e.code()));
+        if constexpr (std::is_same_v<Stream, tcp::socket>) {
+          add(std::move(socket), peer);
+        } else {
+#if defined(LIVENESS_EXAMPLE_TLS)
+          // TLS: the handshake first (keepalive is applied by the session, after it).
+          auto stream = std::make_shared<tls_stream>(std::move(socket), tls);
+          handshake(stream, net::ssl::stream_base::server, [&, stream, peer](liveness::error_code ec) {
+            if (ec) {
+              event("error what=tls_handshake reason=" + reason_text(ec));
+              return;
+            }
+            add(std::move(*stream), peer);
+          });
+#endif
         }
       },
       [](const liveness::accept_event& e) {
@@ -190,5 +240,10 @@ int serve(const server_flags& f, const liveness::session_options<Policy>& option
 int main(int argc, char** argv) {
   program() = {"echo_server", usage_text};
   const server_flags flags = parse_flags(argc, argv);
-  return with_policy(flags.watch, [&](const auto& options) { return serve(flags, options); });
+  return with_policy(flags.watch, [&](const auto& options) {
+#if defined(LIVENESS_EXAMPLE_TLS)
+    if (flags.tls) return serve<tls_stream>(flags, options);
+#endif
+    return serve<tcp::socket>(flags, options);
+  });
 }

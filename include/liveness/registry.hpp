@@ -143,8 +143,8 @@ class registry {
  public:
   using session_type = Session;
   using executor_type = typename Session::executor_type;
-  /// The peer's endpoint type (`tcp::endpoint` for a `tcp::socket` session).
-  using endpoint_type = typename Session::next_layer_type::endpoint_type;
+  /// The peer's endpoint type (`tcp::endpoint` for a `tcp::socket` or TLS session).
+  using endpoint_type = typename Session::next_layer_type::lowest_layer_type::endpoint_type;
   using event_handler = std::function<void(const peer_event&)>;
 
   explicit registry(const executor_type& ex, const registry_options& options = {});

@@ -5,9 +5,10 @@
 // Distributed under the Boost Software License, Version 1.0.
 // (See accompanying file LICENSE or copy at https://www.boost.org/LICENSE_1_0.txt)
 //
-// liveness::session<Socket, Policy>: owns a connected TCP socket, applies TCP keepalive, runs
-// a heartbeat policy, passes user data through, and reports a dead peer exactly once, with
-// the reason, through an Asio completion handler.
+// liveness::session<Socket, Policy>: owns a connected TCP socket (or a TLS stream over one:
+// liveness/tls.hpp), applies TCP keepalive, runs a heartbeat policy, passes user data
+// through, and reports a dead peer exactly once, with the reason, through an Asio
+// completion handler.
 //
 #ifndef LIVENESS_SESSION_HPP
 #define LIVENESS_SESSION_HPP
@@ -170,9 +171,14 @@ class session {
   /// session has set its user-mode `non_blocking(true)`: it waits for readability and then
   /// reads without blocking, into a buffer shared by the sessions of the thread.
   ///
-  /// Moved-from session: a closed socket on the session's executor, made on the first call
-  /// and owned by the session (the same object on every call; a failure to allocate it
-  /// terminates, as for any exception leaving a noexcept function).
+  /// Over TLS (`net::ssl::stream<tcp::socket>`, `#include <liveness/tls.hpp>`): the
+  /// `ssl::stream`, whose `lowest_layer()` is the TCP socket (keepalive is applied there);
+  /// the session reads it with `async_read_some` into a 16 KiB buffer of its own. See
+  /// docs/session.md, "TLS".
+  ///
+  /// Moved-from session: a closed socket (or stream) on the session's executor, made on
+  /// the first call and owned by the session (the same object on every call; a failure to
+  /// allocate it terminates, as for any exception leaving a noexcept function).
   Socket& next_layer() noexcept;
   const Socket& next_layer() const noexcept;
 

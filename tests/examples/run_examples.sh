@@ -3,7 +3,7 @@
 #
 #   run_examples.sh CASE BIN_DIR [CLIENT]
 #
-# CASE: flags | echo | hung | reconnect | deadlines | accept_limit | demo. CLIENT (echo, hung, reconnect): echo_client
+# CASE: flags | echo | hung | reconnect | deadlines | accept_limit | tls | demo. CLIENT (echo, hung, reconnect): echo_client
 # (default) or echo_client_coro (also accept_limit). Every wait is bounded; every process started here is
 # killed (by its pid) on exit. Exit code 0 when every check passed.
 set -uo pipefail
@@ -131,6 +131,13 @@ flags)
       expect_usage "$prog: reconnect attempts garbage" "$p" "${a[@]}" --reconnect 1s/2s/x
       expect_usage "$prog: count garbage" "$p" "${a[@]}" --send hi --count -3
       expect_usage "$prog: send equals ping" "$p" "${a[@]}" "${hb[@]}" --send PING
+    fi
+    if [ "$prog" = echo_server ]; then
+      expect_usage "$prog: --tls without --cert and --key" "$p" "${a[@]}" --tls
+      expect_usage "$prog: --cert without --tls" "$p" "${a[@]}" --cert c.pem --key k.pem
+    elif [ "$prog" = echo_client ]; then
+      expect_usage "$prog: --ca without --tls" "$p" "${a[@]}" --ca ca.pem
+      expect_usage "$prog: --tls with --reconnect" "$p" "${a[@]}" --tls --reconnect 1s/2s
     fi
     out=$("$p" --help) && rc=0 || rc=$?
     [ "$rc" -eq 0 ] && [[ "$out" == usage:* ]] || fail "$prog --help: exit $rc, '$out'"
@@ -340,6 +347,68 @@ accept_limit)
   ok "resumed: $(grep '^accept_resumed' "$out"), $(count_lines '^online ' "$out") clients online in all, a new client got its echo"
   kill "$server_pid"; wait_exit "$server_pid" 5
   [ "$exit_code" -eq 0 ] || fail "limit: server exit code $exit_code after SIGTERM"
+  ;;
+
+tls)
+  # --tls: a certificate made now (no key is checked in); echoes, online and offline over
+  # TLS, a client that does not verify (a warning), a hung TLS client found by the
+  # heartbeat inside TLS, and a plain TCP client refused by the handshake.
+  openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost \
+    -addext subjectAltName=IP:127.0.0.1,DNS:localhost \
+    -keyout "$work/key.pem" -out "$work/cert.pem" >/dev/null 2>&1 || fail "tls: openssl req failed"
+  tls=(--tls --cert "$work/cert.pem" --key "$work/key.pem")
+  for mode in line length; do
+    case $mode in
+      line) w=("${hb[@]}") ;;
+      length) w=("${hb[@]}" --codec length) ;;
+    esac
+    start_server "tls_server_$mode" --listen 127.0.0.1:0 "${w[@]}" "${tls[@]}"
+    log="$work/tls_server_$mode.log"
+    start_client "tls_client_$mode" --connect "$server_addr" "${w[@]}" --tls --ca "$work/cert.pem" \
+      --send "hello tls $mode" --every 100ms --count 3
+    wait_exit "$client_pid" 15
+    [ "$exit_code" -eq 0 ] || fail "tls $mode: client exit code $exit_code"
+    clog="$work/tls_client_$mode.log"
+    grep -Eq "^connected peer=$server_addr\$" "$clog" || fail "tls $mode: no connected line"
+    [ "$(count_lines "^echo text=hello tls $mode\$" "$clog")" -eq 3 ] || fail "tls $mode: not 3 echoes"
+    grep -q '^done echoes=3$' "$clog" || fail "tls $mode: no done line"
+    grep -q 'warning' "$clog" && fail "tls $mode: a warning although --ca was given"
+    grep -Eq '^online id=tcp:127\.0\.0\.1:[0-9]+ peer=127\.0\.0\.1:[0-9]+$' "$log" \
+      || fail "tls $mode: no online line"
+    wait_line "$log" '^offline id=[^ ]+ peer=127\.0\.0\.1:[0-9]+ reason=peer_closed silent_ms=[0-9]+$' 5 \
+      || fail "tls $mode: no offline line with reason peer_closed (close_notify)"
+    ok "tls $mode: verified, 3 echoes, online, offline reason=peer_closed"
+    [ "$mode" = length ] || { kill "$server_pid"; wait_exit "$server_pid" 5; }
+  done
+
+  # Without --ca: no verification, said on stderr; it still works.
+  start_client tls_noverify --connect "$server_addr" "${hb[@]}" --codec length --tls \
+    --send unverified --count 1
+  wait_exit "$client_pid" 15
+  [ "$exit_code" -eq 0 ] || fail "tls without --ca: client exit code $exit_code"
+  grep -q '^echo_client: warning: --tls without --ca: ' "$work/tls_noverify.log" \
+    || fail "tls without --ca: no warning"
+  grep -q '^echo text=unverified$' "$work/tls_noverify.log" || fail "tls without --ca: no echo"
+  ok "tls without --ca: $(grep -c warning "$work/tls_noverify.log") warning, echo"
+
+  # A hung TLS client (SIGSTOP after the handshake): heartbeat_timeout.
+  start_client tls_hung --connect "$server_addr" "${hb[@]}" --codec length --tls
+  wait_line "$work/tls_hung.log" '^connected ' 10 || fail "tls hung: no connected line"
+  sleep 0.5
+  kill -STOP "$client_pid"
+  wait_line "$log" '^offline .* reason=heartbeat_timeout silent_ms=[0-9]+$' 5 \
+    || fail "tls hung: no offline line with reason heartbeat_timeout"
+  ok "tls hung client: $(grep 'reason=heartbeat_timeout' "$log")"
+  kill -KILL "$client_pid"; wait "$client_pid" 2>/dev/null
+
+  # A plain TCP client: its bytes are no TLS handshake.
+  start_client tls_plain --connect "$server_addr" "${hb[@]}" --codec length --send plain
+  wait_line "$log" '^error what=tls_handshake reason=[^ ]+$' 10 \
+    || fail "tls: a plain client was not refused by the handshake"
+  ok "plain client against --tls: $(grep '^error what=tls_handshake' "$log" | head -1)"
+  kill -KILL "$client_pid" 2>/dev/null; wait "$client_pid" 2>/dev/null
+  kill "$server_pid"; wait_exit "$server_pid" 5
+  [ "$exit_code" -eq 0 ] || fail "tls: server exit code $exit_code after SIGTERM"
   ;;
 
 demo)

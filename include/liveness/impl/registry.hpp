@@ -185,7 +185,7 @@ struct registry<Session>::state : std::enable_shared_from_this<state> {
   // it is alive.
   static error_code ended(const conn& c) {
     if (c.session->is_dead()) return c.session->reason();
-    if (!c.session->next_layer().is_open()) return net::error::operation_aborted;
+    if (!c.session->next_layer().lowest_layer().is_open()) return net::error::operation_aborted;
     return {};
   }
 
@@ -322,7 +322,7 @@ std::shared_ptr<Session> registry<Session>::add(Session&& s, const endpoint_type
 template <class Session>
 std::shared_ptr<Session> registry<Session>::add(Session&& s, std::string id, error_code& ec) {
   auto st = state_;
-  std::string peer = detail::remote_endpoint_text(s.next_layer());
+  std::string peer = detail::remote_endpoint_text(s.next_layer().lowest_layer());
   return st->add(std::move(s), std::move(peer), std::move(id), ec);
 }
 
