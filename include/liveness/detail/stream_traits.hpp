@@ -82,6 +82,20 @@ struct stream_traits {
   }
 };
 
+/// The read buffer of a session over a stream read with async_read_some: `Size` bytes,
+/// allocated with the session. A base class of the session's state, so that a session over
+/// a socket (`no_read_buffer`) pays not even a pointer for it.
+template <std::size_t Size>
+struct own_read_buffer {
+  std::unique_ptr<char[]> read_buffer_ = std::make_unique<char[]>(Size);
+};
+struct no_read_buffer {};
+
+template <class Stream>
+using read_buffer_for =
+    std::conditional_t<stream_traits<Stream>::direct_io, no_read_buffer,
+                       own_read_buffer<stream_traits<Stream>::read_buffer_size>>;
+
 }  // namespace detail
 }  // namespace liveness
 

@@ -35,7 +35,8 @@ inline net::mutable_buffer read_scratch() {
 }
 
 template <class Socket, class Policy>
-class session_impl final : public std::enable_shared_from_this<session_impl<Socket, Policy>> {
+class session_impl final : public std::enable_shared_from_this<session_impl<Socket, Policy>>,
+                           private read_buffer_for<Socket> {
  public:
   using executor_type = typename Socket::executor_type;
   using codec_type = typename Policy::codec;
@@ -56,8 +57,6 @@ class session_impl final : public std::enable_shared_from_this<session_impl<Sock
       // The background read waits for readability and then reads without blocking.
       error_code ignored;
       socket_.non_blocking(true, ignored);
-    } else {
-      read_buffer_ = std::make_unique<char[]>(traits::read_buffer_size);
     }
   }
 
@@ -222,7 +221,7 @@ class session_impl final : public std::enable_shared_from_this<session_impl<Sock
       socket_.async_wait(net::socket_base::wait_read, [self = this->shared_from_this()](
                                                           error_code ec) { self->on_readable(ec); });
     } else {
-      socket_.async_read_some(net::buffer(read_buffer_.get(), traits::read_buffer_size),
+      socket_.async_read_some(net::buffer(this->read_buffer_.get(), traits::read_buffer_size),
                               [self = this->shared_from_this()](error_code ec, std::size_t n) {
                                 self->on_read(ec, n);
                               });
@@ -235,7 +234,7 @@ class session_impl final : public std::enable_shared_from_this<session_impl<Sock
     if (over()) return;
     const auto now = clock::now();
     if (n > 0) {
-      apply(engine_.on_received(now, read_buffer_.get(), n));
+      apply(engine_.on_received(now, this->read_buffer_.get(), n));
       if (!ec || over()) return;
     }
     if (!ec) return start_reading();
@@ -280,9 +279,8 @@ class session_impl final : public std::enable_shared_from_this<session_impl<Sock
 
   bool reading_ = false;
   deadline<session_impl, executor_type> deadline_;
-  // A stream read with async_read_some (TLS): its read buffer, traits::read_buffer_size
-  // bytes (one TLS record). Null for a socket.
-  std::unique_ptr<char[]> read_buffer_;
+  // A stream read with async_read_some (TLS) has its read buffer, traits::read_buffer_size
+  // bytes (one TLS record), in the base read_buffer_for<Socket>; a socket has none.
 };
 
 }  // namespace detail
