@@ -271,7 +271,7 @@ TEST_CASE("session tls: close() sends close_notify, completes pending operations
   // The peer never reads or answers: the close must not wait for its close_notify.
   const auto start = clk::now();
   s.close();
-  CHECK(clk::now() - start < 100ms);
+  CHECK(clk::now() - start < 1s);  // no wait for the peer (a loaded machine may preempt us)
   CHECK_FALSE(s.is_open());
   REQUIRE(run_until(io, [&] { return read_done && dead.calls == 1; }, 1s));
   CHECK(read_ec == net::error::operation_aborted);
