@@ -223,8 +223,7 @@ int run_tls(const client_flags& f, const liveness::session_options<Policy>& opti
       handshake(stream, net::ssl::stream_base::client, [&](liveness::error_code hec) {
         if (hec) return failed(hec);
         try {
-          session = std::make_unique<session_t>(std::move(*stream), liveness::core::side::client,
-                                                options);
+          session = std::make_unique<session_t>(std::move(*stream), options);
         } catch (const liveness::system_error& e) {
           return failed(e.code());
         }
@@ -256,7 +255,7 @@ int run_tls(const client_flags& f, const liveness::session_options<Policy>& opti
 int main(int argc, char** argv) {
   program() = {"echo_client", client_usage_text("echo_client", true)};
   const client_flags flags = parse_client_flags(argc, argv, true);
-  return with_policy(flags.watch, [&](const auto& options) {
+  return with_policy(flags.watch, liveness::role::client, [&](const auto& options) {
 #if defined(LIVENESS_EXAMPLE_TLS)
     if (flags.tls) return run_tls(flags, options);
 #endif

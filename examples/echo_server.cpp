@@ -176,8 +176,7 @@ int serve(const server_flags& f, const liveness::session_options<Policy>& option
     try {
       // The session applies keepalive to the accepted socket and starts the heartbeat;
       // the registry names it by the endpoint accept() returned.
-      auto s = clients.add(session_t(std::move(stream), liveness::core::side::server, options),
-                           peer);
+      auto s = clients.add(session_t(std::move(stream), options), peer);
       echo(s, std::make_shared<std::string>());
     } catch (const liveness::system_error& e) {
       event("error what=session reason=" + reason_text(e.code()));
@@ -240,7 +239,7 @@ int serve(const server_flags& f, const liveness::session_options<Policy>& option
 int main(int argc, char** argv) {
   program() = {"echo_server", usage_text};
   const server_flags flags = parse_flags(argc, argv);
-  return with_policy(flags.watch, [&](const auto& options) {
+  return with_policy(flags.watch, liveness::role::server, [&](const auto& options) {
 #if defined(LIVENESS_EXAMPLE_TLS)
     if (flags.tls) return serve<tls_stream>(flags, options);
 #endif

@@ -25,7 +25,6 @@ namespace lv = liveness;
 namespace ft = liveness_test::fault;
 namespace net = liveness::net;
 using lv::error;
-using lv::core::side;
 using std::chrono::milliseconds;
 using liveness_test::blackhole;
 using liveness_test::tls_stream;
@@ -68,10 +67,12 @@ TEST_CASE("tls netns: a TLS peer behind a pulled cable, ping_pong inside TLS, is
   auto t = liveness_test::tls_connected(io, ctx);
   lv::session_options<lp_policy> o;
   o.keepalive = ft::fast_keepalive;
-  o.heartbeat.heartbeat.interval = 300ms;
-  o.heartbeat.heartbeat.timeout = 300ms;
-  tls_session<lp_policy> ours(std::move(t.client), side::client, o);
-  tls_session<lp_policy> peer(std::move(t.server), side::server, o);
+  o.heartbeat.interval = 300ms;
+  o.heartbeat.timeout = 300ms;
+  tls_session<lp_policy> ours(std::move(t.client),
+                              liveness_test::with_role(o, lv::role::client));
+  tls_session<lp_policy> peer(std::move(t.server),
+                              liveness_test::with_role(o, lv::role::server));
   // Control: a healthy idle TLS link lives through several heartbeat rounds.
   ft::run_for(io, 1s);
   REQUIRE_FALSE(ours.is_dead());
@@ -93,8 +94,10 @@ TEST_CASE("tls netns: a TLS peer behind a pulled cable, keepalive only on the TC
   auto t = liveness_test::tls_connected(io, ctx);
   lv::session_options<lv::heartbeat::none> o;
   o.keepalive = ft::fast_keepalive;
-  tls_session<lv::heartbeat::none> ours(std::move(t.client), side::client, o);
-  tls_session<lv::heartbeat::none> peer(std::move(t.server), side::server, o);
+  tls_session<lv::heartbeat::none> ours(std::move(t.client),
+                                        liveness_test::with_role(o, lv::role::client));
+  tls_session<lv::heartbeat::none> peer(std::move(t.server),
+                                        liveness_test::with_role(o, lv::role::server));
   REQUIRE(ours.keepalive().enabled);
   REQUIRE(ours.keepalive().detection_bound);
   const milliseconds bound = *ours.keepalive().detection_bound;

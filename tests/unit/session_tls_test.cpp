@@ -90,8 +90,8 @@ TEST_CASE("session tls: data both ways and pings and pongs inside TLS, keepalive
   tls_contexts ctx;
   auto t = tls_connected(io, ctx);
   auto o = pp_options<lp_policy>(100ms, 2s);
-  tls_session<lp_policy> client(std::move(t.client), side::client, o);
-  tls_session<lp_policy> server(std::move(t.server), side::server, o);
+  tls_session<lp_policy> client(std::move(t.client), with_role(o, role::client));
+  tls_session<lp_policy> server(std::move(t.server), with_role(o, role::server));
   CHECK(client.is_open());
   CHECK(client.keepalive().enabled);
   CHECK(server.keepalive().enabled);
@@ -152,7 +152,8 @@ TEST_CASE("session tls: a hung TLS peer (handshake done then never reads or writ
   tls_contexts ctx;
   auto t = tls_connected(io, ctx);
   // The peer keeps its stream and does nothing with it.
-  tls_session<lp_policy> s(std::move(t.server), side::server, pp_options<lp_policy>(interval, timeout));
+  tls_session<lp_policy> s(std::move(t.server),
+                           with_role(pp_options<lp_policy>(interval, timeout), role::server));
   death_watch dead;
   dead.watch(s);
   const auto start = clk::now();
@@ -177,7 +178,8 @@ TEST_CASE("session tls: the peer's close_notify is peer_closed, data before it i
   net::io_context io;
   tls_contexts ctx;
   auto t = tls_connected(io, ctx);
-  tls_session<lp_policy> s(std::move(t.server), side::server, pp_options<lp_policy>(10s, 10s));
+  tls_session<lp_policy> s(std::move(t.server),
+                           with_role(pp_options<lp_policy>(10s, 10s), role::server));
   death_watch dead;
   dead.watch(s);
   session_reader<tls_session<lp_policy>> reader(s);
@@ -207,7 +209,8 @@ TEST_CASE("session tls: a TCP FIN without close_notify is peer_closed", "[sessio
   net::io_context io;
   tls_contexts ctx;
   auto t = tls_connected(io, ctx);
-  tls_session<lp_policy> s(std::move(t.server), side::server, pp_options<lp_policy>(10s, 10s));
+  tls_session<lp_policy> s(std::move(t.server),
+                           with_role(pp_options<lp_policy>(10s, 10s), role::server));
   death_watch dead;
   dead.watch(s);
   const std::string frame = lp_frame(0x00, "cut");
@@ -226,7 +229,8 @@ TEST_CASE("session tls: a reset TLS peer is peer_reset", "[session][tls]") {
   net::io_context io;
   tls_contexts ctx;
   auto t = tls_connected(io, ctx);
-  tls_session<lp_policy> s(std::move(t.server), side::server, pp_options<lp_policy>(10s, 10s));
+  tls_session<lp_policy> s(std::move(t.server),
+                           with_role(pp_options<lp_policy>(10s, 10s), role::server));
   death_watch dead;
   dead.watch(s);
   run_for(io, 50ms);  // the session's read is pending
@@ -240,7 +244,8 @@ TEST_CASE("session tls: garbage instead of a TLS record is protocol_error", "[se
   net::io_context io;
   tls_contexts ctx;
   auto t = tls_connected(io, ctx);
-  tls_session<lp_policy> s(std::move(t.server), side::server, pp_options<lp_policy>(10s, 10s));
+  tls_session<lp_policy> s(std::move(t.server),
+                           with_role(pp_options<lp_policy>(10s, 10s), role::server));
   death_watch dead;
   dead.watch(s);
   // An application-data record header (TLS 1.2 version, 16 bytes), then 16 bytes that
@@ -257,7 +262,8 @@ TEST_CASE("session tls: close() sends close_notify, completes pending operations
   net::io_context io;
   tls_contexts ctx;
   auto t = tls_connected(io, ctx);
-  tls_session<lp_policy> s(std::move(t.server), side::server, pp_options<lp_policy>(10s, 10s));
+  tls_session<lp_policy> s(std::move(t.server),
+                           with_role(pp_options<lp_policy>(10s, 10s), role::server));
   std::array<char, 64> buf{};
   error_code read_ec;
   bool read_done = false;
@@ -289,7 +295,8 @@ TEST_CASE("session tls: a moved-from TLS session answers like any moved-from ses
   net::io_context io;
   tls_contexts ctx;
   auto t = tls_connected(io, ctx);
-  tls_session<lp_policy> a(std::move(t.server), side::server, pp_options<lp_policy>(10s, 10s));
+  tls_session<lp_policy> a(std::move(t.server),
+                           with_role(pp_options<lp_policy>(10s, 10s), role::server));
   tls_session<lp_policy> b(std::move(a));
   CHECK(b.is_open());
   CHECK_FALSE(a.is_open());
