@@ -81,6 +81,20 @@ struct session_reader {
   }
 };
 
+/// A loopback TLS pair with the handshake done: the server end is a session (heartbeat
+/// 10 s: no ping during a test) whose death is watched, the client end `t.client` a plain
+/// TLS stream, the test's peer.
+struct tls_fixture {
+  net::io_context io;
+  tls_contexts ctx;
+  liveness_test::tls_pair t = tls_connected(io, ctx);
+  tls_session<lp_policy> s{std::move(t.server),
+                           with_role(pp_options<lp_policy>(10s, 10s), role::server)};
+  death_watch dead;
+
+  tls_fixture() { dead.watch(s); }
+};
+
 }  // namespace
 
 TEST_CASE("session tls: data both ways and pings and pongs inside TLS, keepalive on the TCP "
@@ -173,15 +187,9 @@ TEST_CASE("session tls: a hung TLS peer (handshake done then never reads or writ
   CHECK(peer.read_error == net::error::eof);
 }
 
-TEST_CASE("session tls: the peer's close_notify is peer_closed, data before it is read",
-          "[session][tls]") {
-  net::io_context io;
-  tls_contexts ctx;
-  auto t = tls_connected(io, ctx);
-  tls_session<lp_policy> s(std::move(t.server),
-                           with_role(pp_options<lp_policy>(10s, 10s), role::server));
-  death_watch dead;
-  dead.watch(s);
+TEST_CASE_METHOD(tls_fixture,
+                 "session tls: the peer's close_notify is peer_closed, data before it is read",
+                 "[session][tls]") {
   session_reader<tls_session<lp_policy>> reader(s);
   reader.start();
 
@@ -205,14 +213,8 @@ TEST_CASE("session tls: the peer's close_notify is peer_closed, data before it i
   CHECK_FALSE(shut_ec);
 }
 
-TEST_CASE("session tls: a TCP FIN without close_notify is peer_closed", "[session][tls]") {
-  net::io_context io;
-  tls_contexts ctx;
-  auto t = tls_connected(io, ctx);
-  tls_session<lp_policy> s(std::move(t.server),
-                           with_role(pp_options<lp_policy>(10s, 10s), role::server));
-  death_watch dead;
-  dead.watch(s);
+TEST_CASE_METHOD(tls_fixture, "session tls: a TCP FIN without close_notify is peer_closed",
+                 "[session][tls]") {
   const std::string frame = lp_frame(0x00, "cut");
   net::write(t.client, net::buffer(frame));
   t.client.lowest_layer().shutdown(tcp::socket::shutdown_send);
@@ -225,14 +227,8 @@ TEST_CASE("session tls: a TCP FIN without close_notify is peer_closed", "[sessio
   CHECK(reader.error == net::error::eof);
 }
 
-TEST_CASE("session tls: a reset TLS peer is peer_reset", "[session][tls]") {
-  net::io_context io;
-  tls_contexts ctx;
-  auto t = tls_connected(io, ctx);
-  tls_session<lp_policy> s(std::move(t.server),
-                           with_role(pp_options<lp_policy>(10s, 10s), role::server));
-  death_watch dead;
-  dead.watch(s);
+TEST_CASE_METHOD(tls_fixture, "session tls: a reset TLS peer is peer_reset",
+                 "[session][tls]") {
   run_for(io, 50ms);  // the session's read is pending
   t.client.lowest_layer().set_option(net::socket_base::linger(true, 0));
   t.client.lowest_layer().close();  // RST
@@ -240,14 +236,8 @@ TEST_CASE("session tls: a reset TLS peer is peer_reset", "[session][tls]") {
   CHECK(dead.reason == error::peer_reset);
 }
 
-TEST_CASE("session tls: garbage instead of a TLS record is protocol_error", "[session][tls]") {
-  net::io_context io;
-  tls_contexts ctx;
-  auto t = tls_connected(io, ctx);
-  tls_session<lp_policy> s(std::move(t.server),
-                           with_role(pp_options<lp_policy>(10s, 10s), role::server));
-  death_watch dead;
-  dead.watch(s);
+TEST_CASE_METHOD(tls_fixture, "session tls: garbage instead of a TLS record is protocol_error",
+                 "[session][tls]") {
   // An application-data record header (TLS 1.2 version, 16 bytes), then 16 bytes that
   // no key decrypts.
   const std::string garbage = std::string("\x17\x03\x03\x00\x10", 5) + std::string(16, 'x');
@@ -256,14 +246,10 @@ TEST_CASE("session tls: garbage instead of a TLS record is protocol_error", "[se
   CHECK(dead.reason == error::protocol_error);
 }
 
-TEST_CASE("session tls: close() sends close_notify, completes pending operations and never "
-          "waits for the peer",
-          "[session][tls]") {
-  net::io_context io;
-  tls_contexts ctx;
-  auto t = tls_connected(io, ctx);
-  tls_session<lp_policy> s(std::move(t.server),
-                           with_role(pp_options<lp_policy>(10s, 10s), role::server));
+TEST_CASE_METHOD(tls_fixture,
+                 "session tls: close() sends close_notify, completes pending operations and "
+                 "never waits for the peer",
+                 "[session][tls]") {
   std::array<char, 64> buf{};
   error_code read_ec;
   bool read_done = false;
@@ -271,8 +257,6 @@ TEST_CASE("session tls: close() sends close_notify, completes pending operations
     read_ec = ec;
     read_done = true;
   });
-  death_watch dead;
-  dead.watch(s);
   run_for(io, 50ms);
   // The peer never reads or answers: the close must not wait for its close_notify.
   const auto start = clk::now();
@@ -290,13 +274,10 @@ TEST_CASE("session tls: close() sends close_notify, completes pending operations
   CHECK(peer.read_error == net::error::eof);
 }
 
-TEST_CASE("session tls: a moved-from TLS session answers like any moved-from session",
-          "[session][tls]") {
-  net::io_context io;
-  tls_contexts ctx;
-  auto t = tls_connected(io, ctx);
-  tls_session<lp_policy> a(std::move(t.server),
-                           with_role(pp_options<lp_policy>(10s, 10s), role::server));
+TEST_CASE_METHOD(tls_fixture,
+                 "session tls: a moved-from TLS session answers like any moved-from session",
+                 "[session][tls]") {
+  auto& a = s;
   tls_session<lp_policy> b(std::move(a));
   CHECK(b.is_open());
   CHECK_FALSE(a.is_open());
