@@ -4,15 +4,18 @@
 // of the application's packets. A manual clock, no sockets.
 #include <liveness/codec/mqtt.hpp>
 
+#include "mqtt_packets.hpp"
 #include "test_support.hpp"
 
 #include <liveness/engine/session_engine.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -26,30 +29,11 @@ using liveness::error;
 static_assert(codec::is_codec_v<codec::mqtt>, "codec::mqtt meets the Codec requirements");
 static_assert(codec::has_messages_v<codec::mqtt>, "one message per MQTT packet");
 
-const std::string pingreq("\xC0\x00", 2);
-const std::string pingresp("\xD0\x00", 2);
-
-std::string varint(std::uint32_t n) {
-  char b[4];
-  const std::size_t k = codec::mqtt_encoder::put_remaining_length(n, b);
-  REQUIRE(k > 0);
-  return std::string(b, k);
-}
-
-/// A packet of type byte `type` with `body` after the fixed header.
-std::string packet(unsigned char type, const std::string& body) {
-  return std::string(1, static_cast<char>(type)) +
-         varint(static_cast<std::uint32_t>(body.size())) + body;
-}
-
-/// A QoS 0 PUBLISH of `payload` to `topic`.
-std::string publish(const std::string& topic, const std::string& payload) {
-  std::string body;
-  body.push_back(static_cast<char>(topic.size() >> 8));
-  body.push_back(static_cast<char>(topic.size() & 0xFF));
-  body += topic + payload;
-  return packet(0x30, body);
-}
+using liveness_test::mqtt::packet;
+using liveness_test::mqtt::pingreq;
+using liveness_test::mqtt::pingresp;
+using liveness_test::mqtt::publish;
+using liveness_test::mqtt::varint;
 
 /// Decoder events, data merged per packet.
 struct recorder {
