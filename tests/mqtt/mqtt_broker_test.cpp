@@ -19,14 +19,10 @@
 #include <liveness/codec/mqtt.hpp>
 #include <liveness/session.hpp>
 
-#include "test_support.hpp"
-#if LIVENESS_CATCH2_MAJOR >= 3
-#include <catch2/catch_session.hpp>
-#endif
+#include "own_main.hpp"
 #include "asio_includes.hpp"
 #include "loopback.hpp"
 #include "mqtt_packets.hpp"
-#include "netns.hpp"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -379,35 +375,17 @@ TEST_CASE("mqtt broker: a SIGSTOP-ed broker is heartbeat_timeout within interval
 }
 
 int main(int argc, char* argv[]) {
-  bool listing = false;
-  for (int i = 1; i < argc; ++i)
-    if (std::strncmp(argv[i], "--list", 6) == 0) listing = true;
-  if (!listing) {
+  if (!liveness_test::listing_only(argc, argv)) {
     const char* override_path = std::getenv("LIVENESS_MOSQUITTO");
     if (override_path && *override_path)
       mosquitto_path = override_path;
-    else if (::access("/usr/sbin/mosquitto", X_OK) == 0)
-      mosquitto_path = "/usr/sbin/mosquitto";
-    else if (const auto dir = liveness_test::find_on_path("mosquitto"); !dir.empty())
-      mosquitto_path = dir + "/mosquitto";
-    if (mosquitto_path.empty() || ::access(mosquitto_path.c_str(), X_OK) != 0) {
-      const std::string reason =
+    else if (liveness_test::locate("mosquitto"))
+      mosquitto_path = liveness_test::find_on_path("mosquitto") + "/mosquitto";
+    if (mosquitto_path.empty() || ::access(mosquitto_path.c_str(), X_OK) != 0)
+      return liveness_test::skip(
           "mosquitto is not installed (Debian: apt-get install mosquitto; or set "
-          "LIVENESS_MOSQUITTO to its path): " + (mosquitto_path.empty() ? std::string("not found")
-                                                                         : mosquitto_path);
-      const char* required = std::getenv("LIVENESS_REQUIRE_PRIVILEGED_TESTS");
-      if (required && std::string(required) == "1") {
-        std::cout << "FAIL (LIVENESS_REQUIRE_PRIVILEGED_TESTS=1): cannot run: " << reason
-                  << std::endl;
-        return 1;
-      }
-      std::cout << "SKIP: " << reason << std::endl;
-      return 4;
-    }
+          "LIVENESS_MOSQUITTO to its path): " +
+          (mosquitto_path.empty() ? std::string("not found") : mosquitto_path));
   }
-  Catch::Session session;
-  const int result = session.run(argc, argv);
-  // Catch returns the number of failed assertions: 4 of them must not read as "skipped".
-  if (!listing && result == 4) return 1;
-  return result;
+  return liveness_test::run_catch(argc, argv);
 }
