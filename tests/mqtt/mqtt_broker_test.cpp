@@ -90,7 +90,10 @@ class broker {
           << "log_dest stderr\n"
           << "log_type all\n"
           << "log_timestamp true\n"
-          << "connection_messages true\n";
+          << "connection_messages true\n"
+          // Run as root, mosquitto would switch to its own user, and a change of user clears
+          // PR_SET_PDEATHSIG: it would outlive a crashed test.
+          << (::geteuid() == 0 ? "user root\n" : "");
       start();
       if (wait_listening(io)) return;
       kill();
