@@ -41,7 +41,7 @@ void run(reader& in, typename Codec::options co) {
   core::ping_pong_options hb;
   hb.interval = std::chrono::milliseconds(50 + 10 * (in.byte() & 31));
   hb.timeout = std::chrono::milliseconds(50 + 10 * (in.byte() & 31));
-  hb.role = static_cast<core::ping_role>(in.byte() % 4);
+  hb.pinger = static_cast<core::ping_role>(in.byte() % 4);
   hb.min_ping_interval = std::chrono::milliseconds(10 * (in.byte() & 3));  // <= interval
   engine::limits l;
   l.max_write_chunk = 1 + (in.byte() & 63);
@@ -49,7 +49,7 @@ void run(reader& in, typename Codec::options co) {
   l.message_timeout = std::chrono::milliseconds(10 * (in.byte() & 63));
   l.first_message_timeout = std::chrono::milliseconds(10 * (in.byte() & 63));
   l.close_linger = std::chrono::milliseconds(10 * (in.byte() & 63));
-  const auto side = (in.byte() & 1) ? core::side::client : core::side::server;
+  const auto side = (in.byte() & 1) ? liveness::role::client : liveness::role::server;
   engine::session_engine<Codec> e(core::detector(hb, side, clock.now()), co, l, clock.now());
 
   int shutdowns = 0;

@@ -178,10 +178,11 @@ class broker {
 
 lv::session_options<policy> client_options() {
   lv::session_options<policy> o;
-  o.heartbeat.heartbeat.interval = interval;
-  o.heartbeat.heartbeat.timeout = timeout;
-  o.heartbeat.heartbeat.role = lv::core::ping_role::client;
-  o.heartbeat.heartbeat.ping_after_own_silence = true;
+  o.role = lv::role::client;
+  o.heartbeat.interval = interval;
+  o.heartbeat.timeout = timeout;
+  o.heartbeat.pinger = lv::ping_role::client;
+  o.heartbeat.ping_after_own_silence = true;
   return o;
 }
 
@@ -195,7 +196,7 @@ struct mqtt_client {
   session_t s;  // last: destroyed first
 
   mqtt_client(net::io_context& ctx, std::uint16_t port, const std::string& id)
-      : io(ctx), s(connect_socket(ctx, port), lv::core::side::client, client_options()) {
+      : io(ctx), s(connect_socket(ctx, port), client_options()) {
     dead.watch(s);
     read_next();
     write(mq::connect(id, keep_alive_s));

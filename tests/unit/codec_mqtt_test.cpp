@@ -316,14 +316,14 @@ struct mqtt_rig {
   engine::session_engine<codec::mqtt> e;
 
   explicit mqtt_rig(bool own_silence = true, engine::limits l = {})
-      : e(core::detector(options(own_silence), core::side::client, clock.now()),
+      : e(core::detector(options(own_silence), liveness::role::client, clock.now()),
           codec::mqtt_options::standard(), l, clock.now()) {}
 
   static core::ping_pong_options options(bool own_silence) {
     core::ping_pong_options o;
     o.interval = 1s;
     o.timeout = 1s;
-    o.role = core::ping_role::client;
+    o.pinger = core::ping_role::client;
     o.ping_after_own_silence = own_silence;
     return o;
   }

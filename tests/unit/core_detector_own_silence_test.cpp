@@ -16,11 +16,11 @@ namespace core = liveness::core;
 using core::action;
 using liveness::error;
 
-core::ping_pong_options own_silence(core::ping_role role = core::ping_role::client) {
+core::ping_pong_options own_silence(core::ping_role pinger = core::ping_role::client) {
   core::ping_pong_options o;
   o.interval = 1s;
   o.timeout = 500ms;
-  o.role = role;
+  o.pinger = pinger;
   o.ping_after_own_silence = true;
   return o;
 }
@@ -31,7 +31,7 @@ TEST_CASE("own silence: a pinging end that only receives pings every interval",
           "[core][own_silence]") {
   core::manual_clock clock;
   const auto t0 = clock.now();
-  core::detector d(own_silence(), core::side::client, t0);
+  core::detector d(own_silence(), liveness::role::client, t0);
   REQUIRE(d.sends_pings());
   int pings = 0;
   // The peer sends something every 100 ms for 5 s; we answer nothing and send nothing but
@@ -65,7 +65,7 @@ TEST_CASE("own silence: our own writes postpone the ping like inbound traffic do
           "[core][own_silence]") {
   core::manual_clock clock;
   const auto t0 = clock.now();
-  core::detector d(own_silence(), core::side::client, t0);
+  core::detector d(own_silence(), liveness::role::client, t0);
   clock.advance(600ms);
   d.on_received(clock.now(), 5);
   d.on_sent(clock.now(), 5);
@@ -82,7 +82,7 @@ TEST_CASE("own silence: a silent peer is still dead interval plus timeout after 
           "[core][own_silence]") {
   core::manual_clock clock;
   const auto t0 = clock.now();
-  core::detector d(own_silence(), core::side::client, t0);
+  core::detector d(own_silence(), liveness::role::client, t0);
   clock.advance_to(t0 + 1s);
   REQUIRE(d.poll(clock.now()).kind == action::send_ping);
   d.on_sent(clock.now(), 2);
@@ -98,7 +98,7 @@ TEST_CASE("own silence: an end that does not ping is unchanged", "[core][own_sil
   core::manual_clock clock;
   const auto t0 = clock.now();
   // The server of a client-pings pair: it never pings, and still writes progress pongs.
-  core::detector d(own_silence(core::ping_role::client), core::side::server, t0);
+  core::detector d(own_silence(core::ping_role::client), liveness::role::server, t0);
   REQUIRE_FALSE(d.sends_pings());
   clock.advance(100ms);
   d.on_received(clock.now(), 10);

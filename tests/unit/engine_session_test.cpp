@@ -36,7 +36,7 @@ struct rig {
 
   explicit rig(const core::ping_pong_options& hb = heartbeat(), engine::limits l = {},
                typename Codec::options co = Codec::options::standard(),
-               core::side side = core::side::client)
+               liveness::role side = liveness::role::client)
       : e(core::detector(hb, side, clock.now()), co, l, clock.now()) {}
 
   // Moves the clock to the engine's next deadline and evaluates there.
@@ -428,7 +428,7 @@ TEST_CASE("engine: a busy link carries no pings", "[engine]") {
 TEST_CASE("engine: an answer-only end that uploads stays alive through the peer's pings",
           "[engine]") {
   core::ping_pong_options o = heartbeat(100ms, 200ms);
-  o.role = core::ping_role::server;  // we are the client: we only answer
+  o.pinger = core::ping_role::server;  // we are the client: we only answer
   rig<codec::length_prefixed> r(o);
   codec::chunk_header h;
   const std::string data(19, 'u');
