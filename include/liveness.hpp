@@ -12,6 +12,7 @@
 #include <liveness/as_tuple.hpp>
 #include <liveness/codec/length_prefixed.hpp>
 #include <liveness/codec/line.hpp>
+#include <liveness/codec/mqtt.hpp>
 #include <liveness/config.hpp>
 #include <liveness/core/backoff.hpp>
 #include <liveness/core/clock.hpp>

@@ -13,11 +13,16 @@
 #define LIVENESS_DURATION_HPP
 
 #include <liveness/config.hpp>
+#include <liveness/core/clock.hpp>
 
 #include <chrono>
 #include <string_view>
 
 namespace liveness {
+
+/// The library's time span (`std::chrono::steady_clock::duration`): budgets, heartbeat
+/// times, deadlines, detection bounds. Any `std::chrono` duration converts to it.
+using duration = core::duration;
 
 /// What `parse_duration` makes of a number written without a unit.
 enum class unitless {

@@ -16,6 +16,7 @@
 #include <liveness/config.hpp>
 #include <liveness/core/detector.hpp>
 #include <liveness/detail/asio.hpp>
+#include <liveness/duration.hpp>
 #include <liveness/error.hpp>
 #include <liveness/heartbeat.hpp>
 #include <liveness/keepalive.hpp>
@@ -53,9 +54,12 @@ constexpr const char* to_string(failure f) noexcept {
 /// `session_options::detection_bound()` and `session::detection_bound()`).
 ///
 /// Each bound is measured from the peer's last sign of life (the last byte received, or
-/// for a write in flight the last byte it acknowledged) to the session's report, timer
-/// lateness included (at most one timer-wheel resolution, plus the 2 % `within()`
-/// keeps in reserve). `core::duration::max()` means never: the configuration cannot see
+/// for a write in flight the last byte it acknowledged) to the deadline at which the
+/// session declares it dead. The report itself comes a little later: timers fire late (at
+/// most one timer-wheel resolution, 4 ms by default, plus the wait for the thread), and
+/// the kernel's keepalive timers a few milliseconds late too. What `within(budget)`
+/// guarantees is the budget: it keeps 2 % of it (at least 20 ms) in reserve for that
+/// lateness. `core::duration::max()` means never: the configuration cannot see
 /// that failure (keepalive alone never sees a hung process; no keepalive and no heartbeat
 /// leaves a dead host to the kernel's own retransmission limit, 15-30 min on Linux).
 struct detection_report {
@@ -155,15 +159,15 @@ struct session_options {
   ///
   /// Throws `liveness::system_error` with `error::budget_too_small` (its message names the
   /// smallest budget this policy can meet) for a budget below it.
-  static session_options within(core::duration budget, liveness::role r);
+  static session_options within(duration budget, liveness::role r);
   /// As above; on a budget too small, sets `ec` and returns `suggested(r)`.
-  static session_options within(core::duration budget, liveness::role r, error_code& ec);
+  static session_options within(duration budget, liveness::role r, error_code& ec);
 
   /// The smallest budget `within()` accepts for this policy: 1.5 s with a heartbeat (the
   /// user timeout is whole seconds on Windows, and reported up to a retransmission timeout
   /// late), 2.5 s for `heartbeat::none` (keepalive idle and interval are whole seconds,
   /// and at least one of each is needed).
-  static core::duration smallest_budget() noexcept;
+  static duration smallest_budget() noexcept;
 
   /// The worst case of these options, per failure, from their values as the kernels take
   /// them (keepalive rounded up to whole seconds). A session's own

@@ -6,9 +6,9 @@
 // (See accompanying file LICENSE or copy at https://www.boost.org/LICENSE_1_0.txt)
 //
 // libFuzzer target for core::detector: random options (every mode, role and pinger, values
-// within validate(), extremes included) and a random sequence of every event, with times
-// that mostly move forward, sometimes jump far (up to the end of time) and sometimes go
-// backwards. Invariants checked after every step:
+// within validate(), extremes included, pings after our own silence or not) and a random
+// sequence of every event, with times that mostly move forward, sometimes jump far (up to
+// the end of time) and sometimes go backwards. Invariants checked after every step:
 //  - invalid options are refused by the constructor with heartbeat_invalid_options;
 //  - after poll(now), next_deadline() is empty or lies after the latest time seen (the
 //    documented contract, progress pongs included);
@@ -106,6 +106,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if ((in.byte() & 31) == 0) pp.min_ping_interval = -pp.min_ping_interval;
     const std::uint8_t s = in.byte();
     pp.max_ping_strikes = s >= 250 ? 0xFFFFFFFFu : s % 6;
+    pp.ping_after_own_silence = (mode_byte & 8) != 0;
     const bool valid = !pp.validate();
     try {
       made.emplace(pp, local, start);
@@ -167,6 +168,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       LIVENESS_FUZZ_CHECK(!d.pong_pending());
     }
     if (!d.sends_pings()) LIVENESS_FUZZ_CHECK(!d.ping_outstanding());
+    // An end that pings after its own silence writes no progress pongs.
+    if (pp.ping_after_own_silence && d.sends_pings())
+      LIVENESS_FUZZ_CHECK(d.stats().progress_pongs == 0);
     if (mode == 0) LIVENESS_FUZZ_CHECK(!d.next_deadline() || d.is_dead());
     // The answer budget (rule 2 of the flood guard).
     // Each answer moves `paid` on by min_ping_interval from at least the epoch, and `paid`

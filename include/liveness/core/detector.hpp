@@ -190,6 +190,8 @@ class detector {
 
   /// `bytes` bytes were written to the peer (any frame). Statistics only: our own sending
   /// proves nothing about the peer, and does not delay our pings.
+  /// With `ping_pong_options::ping_after_own_silence`, a pinging end also pings once it
+  /// has written nothing here for `interval`.
   void on_sent(time_point now, std::size_t bytes) noexcept;
 
   /// The peer showed life without sending: a write of ours that was waiting for the peer's
@@ -318,6 +320,7 @@ class detector {
   duration timeout_ = duration::zero();
   duration min_ping_interval_ = duration::zero();
   std::uint32_t max_ping_strikes_ = 0;
+  bool ping_after_own_silence_ = false;  // ping_pong_options::ping_after_own_silence
 
   // state
   state state_ = state::alive;

@@ -106,6 +106,13 @@ struct ping_pong_options {
   /// `ping_burst() == 16 * (max_ping_strikes + 1)`. Zero tolerates any number (guard off,
   /// both rules), as in gRPC's GRPC_ARG_HTTP2_MAX_PING_STRIKES.
   std::uint32_t max_ping_strikes = 3;
+  /// A pinging end also pings when it has *sent* nothing for `interval`, however much it
+  /// receives. For protocols whose peer wants to hear from us within a bound (MQTT's
+  /// keep-alive: a broker drops a client that sent nothing for 1.5 x its keep-alive, even
+  /// while the client receives a steady stream; see docs/codec.md). Such an end writes
+  /// something at least every `interval`, so it writes no progress pongs (its pings tell
+  /// the peer that it is there). No effect on an end that does not ping. Off by default.
+  bool ping_after_own_silence = false;
 
   /// The answer budget's burst: `16 * (max_ping_strikes + 1)` answered pings (64 by
   /// default). See `min_ping_interval`.

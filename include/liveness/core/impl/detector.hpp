@@ -67,6 +67,7 @@ inline detector::detector(const ping_pong_options& options, role local, time_poi
       timeout_(options.timeout),
       min_ping_interval_(options.min_ping_interval),
       max_ping_strikes_(options.max_ping_strikes) {
+  ping_after_own_silence_ = options.ping_after_own_silence && sends_pings_;
   if (max_ping_strikes_ != 0 && min_ping_interval_ > duration::zero())
     answer_tolerance_ = detail::times_saturated(min_ping_interval_, options.ping_burst());
   if (auto ec = options.validate())
@@ -234,6 +235,9 @@ inline void detector::on_data_received(time_point now) noexcept {
   observe(now);
   if (mode_ != detector_mode::ping_pong || state_ != state::alive) return;
   data_since_written_ = true;
+  // An end that pings after its own silence needs no progress pong: its pings tell the
+  // peer at least every interval that it is there.
+  if (ping_after_own_silence_) data_since_written_ = false;
   // Pings with user data between them are no flood: they waited behind that data in the
   // socket buffers and arrive as fast as we read, not as fast as the peer sent them.
   have_ping_received_ = false;
@@ -336,8 +340,11 @@ inline poll_result detector::poll(time_point now) noexcept {
   if (ping_outstanding_) return {};
 
   const time_point ping_due = add_saturated(last_heard_, interval_);
+  // Also after our own silence (ping_pong_options::ping_after_own_silence).
+  const bool own_silence_due =
+      ping_after_own_silence_ && now_ >= add_saturated(last_written_, interval_);
   if (sends_pings_) {
-    if (now_ >= ping_due) {
+    if (now_ >= ping_due || own_silence_due) {
       ping_outstanding_ = true;
       heard_since_ping_ = false;
       ping_sent_ = now_;
@@ -378,6 +385,8 @@ inline std::optional<time_point> detector::next_deadline() const noexcept {
       else
         t = add_saturated(add_saturated((std::max)(last_heard_, last_progress_), interval_),
                           timeout_);
+      if (!ping_outstanding_ && ping_after_own_silence_)
+        t = (std::min)(t, add_saturated(last_written_, interval_));
       if (data_since_written_ && !pong_pending_ && !progress_due_)
         t = (std::min)(t, add_saturated(last_written_, interval_));
       break;
