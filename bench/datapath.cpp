@@ -44,6 +44,14 @@ namespace codec = liveness::codec;
 
 namespace {
 
+/// A copy of `o` for end `r` of the connection.
+template <class Options>
+Options with_role(Options o, liveness::role r) {
+  o.role = r;
+  return o;
+}
+
+
 constexpr std::size_t buffer_size = 256 * 1024;
 
 std::vector<char> make_payload() {
@@ -151,8 +159,8 @@ double run_session(std::size_t total, const typename Policy::options& heartbeat)
   liveness::session_options<Policy> o;
   o.heartbeat = heartbeat;
   o.read_buffer_limit = 4 * buffer_size;
-  liveness::session<tcp::socket, Policy> s(std::move(p.send), liveness::core::side::client, o);
-  liveness::session<tcp::socket, Policy> r(std::move(p.recv), liveness::core::side::server, o);
+  liveness::session<tcp::socket, Policy> s(std::move(p.send), with_role(o, liveness::role::client));
+  liveness::session<tcp::socket, Policy> r(std::move(p.recv), with_role(o, liveness::role::server));
   return transfer(
       p.io_send, p.io_recv, s, r, total, [&] { s.close(); }, [&] { r.close(); });
 }
@@ -160,9 +168,9 @@ double run_session(std::size_t total, const typename Policy::options& heartbeat)
 template <class Codec>
 typename hb::ping_pong<Codec>::options ping_pong_options() {
   typename hb::ping_pong<Codec>::options o;
-  o.heartbeat.interval = 1s;
-  o.heartbeat.timeout = 2s;
-  o.heartbeat.role = liveness::core::ping_role::both;
+  o.interval = 1s;
+  o.timeout = 2s;
+  o.pinger = liveness::ping_role::both;
   return o;
 }
 

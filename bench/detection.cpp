@@ -48,6 +48,14 @@ using policy = liveness::heartbeat::ping_pong<liveness::codec::line>;
 
 namespace {
 
+/// A copy of `o` for end `r` of the connection.
+template <class Options>
+Options with_role(Options o, liveness::role r) {
+  o.role = r;
+  return o;
+}
+
+
 struct config {
   std::size_t sessions = 1000;
   clock_type::duration interval = 1s;
@@ -104,9 +112,9 @@ outcome run(const config& cfg) {
   tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::address_v4::loopback(), 0));
   const auto ep = acceptor.local_endpoint();
   liveness::session_options<policy> opts;
-  opts.heartbeat.heartbeat.interval = cfg.interval;
-  opts.heartbeat.heartbeat.timeout = cfg.timeout;
-  opts.heartbeat.heartbeat.role = liveness::core::ping_role::server;
+  opts.heartbeat.interval = cfg.interval;
+  opts.heartbeat.timeout = cfg.timeout;
+  opts.heartbeat.pinger = liveness::ping_role::server;
   outcome out;
   out.timer = bench::set_timer_wheel(opts, cfg.wheel);
   const auto budget = cfg.interval + cfg.timeout;
@@ -125,7 +133,7 @@ outcome run(const config& cfg) {
     acceptor.accept(s);
     peer* p = by_port.at(s.remote_endpoint().port());
     sessions.push_back(std::make_unique<liveness::session<tcp::socket, policy>>(
-        std::move(s), liveness::core::side::server, opts));
+        std::move(s), with_role(opts, liveness::role::server)));
     sessions.back()->async_wait_dead([p, &dead, &io, &cfg](liveness::error_code ec) {
       if (ec == asio::error::operation_aborted) return;
       p->dead = true;

@@ -182,16 +182,17 @@ using lv_policy = liveness::heartbeat::ping_pong<liveness::codec::line>;
 
 liveness::session_options<lv_policy> lv_options(bool wheel, std::string& timer) {
   liveness::session_options<lv_policy> o;
-  o.heartbeat.heartbeat.interval = 1s;
-  o.heartbeat.heartbeat.timeout = 2s;
-  o.heartbeat.heartbeat.role = liveness::core::ping_role::server;
+  o.heartbeat.interval = 1s;
+  o.heartbeat.timeout = 2s;
+  o.heartbeat.pinger = liveness::ping_role::server;
+  o.role = liveness::role::server;
   timer = bench::set_timer_wheel(o, wheel);
   return o;
 }
 
 struct liveness_conn : connection {
   liveness_conn(tcp::socket s, counters& c, const liveness::session_options<lv_policy>& o)
-      : s_(std::move(s), liveness::core::side::server, o), c_(c) {
+      : s_(std::move(s), o), c_(c) {
     ++c_.ready;
     s_.async_wait_dead([this](error_code ec) {
       if (ec != net::error::operation_aborted) c_.dead();

@@ -147,5 +147,5 @@ int run(const client_flags& f, const liveness::session_options<Policy>& options)
 int main(int argc, char** argv) {
   program() = {"echo_client", client_usage_text("echo_client")};
   const client_flags flags = parse_client_flags(argc, argv);
-  return with_policy(flags.watch, [&](const auto& options) { return run(flags, options); });
+  return with_policy(flags.watch, liveness::role::client, [&](const auto& options) { return run(flags, options); });
 }

@@ -105,21 +105,18 @@ net::awaitable<int> client(client_flags f, liveness::session_options<Policy> opt
     if (ec) {
       event("connect_failed reason=" + reason_text(ec));
     } else {
-      // The session applies keepalive now that connect has completed.
-      std::shared_ptr<session_t> s;
-      try {
-        s = std::make_shared<session_t>(std::move(socket), liveness::core::side::client,
-                                        options);
-      } catch (const liveness::system_error& e) {
-        event("connect_failed reason=" + reason_text(e.code()));
-      }
-      if (s) {
+      // The session applies keepalive now that connect has completed; the error_code
+      // constructor reports refused settings without an exception.
+      auto s = std::make_shared<session_t>(std::move(socket), options, ec);
+      if (ec) {
+        event("connect_failed reason=" + reason_text(ec));
+      } else {
         const auto up = clock::now();
         event("connected peer=" + endpoint_text(s->next_layer().remote_endpoint(ec)));
         net::co_spawn(ex, reader(s, echoes, f.count, done), net::detached);
         if (f.send) net::co_spawn(ex, sender(s, *f.send, f.every), net::detached);
-        error_code why;
-        co_await s->async_wait_dead(net::redirect_error(net::use_awaitable, why));
+        // as_tuple: the death reason arrives as a value (plain use_awaitable would throw it).
+        auto [why] = co_await s->async_wait_dead(liveness::as_tuple(net::use_awaitable));
         if (*done) co_return 0;
         event("disconnected reason=" + reason_text(why) +
               " silent_ms=" + std::to_string(silent_ms(*s)));
@@ -154,7 +151,7 @@ int main(int argc, char** argv) {
   const client_flags flags = parse_client_flags(argc, argv);
   net::io_context io;
   int exit_code = 1;
-  with_policy(flags.watch, [&](const auto& options) {
+  with_policy(flags.watch, liveness::role::client, [&](const auto& options) {
     net::co_spawn(io, client(flags, options), [&](std::exception_ptr e, int code) {
       if (e) {
         try {

@@ -146,7 +146,7 @@ int serve(const server_flags& f, const liveness::session_options<Policy>& option
           // The session applies keepalive to the accepted socket and starts the heartbeat;
           // the registry names it by the endpoint accept() returned.
           auto s = clients.add(
-              session_t(std::move(socket), liveness::core::side::server, options), peer);
+              session_t(std::move(socket), options), peer);
           echo(s, std::make_shared<std::string>());
         } catch (const liveness::system_error& e) {
           event("error what=session reason=" + reason_text(e.code()));
@@ -190,5 +190,5 @@ int serve(const server_flags& f, const liveness::session_options<Policy>& option
 int main(int argc, char** argv) {
   program() = {"echo_server", usage_text};
   const server_flags flags = parse_flags(argc, argv);
-  return with_policy(flags.watch, [&](const auto& options) { return serve(flags, options); });
+  return with_policy(flags.watch, liveness::role::server, [&](const auto& options) { return serve(flags, options); });
 }

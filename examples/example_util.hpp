@@ -156,7 +156,8 @@ struct watch_flags {
   bool codec_given = false;
   std::optional<std::string> ping;
   std::optional<std::string> pong;
-  liveness::core::ping_role role = liveness::core::ping_role::both;
+  /// --role: which end pings (the flag keeps its name; it sets `heartbeat.pinger`).
+  liveness::ping_role pinger = liveness::ping_role::both;
   bool role_given = false;
   /// --message-timeout, --first-message-timeout, --close-linger (absent: the library's
   /// defaults: off, off, 5 s).
@@ -199,15 +200,15 @@ inline bool parse_watch_flag(const std::string& flag, const std::string& value,
   } else if (flag == "--pong") {
     w.pong = value;
   } else if (flag == "--role") {
-    using liveness::core::ping_role;
+    using liveness::ping_role;
     if (value == "server") {
-      w.role = ping_role::server;
+      w.pinger = ping_role::server;
     } else if (value == "client") {
-      w.role = ping_role::client;
+      w.pinger = ping_role::client;
     } else if (value == "both") {
-      w.role = ping_role::both;
+      w.pinger = ping_role::both;
     } else if (value == "answer") {
-      w.role = ping_role::answer_only;
+      w.pinger = ping_role::answer_only;
     } else {
       bad_flags("--role " + value + ": expected server, client, both or answer");
     }
@@ -224,17 +225,16 @@ inline bool parse_watch_flag(const std::string& flag, const std::string& value,
   return true;
 }
 
-/// The ping/pong options the flags ask for.
-inline liveness::core::ping_pong_options ping_pong_flags(const watch_flags& w) {
-  liveness::core::ping_pong_options o;
+/// Sets the ping/pong timing the flags ask for on `o` (`heartbeat::ping_pong<C>::options`).
+template <class HeartbeatOptions>
+void set_ping_pong(const watch_flags& w, HeartbeatOptions& o) {
   o.interval = w.interval;
   o.timeout = w.timeout;
-  o.role = w.role;
+  o.pinger = w.pinger;
   // The flood guard must not demand more than the interval between the peer's pings.
   if (o.min_ping_interval > o.interval / 2) {
     o.min_ping_interval = std::chrono::duration_cast<liveness::core::duration>(o.interval / 2);
   }
-  return o;
 }
 
 inline liveness::codec::line_options line_flags(const watch_flags& w) {
@@ -254,7 +254,9 @@ inline void check_watch_flags(const watch_flags& w) {
     bad_flags("--ping/--pong set the texts of --codec line; the length codec's heartbeats "
               "are binary frames");
   }
-  if (auto ec = ping_pong_flags(w).validate()) bad_flags("--heartbeat: " + ec.message());
+  liveness::heartbeat::ping_pong<liveness::codec::length_prefixed>::options timing;
+  set_ping_pong(w, timing);
+  if (auto ec = timing.validate()) bad_flags("--heartbeat: " + ec.message());
   if (w.codec == codec_kind::line) {
     if (auto ec = line_flags(w).validate()) {
       bad_flags("--ping/--pong: " + ec.message());
@@ -266,30 +268,35 @@ using none_policy = liveness::heartbeat::none;
 using line_policy = liveness::heartbeat::ping_pong<liveness::codec::line>;
 using length_policy = liveness::heartbeat::ping_pong<liveness::codec::length_prefixed>;
 
-/// The session options for `Policy` that the flags ask for.
+/// The session options for `Policy` and end `role` that the flags ask for.
 template <class Policy>
-liveness::session_options<Policy> session_options_for(const watch_flags& w) {
-  liveness::session_options<Policy> o;
+liveness::session_options<Policy> session_options_for(const watch_flags& w, liveness::role role) {
+  auto o = liveness::session_options<Policy>::suggested(role);
+  // suggested(role::server) turns the untrusted-client deadlines on; the examples leave
+  // them to --message-timeout / --first-message-timeout.
+  o.message_timeout = liveness::core::duration::zero();
+  o.first_message_timeout = liveness::core::duration::zero();
   o.keepalive = w.keepalive;
   if (w.message_timeout) o.message_timeout = *w.message_timeout;
   if (w.first_message_timeout) o.first_message_timeout = *w.first_message_timeout;
   if (w.close_linger) o.close_linger = *w.close_linger;
   if constexpr (std::is_same_v<Policy, line_policy>) {
-    o.heartbeat.heartbeat = ping_pong_flags(w);
+    set_ping_pong(w, o.heartbeat);
     o.heartbeat.codec = line_flags(w);
   } else if constexpr (std::is_same_v<Policy, length_policy>) {
-    o.heartbeat.heartbeat = ping_pong_flags(w);
+    set_ping_pong(w, o.heartbeat);
   }
   return o;
 }
 
-/// Calls `f(session_options<P>)` with the policy P chosen by the flags: heartbeat::none
-/// without --heartbeat, else ping_pong<codec::line> or ping_pong<codec::length_prefixed>.
+/// Calls `f(session_options<P>)` for end `role` with the policy P chosen by the flags:
+/// heartbeat::none without --heartbeat, else ping_pong<codec::line> or
+/// ping_pong<codec::length_prefixed>.
 template <class F>
-decltype(auto) with_policy(const watch_flags& w, F&& f) {
-  if (!w.heartbeat) return f(session_options_for<none_policy>(w));
-  if (w.codec == codec_kind::length) return f(session_options_for<length_policy>(w));
-  return f(session_options_for<line_policy>(w));
+decltype(auto) with_policy(const watch_flags& w, liveness::role role, F&& f) {
+  if (!w.heartbeat) return f(session_options_for<none_policy>(w, role));
+  if (w.codec == codec_kind::length) return f(session_options_for<length_policy>(w, role));
+  return f(session_options_for<line_policy>(w, role));
 }
 
 /// "heartbeat=none keepalive=..." description of the watch for the listening/connected

@@ -47,6 +47,14 @@ using namespace std::chrono_literals;
 
 namespace {
 
+/// A copy of `o` for end `r` of the connection.
+template <class Options>
+Options with_role(Options o, liveness::role r) {
+  o.role = r;
+  return o;
+}
+
+
 const char* const usage_text = "liveness_demo [--only NAME[,NAME...]] [--list]";
 
 // ---- the budgets ------------------------------------------------------------------------
@@ -85,9 +93,9 @@ liveness::session_options<none_policy> keepalive_only_options() {
 liveness::session_options<line_policy> heartbeat_options() {
   liveness::session_options<line_policy> o;
   o.keepalive = demo_keepalive();
-  o.heartbeat.heartbeat.interval = hb_interval;
-  o.heartbeat.heartbeat.timeout = hb_timeout;
-  o.heartbeat.heartbeat.role = liveness::core::ping_role::client;
+  o.heartbeat.interval = hb_interval;
+  o.heartbeat.timeout = hb_timeout;
+  o.heartbeat.pinger = liveness::ping_role::client;
   return o;
 }
 
@@ -245,7 +253,7 @@ Session connect_session(net::io_context& io, unsigned short port,
                         const typename Session::options_type& options) {
   tcp::socket socket(io);
   socket.connect({net::ip::make_address("127.0.0.1"), port});
-  return Session(std::move(socket), liveness::core::side::client, options);
+  return Session(std::move(socket), with_role(options, liveness::role::client));
 }
 
 /// Sends a line and waits for its echo: proves that the peer accepted and answers.
@@ -460,9 +468,9 @@ std::vector<row> scenario_fleet() {
   net::io_context io;
   liveness::session_options<line_policy> opts;
   opts.keepalive = demo_keepalive();
-  opts.heartbeat.heartbeat.interval = fleet_interval;
-  opts.heartbeat.heartbeat.timeout = fleet_timeout;
-  opts.heartbeat.heartbeat.role = liveness::core::ping_role::client;  // the clients ping
+  opts.heartbeat.interval = fleet_interval;
+  opts.heartbeat.timeout = fleet_timeout;
+  opts.heartbeat.pinger = liveness::ping_role::client;  // the clients ping
 
   liveness::registry<fleet_session> reg(io.get_executor());
   struct tally {
@@ -482,7 +490,7 @@ std::vector<row> scenario_fleet() {
     acceptor.async_accept([&](liveness::error_code ec, tcp::socket sock) {
       if (ec) return;
       try {
-        reg.add(fleet_session(std::move(sock), liveness::core::side::server, opts));
+        reg.add(fleet_session(std::move(sock), with_role(opts, liveness::role::server)));
       } catch (const std::exception&) {
       }
       accept();
@@ -672,9 +680,9 @@ int peer_main(const std::string& mode, unsigned short port) {
   opts.keepalive = demo_keepalive();
   // The demo's own schedule: the peer answers pings and, while it receives data and
   // writes nothing, sends a progress pong every interval (the bulk scenario relies on it).
-  opts.heartbeat.heartbeat.interval = hb_interval;
-  opts.heartbeat.heartbeat.timeout = hb_timeout;
-  opts.heartbeat.heartbeat.role = liveness::core::ping_role::answer_only;
+  opts.heartbeat.interval = hb_interval;
+  opts.heartbeat.timeout = hb_timeout;
+  opts.heartbeat.pinger = liveness::ping_role::answer_only;
   const bool slow = mode == "slow";
 
   struct conn : std::enable_shared_from_this<conn> {
@@ -683,7 +691,7 @@ int peer_main(const std::string& mode, unsigned short port) {
     std::vector<char> sink = std::vector<char>(32 * 1024);
     net::steady_timer pace;
     conn(tcp::socket sock, const liveness::session_options<line_policy>& o)
-        : s(std::move(sock), liveness::core::side::server, o), pace(s.get_executor()) {}
+        : s(std::move(sock), with_role(o, liveness::role::server)), pace(s.get_executor()) {}
     void echo() {
       net::async_read_until(s, net::dynamic_buffer(in), '\n',
                             [self = shared_from_this()](liveness::error_code ec, std::size_t n) {
@@ -748,15 +756,15 @@ int clients_main(int n, unsigned short port) {
   net::io_context io;
   liveness::session_options<line_policy> opts;
   opts.keepalive = demo_keepalive();
-  opts.heartbeat.heartbeat.interval = fleet_interval;
-  opts.heartbeat.heartbeat.timeout = fleet_timeout;
-  opts.heartbeat.heartbeat.role = liveness::core::ping_role::client;
+  opts.heartbeat.interval = fleet_interval;
+  opts.heartbeat.timeout = fleet_timeout;
+  opts.heartbeat.pinger = liveness::ping_role::client;
   std::vector<std::unique_ptr<heartbeat_session>> sessions;
   for (int i = 0; i < n; ++i) {
     tcp::socket socket(io);
     socket.connect({net::ip::make_address("127.0.0.1"), port});
     sessions.push_back(std::make_unique<heartbeat_session>(
-        std::move(socket), liveness::core::side::client, opts));
+        std::move(socket), with_role(opts, liveness::role::client)));
   }
   event("ready");
   auto guard = net::make_work_guard(io);

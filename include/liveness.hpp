@@ -9,6 +9,7 @@
 #define LIVENESS_HPP
 
 #include <liveness/accept.hpp>
+#include <liveness/as_tuple.hpp>
 #include <liveness/codec/length_prefixed.hpp>
 #include <liveness/codec/line.hpp>
 #include <liveness/config.hpp>
@@ -22,6 +23,7 @@
 #include <liveness/keepalive.hpp>
 #include <liveness/reconnect.hpp>
 #include <liveness/registry.hpp>
+#include <liveness/role.hpp>
 #include <liveness/session.hpp>
 #include <liveness/timer/shared_wheel.hpp>
 #include <liveness/timer/wheel.hpp>

@@ -69,6 +69,12 @@ enum class error {
   /// Codec options are invalid (ping and pong texts equal, empty or holding CR/LF, a
   /// maximum size of zero, ...).
   codec_invalid_options = 108,
+  /// `session_options::within` was given a budget below the smallest this policy can meet
+  /// (`session_options::smallest_budget()`: 1.5 s with a heartbeat, 2.5 s without).
+  budget_too_small = 109,
+  /// Session options are invalid: a zero `max_write_chunk` or `read_buffer_limit`, a
+  /// negative deadline, or a `role` outside the enumeration.
+  invalid_session_options = 110,
 
   // ---- decided by a registry (registry.hpp) --------------------------------------------
   /// The session was closed because a new session took its id

@@ -30,15 +30,22 @@
 #include <string>
 
 namespace liveness {
+
+/// Which end sends pings in `ping_pong` mode (`opts.heartbeat.pinger`); both ends always
+/// answer pings. See `core::ping_role` for the values.
+using core::ping_role;
+
 namespace heartbeat {
 
 /// TCP keepalive alone: death is a keepalive timeout, a reset or a graceful close.
 struct none {
   struct options {
     static constexpr options standard() noexcept { return {}; }
+    /// Always succeeds (nothing to check).
+    error_code validate() const noexcept { return {}; }
   };
   using codec = codec::raw;
-  static core::detector make_detector(const options&, core::side, core::time_point now) {
+  static core::detector make_detector(const options&, role, core::time_point now) {
     return core::detector(now);
   }
   static typename codec::options codec_options(const options&) { return {}; }
@@ -46,9 +53,10 @@ struct none {
 
 /// Reader idle: dead (`error::idle_timeout`) when nothing at all arrived for `timeout`.
 struct idle_timeout {
+  /// `opts.heartbeat.timeout`: the longest silence (see `core::idle_timeout_options`).
   using options = core::idle_timeout_options;
   using codec = codec::raw;
-  static core::detector make_detector(const options& o, core::side, core::time_point now) {
+  static core::detector make_detector(const options& o, role, core::time_point now) {
     return core::detector(o, now);
   }
   static typename codec::options codec_options(const options&) { return {}; }
@@ -57,19 +65,48 @@ struct idle_timeout {
 /// Application ping/pong carried in the stream by `Codec`.
 template <class Codec>
 struct ping_pong {
-  struct options {
-    /// When to ping, how long to wait, who pings, the ping-flood guard.
-    core::ping_pong_options heartbeat = core::ping_pong_options::standard();
+  /// Flat: the timing and the flood guard of `core::ping_pong_options`
+  /// (`opts.heartbeat.interval`, `.timeout`, `.pinger`, `.min_ping_interval`,
+  /// `.max_ping_strikes`), and the codec's options at `opts.heartbeat.codec`.
+  struct options : core::ping_pong_options {
     /// How pings and pongs look in the stream, and the size limits.
     typename Codec::options codec = Codec::options::standard();
+
+    /// Ping after 15 s of silence, dead 10 s later (within 25 s); both ends ping.
+    static options standard() { return options{}; }
+
+    /// Ping after 2 s of silence, dead 3 s later (within 5 s); both ends ping.
+    static options aggressive() {
+      options o;
+      static_cast<core::ping_pong_options&>(o) = core::ping_pong_options::aggressive();
+      return o;
+    }
+
+    /// The timing and flood guard's `validate()`, then the codec's.
+    error_code validate() const {
+      if (auto ec = core::ping_pong_options::validate()) return ec;
+      return codec.validate();
+    }
   };
   using codec = Codec;
-  static core::detector make_detector(const options& o, core::side side,
-                                      core::time_point now) {
-    return core::detector(o.heartbeat, side, now);
+  static core::detector make_detector(const options& o, role local, core::time_point now) {
+    return core::detector(static_cast<const core::ping_pong_options&>(o), local, now);
   }
   static typename codec::options codec_options(const options& o) { return o.codec; }
 };
+
+/// The classic application heartbeat of the Delphi and C# servers this library grew from,
+/// for `heartbeat::ping_pong<codec::line>`: the server sends the bare text "Msgtest" after
+/// 2 s of silence (or of receiving data while writing nothing), the client answers "OK"
+/// (no terminators, each a read of its own; see `codec::line_framing::bare`), no pong is
+/// ever sent unasked (`progress_pongs` off), and the exact timing is that of
+/// `core::ping_pong_options::msgtest_ok()` (dead 5 s after the first unanswered ping).
+inline ping_pong<codec::line>::options msgtest_ok() {
+  ping_pong<codec::line>::options o;
+  static_cast<core::ping_pong_options&>(o) = core::ping_pong_options::msgtest_ok();
+  o.codec = codec::line_options::msgtest_ok();
+  return o;
+}
 
 }  // namespace heartbeat
 }  // namespace liveness

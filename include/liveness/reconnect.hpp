@@ -88,8 +88,9 @@ struct reconnect_options {
 ///
 /// `start()` begins attempt 1: resolve `host`/`service` (every attempt resolves again, so
 /// a moved DNS name is followed), connect to the first endpoint that accepts, construct a
-/// `session_type` (which applies `session_options::keepalive` and starts the heartbeat on
-/// the new socket), raise `on_connected`. When the session reports the peer dead, raise
+/// `session_type` as `role::client` (whatever `options.role` says; it applies
+/// `session_options::keepalive` and starts the heartbeat on the new socket), raise
+/// `on_connected`. When the session reports the peer dead, raise
 /// `on_disconnected(reason, silent)`, then either `on_reconnecting(delay)` and a new
 /// attempt after `delay`, or `on_gave_up(attempts)` when `max_attempts` is reached.
 ///

@@ -18,22 +18,79 @@
 #include <liveness/error.hpp>
 #include <liveness/heartbeat.hpp>
 #include <liveness/keepalive.hpp>
+#include <liveness/role.hpp>
 #include <liveness/timer/shared_wheel.hpp>
 
 #include <cstddef>
 #include <memory>
+#include <optional>
+#include <string>
 
 namespace liveness {
 
-/// Everything a session is configured with. A plain aggregate with good defaults.
+/// The failures a session's detection bound covers (`detection_report`).
+enum class failure {
+  /// The peer's process hangs (SIGSTOP, a deadlock, a busy loop): its kernel still
+  /// acknowledges our bytes and answers keepalive probes. Only a heartbeat sees it.
+  hung_process,
+  /// The peer's host is gone (power, cable, NAT, firewall) while the connection is idle.
+  dead_host_idle,
+  /// The peer's host is gone while our data is in flight (unacknowledged): the kernel sends
+  /// no keepalive probes then, and retransmits until the user timeout.
+  dead_host_sending,
+};
+
+/// "hung_process", "dead_host_idle" or "dead_host_sending".
+constexpr const char* to_string(failure f) noexcept {
+  return f == failure::hung_process     ? "hung_process"
+         : f == failure::dead_host_idle ? "dead_host_idle"
+         : f == failure::dead_host_sending ? "dead_host_sending"
+                                           : "unknown";
+}
+
+/// The longest time from a failure to its report, per failure, for one configuration (see
+/// `session_options::detection_bound()` and `session::detection_bound()`).
+///
+/// Each bound is measured from the peer's last sign of life (the last byte received, or
+/// for a write in flight the last byte it acknowledged) to the session's report, timer
+/// lateness included (at most one timer-wheel resolution, plus the 2 % `within()`
+/// keeps in reserve). `core::duration::max()` means never: the configuration cannot see
+/// that failure (keepalive alone never sees a hung process; no keepalive and no heartbeat
+/// leaves a dead host to the kernel's own retransmission limit, 15-30 min on Linux).
+struct detection_report {
+  core::duration hung_process = core::duration::max();
+  core::duration dead_host_idle = core::duration::max();
+  core::duration dead_host_sending = core::duration::max();
+  /// The largest of the three bounds the policy can see (a policy without a heartbeat
+  /// cannot see a hung process, so it is left out for `heartbeat::none`).
+  core::duration worst = core::duration::max();
+  /// The failure that sets `worst`.
+  liveness::failure worst_failure = liveness::failure::hung_process;
+
+  /// The bound of one failure.
+  core::duration of(liveness::failure f) const noexcept;
+
+  /// One line: "worst 9.000s (dead_host_sending); hung_process 8.820s, dead_host_idle
+  /// 8.820s, dead_host_sending 9.000s" ("never" for `duration::max()`).
+  std::string to_string() const;
+};
+
+/// Everything a session is configured with. A plain aggregate: start from a preset
+/// (`suggested(role)`, `within(budget, role)`) or from `{}`, and change what you need.
 template <class Policy>
 struct session_options {
+  /// Which end this session is: `role::client` (it connected) or `role::server` (it
+  /// accepted). Decides which end pings when `heartbeat.pinger` is one-sided.
+  liveness::role role = liveness::role::client;
   /// TCP keepalive applied to the socket when the session starts (see keepalive.hpp).
-  keepalive_options keepalive = keepalive_options::standard();
-  /// Leave the socket's keepalive settings alone (for example, already applied).
-  bool apply_keepalive = true;
-  /// The heartbeat policy's own options (`heartbeat::ping_pong<C>::options`, ...).
-  typename Policy::options heartbeat{};
+  /// `std::nullopt` leaves the socket's keepalive settings alone (for example, already
+  /// applied).
+  std::optional<keepalive_options> keepalive = keepalive_options::standard();
+  /// The heartbeat policy's own options: for `heartbeat::ping_pong<C>`,
+  /// `heartbeat.interval`, `heartbeat.timeout`, `heartbeat.pinger`, the flood guard, and
+  /// the codec's options at `heartbeat.codec`; for `heartbeat::idle_timeout`,
+  /// `heartbeat.timeout`; nothing for `heartbeat::none`.
+  typename Policy::options heartbeat = Policy::options::standard();
   /// The most user bytes written to the socket in one go. Large writes are cut into chunks
   /// of this size so that pings and pongs go out between them instead of waiting behind a
   /// multi-megabyte write.
@@ -76,17 +133,47 @@ struct session_options {
   /// False: one `steady_timer` per session, as before.
   bool use_timer_wheel = true;
 
-  /// Defaults plus the deadlines a server facing untrusted clients wants: a line, frame or
-  /// message must arrive within 10 s of its first byte, and a client must send its first
-  /// whole one within 30 s of connecting (with the default ping/pong heartbeat, whose bound
-  /// is 25 s, an idle client's first ping or pong arrives in time; with `heartbeat::none`
-  /// or `idle_timeout` a client must send something within 30 s).
-  static session_options server() {
-    session_options o;
-    o.message_timeout = std::chrono::seconds(10);
-    o.first_message_timeout = std::chrono::seconds(30);
-    return o;
-  }
+  /// The library's defaults for `r`: TCP keepalive `standard()` (dead within about 35 s),
+  /// the policy's `standard()` heartbeat (ping_pong: a silent peer is found within 25 s).
+  /// For `role::server`, also the deadlines a server facing untrusted clients wants: a
+  /// line, frame or message must arrive within 10 s of its first byte
+  /// (`message_timeout`), and a client must send its first whole one within 30 s of
+  /// connecting (`first_message_timeout`; a ping_pong client's first ping or pong arrives
+  /// within 25 s, while with `heartbeat::none` or `idle_timeout` a client must send
+  /// something within 30 s).
+  static session_options suggested(liveness::role r);
+
+  /// Every timing derived from one number: a peer that fails in any way the policy can
+  /// see (a hung process, a dead host while idle, a dead host while our data is in
+  /// flight) is declared dead within `budget` of its last sign of life, on Linux and on
+  /// Windows, with the kernel's second-granular keepalive settings rounded up. Starts from
+  /// `suggested(r)` and sets keepalive idle / interval / probes, the user timeout, the
+  /// heartbeat interval and timeout and the flood guard's `min_ping_interval` (see
+  /// docs/session.md for the table). Two ends built from the same budget never cut each
+  /// other off. `detection_bound()` of the result is at most `budget`.
+  ///
+  /// Throws `liveness::system_error` with `error::budget_too_small` (its message names the
+  /// smallest budget this policy can meet) for a budget below it.
+  static session_options within(core::duration budget, liveness::role r);
+  /// As above; on a budget too small, sets `ec` and returns `suggested(r)`.
+  static session_options within(core::duration budget, liveness::role r, error_code& ec);
+
+  /// The smallest budget `within()` accepts for this policy: 1.5 s with a heartbeat (the
+  /// user timeout is whole seconds on Windows, and reported up to a retransmission timeout
+  /// late), 2.5 s for `heartbeat::none` (keepalive idle and interval are whole seconds,
+  /// and at least one of each is needed).
+  static core::duration smallest_budget() noexcept;
+
+  /// The worst case of these options, per failure, from their values as the kernels take
+  /// them (keepalive rounded up to whole seconds). A session's own
+  /// `session::detection_bound()` uses what the kernel actually applied.
+  detection_report detection_bound() const;
+
+  /// Success, or the first invalid setting: `error::heartbeat_invalid_options`,
+  /// `error::codec_invalid_options`, a keepalive validation error, or
+  /// `error::invalid_session_options` (a zero `max_write_chunk` or `read_buffer_limit`,
+  /// a negative deadline, a `role` outside the enumeration).
+  error_code validate() const;
 };
 
 namespace detail {
@@ -143,13 +230,17 @@ class session {
   using policy_type = Policy;
   using options_type = session_options<Policy>;
 
-  /// Takes a connected socket and starts watching it.
+  /// Takes a connected socket and starts watching it, as end `options.role`.
   ///
-  /// `side` tells the policy which end this is (which end pings, with
-  /// `core::ping_role`). Throws `liveness::system_error` when the options are invalid
-  /// (`error::heartbeat_invalid_options`, `error::codec_invalid_options`, a keepalive
-  /// validation error) or the kernel refuses the keepalive settings.
-  session(Socket socket, core::side side, const options_type& options = {});
+  /// Throws `liveness::system_error` when the options are invalid (see
+  /// `session_options::validate()`) or the kernel refuses the keepalive settings; the
+  /// socket is closed then.
+  session(Socket socket, const options_type& options = {});
+
+  /// As above, without exceptions: on failure `ec` holds the reason, the socket is closed
+  /// and the session holds no connection (as a moved-from session: `is_open()` false,
+  /// operations complete with `net::error::bad_descriptor`). Success clears `ec`.
+  session(Socket socket, const options_type& options, error_code& ec);
 
   /// Takes over `other`'s connection; `other` is left moved-from (see above) and keeps its
   /// executor.
@@ -177,8 +268,14 @@ class session {
   const Socket& next_layer() const noexcept;
 
   /// What `apply_keepalive` reported when the session started (empty report when
-  /// `apply_keepalive` was false, or for a moved-from session).
+  /// `options.keepalive` was `std::nullopt`, or for a moved-from session).
   const keepalive_report& keepalive() const noexcept;
+
+  /// The worst case of this session, per failure (see `detection_report`): as
+  /// `session_options::detection_bound()`, with the keepalive values the kernel applied
+  /// (`keepalive()`); when the keepalive was left alone, the dead-host bounds rest on the
+  /// heartbeat alone. Default (all never) for a moved-from session.
+  detection_report detection_bound() const;
 
   /// The heartbeat counters: last received / sent, last and smoothed RTT, pings sent,
   /// pongs received, consecutive misses; `stats().silent_for(now)` is how long the peer has
@@ -286,6 +383,8 @@ class session {
                                typename net::default_completion_token<executor_type>::type());
 
  private:
+  void open(Socket socket, const options_type& options, error_code& ec);
+
   // A copy of the socket's executor, so that a moved-from session keeps it: its operations
   // complete on it with bad_descriptor, and get_executor() still answers.
   executor_type ex_;

@@ -5,7 +5,7 @@
 // Distributed under the Boost Software License, Version 1.0.
 // (See accompanying file LICENSE or copy at https://www.boost.org/LICENSE_1_0.txt)
 //
-// libFuzzer target for core::detector: random options (every mode, side and role, values
+// libFuzzer target for core::detector: random options (every mode, role and pinger, values
 // within validate(), extremes included) and a random sequence of every event, with times
 // that mostly move forward, sometimes jump far (up to the end of time) and sometimes go
 // backwards. Invariants checked after every step:
@@ -79,7 +79,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::uint8_t mode_byte = in.byte();
   const time_point start = time_point{} + std::chrono::hours(1);
   const int mode = mode_byte % 3;
-  const core::side local = (mode_byte & 4) ? core::side::server : core::side::client;
+  const liveness::role local = (mode_byte & 4) ? liveness::role::server : liveness::role::client;
 
   core::ping_pong_options pp;
   core::idle_timeout_options idle;
@@ -102,7 +102,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     pp.interval = pick_duration(in, true);
     pp.timeout = pick_duration(in, true);
     const std::uint8_t role = in.byte();
-    pp.role = static_cast<core::ping_role>(role % 5);  // 4: not a ping_role
+    pp.pinger = static_cast<core::ping_role>(role % 5);  // 4: not a ping_role
     pp.progress_pongs = (role / 5) % 2 == 0;
     pp.min_ping_interval = pick_duration(in, true);
     if ((in.byte() & 31) == 0) pp.min_ping_interval = -pp.min_ping_interval;

@@ -42,7 +42,7 @@ void run(reader& in, typename Codec::options co) {
   hb.interval = std::chrono::milliseconds(50 + 10 * (in.byte() & 31));
   hb.timeout = std::chrono::milliseconds(50 + 10 * (in.byte() & 31));
   const std::uint8_t role = in.byte();
-  hb.role = static_cast<core::ping_role>(role % 4);
+  hb.pinger = static_cast<core::ping_role>(role % 4);
   hb.progress_pongs = (role & 4) == 0;
   hb.min_ping_interval = std::chrono::milliseconds(10 * (in.byte() & 3));  // <= interval
   engine::limits l;
@@ -51,7 +51,7 @@ void run(reader& in, typename Codec::options co) {
   l.message_timeout = std::chrono::milliseconds(10 * (in.byte() & 63));
   l.first_message_timeout = std::chrono::milliseconds(10 * (in.byte() & 63));
   l.close_linger = std::chrono::milliseconds(10 * (in.byte() & 63));
-  const auto side = (in.byte() & 1) ? core::side::client : core::side::server;
+  const auto side = (in.byte() & 1) ? liveness::role::client : liveness::role::server;
   engine::session_engine<Codec> e(core::detector(hb, side, clock.now()), co, l, clock.now());
 
   int shutdowns = 0;

@@ -26,7 +26,6 @@ namespace ft = liveness_test::fault;
 namespace net = liveness::net;
 using tcp = net::ip::tcp;
 using lv::core::ping_role;
-using lv::core::side;
 using ft::steady;
 
 constexpr std::uint64_t stream_size = 256ull << 20;
@@ -37,16 +36,16 @@ void integrity_case(const std::string& policy_name, bool lines) {
   using session_type = lv::session<tcp::socket, policy>;
   lv::session_options<policy> opts;
   opts.keepalive = ft::fast_keepalive;
-  opts.heartbeat.heartbeat.interval = 100ms;
-  opts.heartbeat.heartbeat.timeout = 5s;  // generous: under ASan on a loaded machine
-  opts.heartbeat.heartbeat.role = ping_role::both;
-  opts.heartbeat.heartbeat.min_ping_interval = 20ms;
+  opts.heartbeat.interval = 100ms;
+  opts.heartbeat.timeout = 5s;  // generous: under ASan on a loaded machine
+  opts.heartbeat.pinger = ping_role::both;
+  opts.heartbeat.min_ping_interval = 20ms;
 
   net::io_context io{1};
   ft::death_watch sender_dead, receiver_dead;
   auto pair = ft::connected(io);
-  session_type sender(std::move(pair.client), side::client, opts);
-  session_type receiver(std::move(pair.server), side::server, opts);
+  session_type sender(std::move(pair.client), liveness_test::with_role(opts, liveness::role::client));
+  session_type receiver(std::move(pair.server), liveness_test::with_role(opts, liveness::role::server));
   sender_dead.start(sender);
   receiver_dead.start(receiver);
 

@@ -41,7 +41,6 @@ using tcp = net::ip::tcp;
 using lv::error;
 using lv::error_code;
 using lv::core::ping_role;
-using lv::core::side;
 using ft::steady;
 using std::chrono::milliseconds;
 using blackhole = liveness_test::blackhole;
@@ -63,10 +62,10 @@ lv::session_options<Policy> with_keepalive(lv::keepalive_options k = ft::fast_ke
 template <class Policy>
 lv::session_options<Policy> heartbeat_options(milliseconds interval, milliseconds timeout) {
   auto o = with_keepalive<Policy>();
-  o.heartbeat.heartbeat.interval = interval;
-  o.heartbeat.heartbeat.timeout = timeout;
-  o.heartbeat.heartbeat.role = ping_role::both;
-  o.heartbeat.heartbeat.min_ping_interval = 20ms;
+  o.heartbeat.interval = interval;
+  o.heartbeat.timeout = timeout;
+  o.heartbeat.pinger = ping_role::both;
+  o.heartbeat.min_ping_interval = 20ms;
   return o;
 }
 
@@ -159,10 +158,8 @@ TEST_CASE("fault: blackhole both directions while idle, keepalive only",
   net::io_context io{1};
   ft::death_watch ours_dead;
   auto pair = ft::connected(io);
-  session_t<keepalive_only> ours(std::move(pair.client), side::client,
-                                 with_keepalive<keepalive_only>());
-  session_t<keepalive_only> peer(std::move(pair.server), side::server,
-                                 with_keepalive<keepalive_only>());
+  session_t<keepalive_only> ours(std::move(pair.client), liveness_test::with_role(with_keepalive<keepalive_only>(), liveness::role::client));
+  session_t<keepalive_only> peer(std::move(pair.server), liveness_test::with_role(with_keepalive<keepalive_only>(), liveness::role::server));
   REQUIRE(ours.keepalive().detection_bound);
   const milliseconds bound = *ours.keepalive().detection_bound;
   REQUIRE(bound == 3000ms);
@@ -182,8 +179,8 @@ TEST_CASE("fault: blackhole both directions while idle, ping_pong heartbeat",
   ft::death_watch ours_dead, peer_dead;
   auto pair = ft::connected(io);
   const auto opts = heartbeat_options<line_policy>(300ms, 300ms);
-  session_t<line_policy> ours(std::move(pair.client), side::client, opts);
-  session_t<line_policy> peer(std::move(pair.server), side::server, opts);
+  session_t<line_policy> ours(std::move(pair.client), liveness_test::with_role(opts, liveness::role::client));
+  session_t<line_policy> peer(std::move(pair.server), liveness_test::with_role(opts, liveness::role::server));
   ours_dead.start(ours);
   peer_dead.start(peer);
 
@@ -205,8 +202,7 @@ TEST_CASE("fault: blackhole both directions while idle, idle_timeout with a chat
   net::io_context io{1};
   ft::death_watch ours_dead;
   auto pair = ft::connected(io);
-  session_t<lv::heartbeat::idle_timeout> ours(std::move(pair.client), side::client,
-                                              idle_options(500ms));
+  session_t<lv::heartbeat::idle_timeout> ours(std::move(pair.client), liveness_test::with_role(idle_options(500ms), liveness::role::client));
   ticker chatty(pair.server, 100ms);  // the peer's protocol: a byte every 100 ms
   chatty.start();
   ft::reader<session_t<lv::heartbeat::idle_timeout>> r(ours);
@@ -235,10 +231,8 @@ TEST_CASE("fault: blackhole while writing, keepalive with user timeout",
   net::io_context io{1};
   ft::death_watch ours_dead;
   auto pair = ft::connected(io);
-  session_t<keepalive_only> ours(std::move(pair.client), side::client,
-                                 with_keepalive<keepalive_only>());
-  session_t<keepalive_only> peer(std::move(pair.server), side::server,
-                                 with_keepalive<keepalive_only>());
+  session_t<keepalive_only> ours(std::move(pair.client), liveness_test::with_role(with_keepalive<keepalive_only>(), liveness::role::client));
+  session_t<keepalive_only> peer(std::move(pair.server), liveness_test::with_role(with_keepalive<keepalive_only>(), liveness::role::server));
   REQUIRE(ours.keepalive().detection_bound_in_flight);
   const milliseconds bound = *ours.keepalive().detection_bound_in_flight;
   REQUIRE(bound == 3000ms);
@@ -265,9 +259,9 @@ TEST_CASE("fault: blackhole while writing, keepalive without user timeout stays 
   ft::death_watch ours_dead;
   auto pair = ft::connected(io);
   auto opts = with_keepalive<keepalive_only>();
-  opts.keepalive.user_timeout = lv::keepalive_options::no_user_timeout;
-  session_t<keepalive_only> ours(std::move(pair.client), side::client, opts);
-  session_t<keepalive_only> peer(std::move(pair.server), side::server, opts);
+  opts.keepalive->user_timeout = lv::keepalive_options::no_user_timeout;
+  session_t<keepalive_only> ours(std::move(pair.client), liveness_test::with_role(opts, liveness::role::client));
+  session_t<keepalive_only> peer(std::move(pair.server), liveness_test::with_role(opts, liveness::role::server));
   REQUIRE_FALSE(ours.keepalive().detection_bound_in_flight);  // the kernel's ~15 min
   const milliseconds idle_bound = *ours.keepalive().detection_bound;
   ft::flood_writer<session_t<keepalive_only>> w(ours);
@@ -312,8 +306,8 @@ TEST_CASE("fault: blackhole while writing, ping_pong heartbeat", "[fault][netns]
   ft::death_watch ours_dead;
   auto pair = ft::connected(io);
   const auto opts = heartbeat_options<lp_policy>(300ms, 300ms);
-  session_t<lp_policy> ours(std::move(pair.client), side::client, opts);
-  session_t<lp_policy> peer(std::move(pair.server), side::server, opts);
+  session_t<lp_policy> ours(std::move(pair.client), liveness_test::with_role(opts, liveness::role::client));
+  session_t<lp_policy> peer(std::move(pair.server), liveness_test::with_role(opts, liveness::role::server));
   ft::flood_writer<session_t<lp_policy>> w(ours);
   ft::reader<session_t<lp_policy>> r(peer);
   w.start();
@@ -340,8 +334,8 @@ TEST_CASE("fault: one-way loss, only the peer's packets dropped, ping_pong heart
   ft::death_watch ours_dead;
   auto pair = ft::connected(io);
   const auto opts = heartbeat_options<line_policy>(300ms, 300ms);
-  session_t<line_policy> ours(std::move(pair.client), side::client, opts);
-  session_t<line_policy> peer(std::move(pair.server), side::server, opts);
+  session_t<line_policy> ours(std::move(pair.client), liveness_test::with_role(opts, liveness::role::client));
+  session_t<line_policy> peer(std::move(pair.server), liveness_test::with_role(opts, liveness::role::server));
   ours_dead.start(ours);
   ft::run_for(io, 700ms);
   REQUIRE_FALSE(ours_dead.reason);
@@ -359,10 +353,8 @@ TEST_CASE("fault: one-way loss, only the peer's packets dropped, keepalive only"
   net::io_context io{1};
   ft::death_watch ours_dead;
   auto pair = ft::connected(io);
-  session_t<keepalive_only> ours(std::move(pair.client), side::client,
-                                 with_keepalive<keepalive_only>());
-  session_t<keepalive_only> peer(std::move(pair.server), side::server,
-                                 with_keepalive<keepalive_only>());
+  session_t<keepalive_only> ours(std::move(pair.client), liveness_test::with_role(with_keepalive<keepalive_only>(), liveness::role::client));
+  session_t<keepalive_only> peer(std::move(pair.server), liveness_test::with_role(with_keepalive<keepalive_only>(), liveness::role::server));
   const milliseconds bound = *ours.keepalive().detection_bound;
   ours_dead.start(ours);
 
@@ -383,8 +375,8 @@ TEST_CASE("fault: link flap shorter than the budget, no false alarm, data intact
   auto pair = ft::connected(io);
   // Budget: heartbeat 500 ms + 1500 ms = 2 s, keepalive user timeout 3 s. Flap: 400 ms.
   const auto opts = heartbeat_options<lp_policy>(500ms, 1500ms);
-  session_t<lp_policy> ours(std::move(pair.client), side::client, opts);
-  session_t<lp_policy> peer(std::move(pair.server), side::server, opts);
+  session_t<lp_policy> ours(std::move(pair.client), liveness_test::with_role(opts, liveness::role::client));
+  session_t<lp_policy> peer(std::move(pair.server), liveness_test::with_role(opts, liveness::role::server));
   ours_dead.start(ours);
   peer_dead.start(peer);
 
@@ -467,7 +459,7 @@ TEST_CASE("fault: peer process SIGSTOPped, ping_pong heartbeat detects it",
   ft::death_watch ours_dead;
   const auto opts = heartbeat_options<line_policy>(300ms, 300ms);
   auto peer = accept_child_peer<line_policy>(io, opts);
-  session_t<line_policy> ours(std::move(peer.first), side::server, opts);
+  session_t<line_policy> ours(std::move(peer.first), liveness_test::with_role(opts, liveness::role::server));
   ours_dead.start(ours);
   ft::run_for(io, 1s);
   REQUIRE_FALSE(ours_dead.reason);  // control: the live child answers
@@ -492,7 +484,7 @@ TEST_CASE("fault: peer process SIGSTOPped while we keep writing, ping_pong heart
   ft::death_watch ours_dead;
   const auto opts = heartbeat_options<line_policy>(300ms, 300ms);
   auto peer = accept_child_peer<line_policy>(io, opts);
-  session_t<line_policy> ours(std::move(peer.first), side::server, opts);
+  session_t<line_policy> ours(std::move(peer.first), liveness_test::with_role(opts, liveness::role::server));
   ours_dead.start(ours);
   // A line every 100 ms, faster than the heartbeat timeout, for the whole test.
   net::steady_timer tick(io);
@@ -530,7 +522,7 @@ TEST_CASE("fault: peer process SIGSTOPped, keepalive only does not detect it",
   ft::death_watch ours_dead;
   const auto opts = with_keepalive<keepalive_only>();
   auto peer = accept_child_peer<keepalive_only>(io, opts);
-  session_t<keepalive_only> ours(std::move(peer.first), side::server, opts);
+  session_t<keepalive_only> ours(std::move(peer.first), liveness_test::with_role(opts, liveness::role::server));
   const milliseconds bound = *ours.keepalive().detection_bound;
   ours_dead.start(ours);
 
@@ -556,7 +548,7 @@ TEST_CASE("fault: peer process SIGKILLed, reset or EOF reported at once",
   ft::death_watch ours_dead;
   const auto opts = with_keepalive<keepalive_only>();
   auto peer = accept_child_peer<keepalive_only>(io, opts);
-  session_t<keepalive_only> ours(std::move(peer.first), side::server, opts);
+  session_t<keepalive_only> ours(std::move(peer.first), liveness_test::with_role(opts, liveness::role::server));
   ours_dead.start(ours);
   ft::run_for(io, 200ms);
   REQUIRE_FALSE(ours_dead.reason);
@@ -605,8 +597,8 @@ slow_reader_result slow_reader_transfer(const std::string& name, std::uint64_t t
     pair.server.set_option(net::socket_base::receive_buffer_size(64 * 1024));
     peer_opts.read_buffer_limit = 256 * 1024;
   }
-  session_t<lp_policy> ours(std::move(pair.client), side::client, opts);
-  session_t<lp_policy> peer(std::move(pair.server), side::server, peer_opts);
+  session_t<lp_policy> ours(std::move(pair.client), liveness_test::with_role(opts, liveness::role::client));
+  session_t<lp_policy> peer(std::move(pair.server), liveness_test::with_role(peer_opts, liveness::role::server));
   ours_dead.start(ours);
   peer_dead.start(peer);
 

@@ -13,6 +13,7 @@
 
 #include "asio_includes.hpp"
 #include "loopback.hpp"
+#include "roles.hpp"
 
 #include <signal.h>
 #include <sys/prctl.h>
@@ -447,8 +448,7 @@ class peer_process {
       net::io_context io{1};
       tcp::socket socket(io);
       socket.connect(tcp::endpoint(net::ip::make_address_v4("127.0.0.1"), port));
-      liveness::session<tcp::socket, Policy> s(std::move(socket), liveness::core::side::client,
-                                               options);
+      liveness::session<tcp::socket, Policy> s(std::move(socket), liveness_test::with_role(options, liveness::role::client));
       reader<liveness::session<tcp::socket, Policy>> r(s);
       r.start();
       io.run_for(std::chrono::seconds(60));

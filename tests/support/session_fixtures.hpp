@@ -8,6 +8,7 @@
 #include <liveness/session.hpp>
 
 #include "loopback.hpp"
+#include "roles.hpp"
 
 #include <chrono>
 #include <cstddef>
@@ -39,16 +40,17 @@ inline void report(const std::string& what, std::chrono::steady_clock::duration 
 
 // ---- options --------------------------------------------------------------------------------
 
+
 /// ping_pong options with the given interval, timeout and role, the rest default.
 template <class Policy>
 liveness::session_options<Policy> pp_options(std::chrono::steady_clock::duration interval,
                                              std::chrono::steady_clock::duration timeout,
-                                             liveness::core::ping_role role =
-                                                 liveness::core::ping_role::both) {
+                                             liveness::ping_role role =
+                                                 liveness::ping_role::both) {
   liveness::session_options<Policy> o;
-  o.heartbeat.heartbeat.interval = interval;
-  o.heartbeat.heartbeat.timeout = timeout;
-  o.heartbeat.heartbeat.role = role;
+  o.heartbeat.interval = interval;
+  o.heartbeat.timeout = timeout;
+  o.heartbeat.pinger = role;
   return o;
 }
 
@@ -160,8 +162,10 @@ namespace net = liveness::net;
 using tcp = net::ip::tcp;
 using liveness::error;
 using liveness::error_code;
-using liveness::core::ping_role;
-using liveness::core::side;
+using liveness::ping_role;
+using liveness::role;
+using liveness_test::with_role;
+using liveness_test::as_role;
 using clk = std::chrono::steady_clock;
 using ms = std::chrono::milliseconds;
 using lp_policy = liveness::heartbeat::ping_pong<liveness::codec::length_prefixed>;

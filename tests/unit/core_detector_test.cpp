@@ -46,7 +46,7 @@ core::ping_pong_options pp(std::chrono::milliseconds interval, std::chrono::mill
   core::ping_pong_options o;
   o.interval = interval;
   o.timeout = timeout;
-  o.role = role;
+  o.pinger = role;
   return o;
 }
 
@@ -139,9 +139,9 @@ TEST_CASE("detector options are validated", "[core]") {
   SECTION("min_ping_interval above interval with strikes counted") {
     o.min_ping_interval = 1001ms;
   }
-  SECTION("role out of range") { o.role = static_cast<core::ping_role>(42); }
+  SECTION("pinger out of range") { o.pinger = static_cast<core::ping_role>(42); }
   CHECK(is_refused_options(o.validate()));
-  CHECK_THROWS_AS(core::detector(o, core::side::client, core::time_point{}),
+  CHECK_THROWS_AS(core::detector(o, liveness::role::client, core::time_point{}),
                   liveness::system_error);
 }
 
@@ -261,7 +261,7 @@ TEST_CASE("idle_timeout: a never-ending timeout has no deadline", "[core]") {
 
 TEST_CASE("ping_pong: a busy link sends no pings", "[core]") {
   timeline t;
-  core::detector d(pp(1s, 1s), core::side::client, t.now());
+  core::detector d(pp(1s, 1s), liveness::role::client, t.now());
   CHECK(d.sends_pings());
   for (int i = 1; i <= 1000; ++i) {
     t.go_to(std::chrono::milliseconds(i * 999));
@@ -276,7 +276,7 @@ TEST_CASE("ping_pong: a busy link sends no pings", "[core]") {
 
 TEST_CASE("ping_pong: ping after interval of silence, pong in time", "[core]") {
   timeline t;
-  core::detector d(pp(2s, 5s), core::side::client, t.now());
+  core::detector d(pp(2s, 5s), liveness::role::client, t.now());
   CHECK(t.deadline(d) == 2000);
 
   t.go_to(1999ms);
@@ -375,7 +375,7 @@ TEST_CASE("ping_pong: ping after interval of silence, pong in time", "[core]") {
 TEST_CASE("ping_pong: a late timer pings late and measures the timeout from the ping",
           "[core]") {
   timeline t;
-  core::detector d(pp(1s, 1s), core::side::server, t.now());
+  core::detector d(pp(1s, 1s), liveness::role::server, t.now());
   t.go_to(1700ms);  // the timer fired 700 ms late
   CHECK(d.poll(t.now()).kind == action::send_ping);
   t.go_to(2699ms);
@@ -386,7 +386,7 @@ TEST_CASE("ping_pong: a late timer pings late and measures the timeout from the 
 
 TEST_CASE("ping_pong: a very late poll pings first, it does not skip to death", "[core]") {
   timeline t;
-  core::detector d(pp(1s, 1s), core::side::client, t.now());
+  core::detector d(pp(1s, 1s), liveness::role::client, t.now());
   t.go_to(1h);
   CHECK(d.poll(t.now()).kind == action::send_ping);
   CHECK(d.next_deadline() == t.now() + 1s);
@@ -394,7 +394,7 @@ TEST_CASE("ping_pong: a very late poll pings first, it does not skip to death", 
 
 TEST_CASE("ping_pong: smoothed RTT follows RFC 6298", "[core]") {
   timeline t;
-  core::detector d(pp(1s, 10s), core::side::client, t.now());
+  core::detector d(pp(1s, 10s), liveness::role::client, t.now());
   const auto round = [&](std::chrono::milliseconds at, std::chrono::milliseconds rtt) {
     t.go_to(at);
     REQUIRE(d.poll(t.now()).kind == action::send_ping);
@@ -417,7 +417,7 @@ TEST_CASE("ping_pong: smoothed RTT follows RFC 6298", "[core]") {
 
 TEST_CASE("ping_pong: an unsolicited pong is traffic, not an RTT sample", "[core]") {
   timeline t;
-  core::detector d(pp(1s, 1s), core::side::client, t.now());
+  core::detector d(pp(1s, 1s), liveness::role::client, t.now());
   t.go_to(500ms);
   d.on_pong_received(t.now());
   CHECK_FALSE(d.stats().last_rtt);
@@ -427,26 +427,26 @@ TEST_CASE("ping_pong: an unsolicited pong is traffic, not an RTT sample", "[core
 
 // ---- roles ------------------------------------------------------------------------------
 
-TEST_CASE("ping_pong: role and side decide who pings", "[core]") {
+TEST_CASE("ping_pong: pinger and role decide who pings", "[core]") {
   using core::ping_role;
-  using core::side;
-  const auto pings = [](ping_role r, side s) {
+  using liveness::role;
+  const auto pings = [](ping_role r, role s) {
     return core::detector(pp(1s, 1s, r), s, core::time_point{}).sends_pings();
   };
-  CHECK(pings(ping_role::client, side::client));
-  CHECK_FALSE(pings(ping_role::client, side::server));
-  CHECK(pings(ping_role::server, side::server));
-  CHECK_FALSE(pings(ping_role::server, side::client));
-  CHECK(pings(ping_role::both, side::client));
-  CHECK(pings(ping_role::both, side::server));
-  CHECK_FALSE(pings(ping_role::answer_only, side::client));
-  CHECK_FALSE(pings(ping_role::answer_only, side::server));
+  CHECK(pings(ping_role::client, role::client));
+  CHECK_FALSE(pings(ping_role::client, role::server));
+  CHECK(pings(ping_role::server, role::server));
+  CHECK_FALSE(pings(ping_role::server, role::client));
+  CHECK(pings(ping_role::both, role::client));
+  CHECK(pings(ping_role::both, role::server));
+  CHECK_FALSE(pings(ping_role::answer_only, role::client));
+  CHECK_FALSE(pings(ping_role::answer_only, role::server));
 }
 
 TEST_CASE("ping_pong: answer_only never pings, answers, and gives up after interval + timeout",
           "[core]") {
   timeline t;
-  core::detector d(pp(2s, 5s, core::ping_role::answer_only), core::side::client, t.now());
+  core::detector d(pp(2s, 5s, core::ping_role::answer_only), liveness::role::client, t.now());
   CHECK_FALSE(d.sends_pings());
   CHECK(t.deadline(d) == 7000);
 
@@ -477,8 +477,8 @@ TEST_CASE("ping_pong: answer_only never pings, answers, and gives up after inter
 TEST_CASE("ping_pong: the msgtest_ok preset on both ends", "[core]") {
   timeline t;
   const auto o = core::ping_pong_options::msgtest_ok();
-  core::detector server(o, core::side::server, t.now());
-  core::detector client(o, core::side::client, t.now());
+  core::detector server(o, liveness::role::server, t.now());
+  core::detector client(o, liveness::role::client, t.now());
   CHECK(server.sends_pings());
   CHECK_FALSE(client.sends_pings());
   // Server pings after 2 s; the client answers 10 ms later.
@@ -509,7 +509,7 @@ TEST_CASE("ping_pong: msgtest_ok timing, exactly as documented", "[core]") {
   CHECK_FALSE(o.progress_pongs);
   SECTION("the server: 5 s after the first unanswered ping, 7 s after the client's last byte") {
     timeline t;
-    core::detector server(o, core::side::server, t.now());
+    core::detector server(o, liveness::role::server, t.now());
     t.go_to(1000ms);
     server.on_received(t.now(), 2);  // the client's last byte
     t.go_to(2999ms);
@@ -525,7 +525,7 @@ TEST_CASE("ping_pong: msgtest_ok timing, exactly as documented", "[core]") {
   }
   SECTION("the server: bytes after a ping but no OK, at most 10 s after the last byte") {
     timeline t;
-    core::detector server(o, core::side::server, t.now());
+    core::detector server(o, liveness::role::server, t.now());
     t.go_to(2000ms);
     REQUIRE(server.poll(t.now()).kind == action::send_ping);
     server.on_sent(t.now(), 7);
@@ -545,7 +545,7 @@ TEST_CASE("ping_pong: msgtest_ok timing, exactly as documented", "[core]") {
   }
   SECTION("the client: 7 s after the last byte from the server") {
     timeline t;
-    core::detector client(o, core::side::client, t.now());
+    core::detector client(o, liveness::role::client, t.now());
     t.go_to(2000ms);
     client.on_received(t.now(), 7);
     REQUIRE(client.on_ping_received(t.now()));
@@ -575,8 +575,8 @@ TEST_CASE("ping_pong: msgtest_ok on both ends, a client that only uploads is nev
     timeline t;
     auto o = core::ping_pong_options::msgtest_ok();
     o.progress_pongs = progress_pongs;
-    core::detector server(o, core::side::server, t.now());
-    core::detector client(o, core::side::client, t.now());
+    core::detector server(o, liveness::role::server, t.now());
+    core::detector client(o, liveness::role::client, t.now());
     bool ping_in_flight = false;
     bool pong_in_flight = false;
     bool unasked_pong = false;
@@ -643,7 +643,7 @@ TEST_CASE("ping_pong: msgtest_ok on both ends, a client that only uploads is nev
 
 TEST_CASE("ping_pong: pongs are coalesced, at most one pending", "[core]") {
   timeline t;
-  core::detector d(pp(10s, 10s), core::side::client, t.now());
+  core::detector d(pp(10s, 10s), liveness::role::client, t.now());
   t.go_to(1s);
   CHECK(d.on_ping_received(t.now()));
   CHECK(d.pong_pending());
@@ -665,7 +665,7 @@ TEST_CASE("ping_pong: pongs are coalesced, at most one pending", "[core]") {
 
 TEST_CASE("ping_pong: the peer's ping is proof of life and delays our own ping", "[core]") {
   timeline t;
-  core::detector d(pp(2s, 2s), core::side::client, t.now());
+  core::detector d(pp(2s, 2s), liveness::role::client, t.now());
   t.go_to(1500ms);
   CHECK(d.on_ping_received(t.now()));
   CHECK(t.deadline(d) == 3500);
@@ -679,7 +679,7 @@ TEST_CASE("ping_pong: ping flood strikes", "[core]") {
   auto o = pp(10s, 10s);
   o.min_ping_interval = 100ms;
   o.max_ping_strikes = 3;
-  core::detector d(o, core::side::server, t.now());
+  core::detector d(o, liveness::role::server, t.now());
 
   SECTION("too many early pings in a row: dead with ping_flood, reported once") {
     t.go_to(1000ms);
@@ -735,7 +735,7 @@ TEST_CASE("ping_pong: ping flood strikes", "[core]") {
 
   SECTION("max_ping_strikes 0 turns the guard off") {
     o.max_ping_strikes = 0;
-    core::detector lenient(o, core::side::server, t.now());
+    core::detector lenient(o, liveness::role::server, t.now());
     for (int i = 0; i < 10000; ++i) {
       t.clock.advance_to(t.start + std::chrono::microseconds(i));
       lenient.on_ping_received(t.now());
@@ -747,14 +747,14 @@ TEST_CASE("ping_pong: ping flood strikes", "[core]") {
 
   SECTION("min_ping_interval 0 counts no strikes") {
     o.min_ping_interval = 0ms;
-    core::detector lenient(o, core::side::server, t.now());
+    core::detector lenient(o, liveness::role::server, t.now());
     for (int i = 0; i < 100; ++i) lenient.on_ping_received(t.now());
     CHECK(lenient.stats().ping_strikes == 0);
     CHECK_FALSE(lenient.is_dead());
   }
 
   SECTION("the default tolerates a peer pinging every interval") {
-    core::detector def(core::ping_pong_options::aggressive(), core::side::server, t.now());
+    core::detector def(core::ping_pong_options::aggressive(), liveness::role::server, t.now());
     for (int i = 1; i <= 100; ++i) {
       t.go_to(std::chrono::milliseconds(2000 * i));
       CHECK(def.on_ping_received(t.now()));
@@ -768,7 +768,7 @@ TEST_CASE("ping_pong: a ping flood while our own ping is outstanding", "[core]")
   timeline t;
   auto o = pp(1s, 5s);
   o.max_ping_strikes = 1;
-  core::detector d(o, core::side::client, t.now());
+  core::detector d(o, liveness::role::client, t.now());
   t.go_to(1s);
   REQUIRE(d.poll(t.now()).kind == action::send_ping);
   d.on_ping_received(t.now());
@@ -786,7 +786,7 @@ TEST_CASE("ping_pong: a ping flood while our own ping is outstanding", "[core]")
 
 TEST_CASE("ping_pong: peer progress turns a stuck pong into a miss, not a death", "[core]") {
   timeline t;
-  core::detector d(pp(1s, 300ms), core::side::client, t.now());
+  core::detector d(pp(1s, 300ms), liveness::role::client, t.now());
   // We write a large transfer; the peer reads it slowly and sends nothing back.
   t.go_to(1s);
   REQUIRE(d.poll(t.now()).kind == action::send_ping);
@@ -808,7 +808,7 @@ TEST_CASE("ping_pong: peer progress turns a stuck pong into a miss, not a death"
 
 TEST_CASE("ping_pong: progress without an outstanding ping changes nothing", "[core]") {
   timeline t;
-  core::detector d(pp(1s, 1s), core::side::client, t.now());
+  core::detector d(pp(1s, 1s), liveness::role::client, t.now());
   t.go_to(500ms);
   d.on_peer_progress(t.now());
   d.on_sent(t.now(), 1000);
@@ -821,7 +821,7 @@ TEST_CASE("ping_pong: progress without an outstanding ping changes nothing", "[c
 
 TEST_CASE("detector: time going backwards is treated as no time passing", "[core]") {
   timeline t;
-  core::detector d(pp(1s, 1s), core::side::client, t.now());
+  core::detector d(pp(1s, 1s), liveness::role::client, t.now());
   t.go_to(900ms);
   d.on_received(t.now(), 1);
   // A stale timestamp (e.g. captured before a long handler) neither rewinds the state nor
@@ -837,7 +837,7 @@ TEST_CASE("detector: extreme times and durations saturate", "[core]") {
   SECTION("timeout max: never dead, no deadline while the ping is outstanding") {
     auto o = pp(1s, 1s);
     o.timeout = core::duration::max();
-    core::detector d(o, core::side::client, core::time_point(0s));
+    core::detector d(o, liveness::role::client, core::time_point(0s));
     CHECK(d.poll(core::time_point(1s)).kind == action::send_ping);
     CHECK_FALSE(d.next_deadline());
     CHECK(d.poll(core::time_point::max() - 1s).kind == action::none);
@@ -845,17 +845,17 @@ TEST_CASE("detector: extreme times and durations saturate", "[core]") {
   SECTION("interval max: never pings") {
     auto o = pp(1s, 1s);
     o.interval = core::duration::max();
-    core::detector d(o, core::side::client, core::time_point(0s));
+    core::detector d(o, liveness::role::client, core::time_point(0s));
     CHECK_FALSE(d.next_deadline());
     CHECK(d.poll(core::time_point::max() - 1s).kind == action::none);
   }
   SECTION("started near the end of time") {
-    core::detector d(pp(1h, 1h), core::side::client, core::time_point::max() - 1s);
+    core::detector d(pp(1h, 1h), liveness::role::client, core::time_point::max() - 1s);
     CHECK_FALSE(d.next_deadline());
     CHECK(d.poll(core::time_point::max() - 1ms).kind == action::none);
   }
   SECTION("started at the beginning of time") {
-    core::detector d(pp(1s, 1s), core::side::client, core::time_point::min());
+    core::detector d(pp(1s, 1s), liveness::role::client, core::time_point::min());
     CHECK(d.stats().silent_for(core::time_point::max()) == core::duration::max());
     CHECK(d.poll(core::time_point::min() + 1s).kind == action::send_ping);
   }
@@ -863,7 +863,7 @@ TEST_CASE("detector: extreme times and durations saturate", "[core]") {
 
 TEST_CASE("detector: reset starts over with the same options", "[core]") {
   timeline t;
-  core::detector d(pp(1s, 1s), core::side::client, t.now());
+  core::detector d(pp(1s, 1s), liveness::role::client, t.now());
   t.go_to(1s);
   REQUIRE(d.poll(t.now()).kind == action::send_ping);
   t.go_to(2s);
@@ -880,7 +880,7 @@ TEST_CASE("detector: reset starts over with the same options", "[core]") {
 
 TEST_CASE("detector: stats", "[core]") {
   timeline t;
-  core::detector d(pp(1s, 1s), core::side::client, t.now());
+  core::detector d(pp(1s, 1s), liveness::role::client, t.now());
   CHECK(d.stats().started == t.now());
   CHECK_FALSE(d.stats().last_received);
   CHECK_FALSE(d.stats().last_sent);
@@ -908,7 +908,7 @@ TEST_CASE("detector: invariants under random event sequences", "[core]") {
                 static_cast<core::ping_role>(roll(4)));
     o.min_ping_interval = (std::min)(core::duration(std::chrono::milliseconds(roll(20))), o.interval);
     o.max_ping_strikes = roll(4);
-    const auto s = roll(2) != 0 ? core::side::client : core::side::server;
+    const auto s = roll(2) != 0 ? liveness::role::client : liveness::role::server;
     core::detector d(o, s, t.now());
     int deaths = 0;
     for (int step = 0; step < 300; ++step) {
@@ -952,7 +952,7 @@ TEST_CASE("an end that does not ping counts its own write progress as life", "[c
   timeline t;
   // The server pings; this client only answers. It uploads, so the server hears traffic
   // and never pings: the client hears nothing at all.
-  core::detector d(pp(1s, 1s, core::ping_role::server), core::side::client, t.now());
+  core::detector d(pp(1s, 1s, core::ping_role::server), liveness::role::client, t.now());
   CHECK(t.deadline(d) == 2000);
   t.go_to(1500ms);
   d.on_peer_progress(t.now());  // our upload moved: the peer reads it
@@ -970,7 +970,7 @@ TEST_CASE("an end that does not ping counts its own write progress as life", "[c
 
 TEST_CASE("a ping's timeout counts from when it was really written", "[core]") {
   timeline t;
-  core::detector d(pp(1s, 500ms), core::side::client, t.now());
+  core::detector d(pp(1s, 500ms), liveness::role::client, t.now());
   t.go_to(1000ms);
   REQUIRE(d.poll(t.now()).kind == core::action::send_ping);
   CHECK(t.deadline(d) == 1500);
@@ -994,7 +994,7 @@ TEST_CASE("a ping's timeout counts from when it was really written", "[core]") {
 TEST_CASE("ping_pong: a reader that writes nothing sends a progress pong every interval",
           "[core]") {
   timeline tl;
-  core::detector d(pp(100ms, 300ms, core::ping_role::client), core::side::server, tl.now());
+  core::detector d(pp(100ms, 300ms, core::ping_role::client), liveness::role::server, tl.now());
   // Nothing received yet: no progress pong, and no deadline for one.
   tl.go_to(150ms);
   CHECK_FALSE(d.take_progress_pong(tl.now()));
@@ -1039,7 +1039,7 @@ TEST_CASE("ping_pong: no progress pong on an idle link or while we write ourselv
   timeline tl;
   auto o = pp(100ms, 300ms);
   o.progress_pongs = progress_pongs;
-  core::detector d(o, core::side::client, tl.now());
+  core::detector d(o, liveness::role::client, tl.now());
   // Heartbeat frames alone are not user data: the idle link carries only ping/pong pairs
   // (and with progress_pongs off, no progress ping either).
   tl.go_to(100ms);
@@ -1074,7 +1074,7 @@ TEST_CASE("ping_pong: progress_pongs off, a reader that does not ping writes not
   timeline tl;
   const auto o = pp_without_progress_pongs(100ms, 300ms, core::ping_role::client);
   REQUIRE_FALSE(o.validate());
-  core::detector d(o, core::side::server, tl.now());  // the end that only answers
+  core::detector d(o, liveness::role::server, tl.now());  // the end that only answers
   REQUIRE_FALSE(d.sends_pings());
   // Bulk user data keeps arriving for a second and we write nothing: no progress pong,
   // no ping, and the only deadline is the silence rule's.
@@ -1095,7 +1095,7 @@ TEST_CASE("ping_pong: progress_pongs off, a pinging reader proves its reading wi
           "[core]") {
   timeline tl;
   core::detector d(pp_without_progress_pongs(100ms, 300ms, core::ping_role::server),
-                   core::side::server, tl.now());
+                   liveness::role::server, tl.now());
   REQUIRE(d.sends_pings());
   // User data every 10 ms, we write nothing: never 100 ms of silence, but 100 ms without
   // a write of ours since data arrived: a ping, not a pong.
@@ -1137,7 +1137,7 @@ TEST_CASE("ping_pong: pings with user data between them are no flood", "[core]")
   core::ping_pong_options o = pp(100ms, 300ms);
   o.min_ping_interval = 100ms;
   o.max_ping_strikes = 1;
-  core::detector d(o, core::side::server, tl.now());
+  core::detector d(o, liveness::role::server, tl.now());
   // A sender's pings queued behind its bulk data reach a slow reader back to back, each
   // after some data: not a strike.
   for (int i = 1; i <= 20; ++i) {
@@ -1186,7 +1186,7 @@ TEST_CASE("ping_pong: pings with one byte of user data between them are cut off 
   timeline tl;
   core::ping_pong_options o = pp(2000ms, 3000ms);  // default guard: 100 ms, 3 strikes
   REQUIRE(o.ping_burst() == 64);
-  core::detector d(o, core::side::server, tl.now());
+  core::detector d(o, liveness::role::server, tl.now());
   // 1,000 pings a second, a byte of user data before each: no strikes (data between), but
   // every one makes us write a pong. The budget (64 at once, then one per 100 ms) runs dry.
   int answered = 0;
@@ -1213,7 +1213,7 @@ TEST_CASE("ping_pong: the answer budget is ping_burst at once then one per min_p
   core::ping_pong_options o = pp(2000ms, 3000ms);
   o.max_ping_strikes = 1;  // ping_burst 32
   REQUIRE(o.ping_burst() == 32);
-  core::detector d(o, core::side::server, tl.now());
+  core::detector d(o, liveness::role::server, tl.now());
   tl.go_to(10s);  // an idle start: the budget is full
   // 32 answered pings at one instant (data between, each pong written): within budget.
   for (int i = 0; i < 32; ++i) CHECK(data_then_ping(d, tl.now()));
@@ -1243,7 +1243,7 @@ TEST_CASE("ping_pong: a backlog's pings drained at once are no flood", "[core]")
   // A sender pinging every 2 s (aggressive) behind bulk data; we read slowly, then the
   // backlog drains: 60 of its pings (two minutes of them) reach us 1 ms apart, each after
   // 64 KiB of data, each answered; afterwards they arrive once per interval again.
-  core::detector d(core::ping_pong_options::aggressive(), core::side::server, tl.now());
+  core::detector d(core::ping_pong_options::aggressive(), liveness::role::server, tl.now());
   tl.go_to(120s);
   for (int i = 0; i < 60; ++i) {
     tl.go_to(120s + std::chrono::milliseconds(i));
@@ -1265,7 +1265,7 @@ TEST_CASE("ping_pong: a backlog's pings drained at once are no flood", "[core]")
 
 TEST_CASE("ping_pong: pings decoded from one read cost one answer", "[core]") {
   timeline tl;
-  core::detector d(pp(2000ms, 3000ms), core::side::server, tl.now());
+  core::detector d(pp(2000ms, 3000ms), liveness::role::server, tl.now());
   // Reads 100 ms apart (the budget's rate), each with 1,000 pings and data between them:
   // one pong per read, the rest coalesced; never cut off.
   for (int r = 1; r <= 200; ++r) {
@@ -1289,7 +1289,7 @@ TEST_CASE("ping_pong: a turned-off flood guard has no answer budget either", "[c
   core::ping_pong_options o = pp(2000ms, 3000ms);
   SECTION("max_ping_strikes 0") { o.max_ping_strikes = 0; }
   SECTION("min_ping_interval 0") { o.min_ping_interval = 0ms; }
-  core::detector d(o, core::side::server, tl.now());
+  core::detector d(o, liveness::role::server, tl.now());
   for (int i = 1; i <= 5000; ++i) {
     tl.clock.advance_to(tl.start + std::chrono::milliseconds(i));
     CHECK(data_then_ping(d, tl.now()));
@@ -1306,7 +1306,7 @@ TEST_CASE("ping_pong: an extreme min_ping_interval saturates the budget, no over
   o.max_ping_strikes = 0xFFFFFFFFu;
   REQUIRE_FALSE(o.validate());
   CHECK(o.ping_burst() == 16ull * 0x100000000ull);
-  core::detector d(o, core::side::server, tl.now());
+  core::detector d(o, liveness::role::server, tl.now());
   CHECK(data_then_ping(d, tl.now()));
   CHECK(data_then_ping(d, tl.now()));
   CHECK_FALSE(d.is_dead());
@@ -1317,7 +1317,7 @@ TEST_CASE("ping_pong: an extreme min_ping_interval saturates the budget, no over
 TEST_CASE("ping_pong: after poll the next deadline lies after now, a due progress pong too",
           "[core]") {
   timeline tl;
-  core::detector d(pp(100ms, 300ms, core::ping_role::client), core::side::server, tl.now());
+  core::detector d(pp(100ms, 300ms, core::ping_role::client), liveness::role::server, tl.now());
   tl.go_to(50ms);
   d.on_received(tl.now(), 65536);
   d.on_data_received(tl.now());

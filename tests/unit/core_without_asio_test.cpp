@@ -22,13 +22,13 @@ TEST_CASE("the sans-I/O layers build without Asio", "[core]") {
   // headers' templates are instantiated in this Asio-free translation unit too.
   liveness::core::manual_clock clock;
   liveness::core::detector d(liveness::core::ping_pong_options::aggressive(),
-                             liveness::core::side::client, clock.now());
+                             liveness::role::client, clock.now());
   CHECK(d.next_deadline().has_value());
   liveness::codec::line_encoder enc;
   CHECK(enc.ping() == "PING\n");
   liveness::engine::session_engine<liveness::codec::line> e(
       liveness::core::detector(liveness::core::ping_pong_options::aggressive(),
-                               liveness::core::side::client, clock.now()),
+                               liveness::role::client, clock.now()),
       liveness::codec::line_options::standard(), liveness::engine::limits{}, clock.now());
   CHECK(e.wants_read());
   liveness::error_code ec;

@@ -36,7 +36,7 @@ struct rig {
 
   explicit rig(const core::ping_pong_options& hb = heartbeat(), engine::limits l = {},
                typename Codec::options co = Codec::options::standard(),
-               core::side side = core::side::client)
+               liveness::role side = liveness::role::client)
       : e(core::detector(hb, side, clock.now()), co, l, clock.now()) {}
 
   // Moves the clock to the engine's next deadline and evaluates there.
@@ -428,7 +428,7 @@ TEST_CASE("engine: a busy link carries no pings", "[engine]") {
 TEST_CASE("engine: an answer-only end that uploads stays alive through the peer's pings",
           "[engine]") {
   core::ping_pong_options o = heartbeat(100ms, 200ms);
-  o.role = core::ping_role::server;  // we are the client: we only answer
+  o.pinger = core::ping_role::server;  // we are the client: we only answer
   rig<codec::length_prefixed> r(o);
   codec::chunk_header h;
   const std::string data(19, 'u');
@@ -451,7 +451,7 @@ TEST_CASE("engine: the Msgtest/OK preset serving a classic client that sends dat
   // The session is the classic server; the client sends "BOOKING" every 100 ms and
   // answers each "Msgtest" with a bare "OK" in a read of its own.
   rig<codec::line> r(core::ping_pong_options::msgtest_ok(), {},
-                     codec::line_options::msgtest_ok(), core::side::server);
+                     codec::line_options::msgtest_ok(), liveness::role::server);
   const auto t0 = r.clock.now();
   std::string to_client;
   std::size_t oks = 0;
@@ -484,7 +484,7 @@ TEST_CASE("engine: the Msgtest/OK preset serving a classic client that sends dat
 
 TEST_CASE("engine: bare framing, a heartbeat is one whole on_received", "[engine]") {
   rig<codec::line> r(core::ping_pong_options::msgtest_ok(), {},
-                     codec::line_options::msgtest_ok(), core::side::client);
+                     codec::line_options::msgtest_ok(), liveness::role::client);
   r.feed("BOOKING");
   r.feed("Msgtest");  // a read of its own: a ping, answered
   CHECK(r.e.detector().stats().pings_received == 1);

@@ -43,11 +43,11 @@ TEMPLATE_TEST_CASE("hostile: a peer that stops reading gets at most one pending 
   net::io_context io;
   auto p = connected(io);
   lv::session_options<policy> o;
-  o.heartbeat.heartbeat.interval = 100ms;  // our pings fall due while the peer is stalled
-  o.heartbeat.heartbeat.timeout = 30s;     // longer than the test: no verdict, just pressure
-  o.heartbeat.heartbeat.max_ping_strikes = 0;  // the guard would cut this peer off; we
+  o.heartbeat.interval = 100ms;  // our pings fall due while the peer is stalled
+  o.heartbeat.timeout = 30s;     // longer than the test: no verdict, just pressure
+  o.heartbeat.max_ping_strikes = 0;  // the guard would cut this peer off; we
                                                // want to see what piles up instead
-  session_t<policy> s(std::move(p.server), side::server, o);
+  session_t<policy> s(std::move(p.server), liveness_test::with_role(o, liveness::role::server));
   raw_peer peer(std::move(p.client));
   death_watch dead;
   dead.watch(s);
@@ -118,7 +118,7 @@ TEST_CASE("hostile: a stream cut inside a frame is protocol_error, not a gracefu
           "[hostile][session]") {
   net::io_context io;
   auto p = connected(io);
-  session_t<lp_policy> s(std::move(p.server), side::server);
+  session_t<lp_policy> s(std::move(p.server), liveness_test::as_role(liveness::role::server));
   raw_peer peer(std::move(p.client));
   death_watch dead;
   dead.watch(s);
@@ -150,7 +150,7 @@ TEST_CASE("hostile: line codec, a stream that ends inside a heartbeat text is us
   net::io_context io;
   auto p = connected(io);
   lv::session_options<line_policy> o;
-  session_t<line_policy> s(std::move(p.server), side::server, o);
+  session_t<line_policy> s(std::move(p.server), liveness_test::with_role(o, liveness::role::server));
   raw_peer peer(std::move(p.client));
   death_watch dead;
   dead.watch(s);
@@ -174,7 +174,7 @@ TEST_CASE("hostile: a ping or pong payload above 64 bytes is protocol_error",
           "[hostile][session]") {
   net::io_context io;
   auto p = connected(io);
-  session_t<lp_policy> s(std::move(p.server), side::server);
+  session_t<lp_policy> s(std::move(p.server), liveness_test::as_role(liveness::role::server));
   raw_peer peer(std::move(p.client));
   death_watch dead;
   dead.watch(s);
@@ -196,7 +196,7 @@ TEST_CASE("hostile: a fragmented message above max_message_size is frame_too_lar
   auto p = connected(io);
   lv::session_options<lp_policy> o;
   o.heartbeat.codec.max_message_size = 4096;
-  session_t<lp_policy> s(std::move(p.server), side::server, o);
+  session_t<lp_policy> s(std::move(p.server), liveness_test::with_role(o, liveness::role::server));
   raw_peer peer(std::move(p.client));
   death_watch dead;
   dead.watch(s);
@@ -223,7 +223,7 @@ TEST_CASE("hostile: an endless line is cut off at max_line_length, not buffered"
   net::io_context io;
   auto p = connected(io);
   lv::session_options<line_policy> o;  // default: lines up to 64 KiB
-  session_t<line_policy> s(std::move(p.server), side::server, o);
+  session_t<line_policy> s(std::move(p.server), liveness_test::with_role(o, liveness::role::server));
   raw_peer peer(std::move(p.client));
   death_watch dead;
   dead.watch(s);
@@ -263,7 +263,7 @@ TEST_CASE("hostile: bytes after the session ended are not read and change nothin
           "[hostile][session]") {
   net::io_context io;
   auto p = connected(io);
-  session_t<lp_policy> s(std::move(p.server), side::server);
+  session_t<lp_policy> s(std::move(p.server), liveness_test::as_role(liveness::role::server));
   raw_peer peer(std::move(p.client));
   death_watch dead;
   dead.watch(s);
@@ -333,11 +333,11 @@ TEMPLATE_TEST_CASE("hostile: the default flood guard never cuts off an ordinary 
   // Both ends ping after 150 ms of silence: faster than any preset, still above the
   // default min_ping_interval (100 ms) and max_ping_strikes (3) left untouched.
   lv::session_options<policy> o;
-  o.heartbeat.heartbeat.interval = 150ms;
-  o.heartbeat.heartbeat.timeout = 2s;
-  REQUIRE(o.heartbeat.heartbeat.min_ping_interval == lv::core::ping_pong_options{}.min_ping_interval);
-  session_t<policy> a(std::move(p.client), side::client, o);
-  session_t<policy> b(std::move(p.server), side::server, o);
+  o.heartbeat.interval = 150ms;
+  o.heartbeat.timeout = 2s;
+  REQUIRE(o.heartbeat.min_ping_interval == lv::core::ping_pong_options{}.min_ping_interval);
+  session_t<policy> a(std::move(p.client), liveness_test::with_role(o, liveness::role::client));
+  session_t<policy> b(std::move(p.server), liveness_test::with_role(o, liveness::role::server));
   death_watch dead_a, dead_b;
   dead_a.watch(a);
   dead_b.watch(b);
@@ -437,11 +437,11 @@ TEMPLATE_TEST_CASE("hostile: pings with a byte of user data between them are cut
   auto p = connected(io);
   // The default flood guard (min_ping_interval 100 ms, 3 strikes, so a burst of 64 answers).
   lv::session_options<policy> o;
-  o.heartbeat.heartbeat.interval = 2s;
-  o.heartbeat.heartbeat.timeout = 3s;
-  REQUIRE(o.heartbeat.heartbeat.min_ping_interval == lv::core::ping_pong_options{}.min_ping_interval);
-  REQUIRE(o.heartbeat.heartbeat.max_ping_strikes == lv::core::ping_pong_options{}.max_ping_strikes);
-  session_t<policy> s(std::move(p.server), side::server, o);
+  o.heartbeat.interval = 2s;
+  o.heartbeat.timeout = 3s;
+  REQUIRE(o.heartbeat.min_ping_interval == lv::core::ping_pong_options{}.min_ping_interval);
+  REQUIRE(o.heartbeat.max_ping_strikes == lv::core::ping_pong_options{}.max_ping_strikes);
+  session_t<policy> s(std::move(p.server), liveness_test::with_role(o, liveness::role::server));
   raw_peer peer(std::move(p.client));
   peer.start_reading();  // it takes our pongs: nothing throttles them but the guard
   death_watch dead;

@@ -17,6 +17,7 @@
 #include <liveness/session.hpp>
 
 #include "asio_includes.hpp"
+#include "roles.hpp"
 #include "test_support.hpp"
 #include "handler_log.hpp"
 #include "loopback.hpp"
@@ -54,7 +55,6 @@ namespace net = liveness::net;
 using tcp = net::ip::tcp;
 using lv::error;
 using lv::error_code;
-using lv::core::side;
 using clk = std::chrono::steady_clock;
 using lp_policy = lv::heartbeat::ping_pong<lv::codec::length_prefixed>;
 using session_t = lv::session<tcp::socket, lp_policy>;
@@ -62,10 +62,10 @@ using strand_t = net::strand<net::io_context::executor_type>;
 
 lv::session_options<lp_policy> fast_options() {
   lv::session_options<lp_policy> o;
-  o.heartbeat.heartbeat.interval = 30ms;  // timers and heartbeats run all the time
-  o.heartbeat.heartbeat.min_ping_interval = 10ms;
-  o.heartbeat.heartbeat.timeout = 5s;  // no verdict from a loaded machine's scheduling
-  o.apply_keepalive = false;
+  o.heartbeat.interval = 30ms;  // timers and heartbeats run all the time
+  o.heartbeat.min_ping_interval = 10ms;
+  o.heartbeat.timeout = 5s;  // no verdict from a loaded machine's scheduling
+  o.keepalive = std::nullopt;
   return o;
 }
 
@@ -124,8 +124,8 @@ TEST_CASE("lifetime: the io_context stopped mid-flight, then restarted: every ha
   net::io_context io;
   auto p = connected(io, io.get_executor(), io.get_executor());
   auto o = fast_options();
-  auto a = std::make_unique<session_t>(std::move(p.client), side::client, o);
-  auto b = std::make_unique<session_t>(std::move(p.server), side::server, o);
+  auto a = std::make_unique<session_t>(std::move(p.client), liveness_test::with_role(o, liveness::role::client));
+  auto b = std::make_unique<session_t>(std::move(p.server), liveness_test::with_role(o, liveness::role::server));
   // b's application never reads: a's big write stays pending once b's read buffer is full.
   handler_log log;
   auto big = std::make_shared<std::string>(64 * 1024 * 1024, 'w');
@@ -183,8 +183,8 @@ TEST_CASE("lifetime: an io_context destroyed with operations pending releases ev
   auto io = std::make_unique<net::io_context>();
   auto p = connected(*io, io->get_executor(), io->get_executor());
   auto o = fast_options();
-  auto a = std::make_unique<session_t>(std::move(p.client), side::client, o);
-  auto b = std::make_unique<session_t>(std::move(p.server), side::server, o);
+  auto a = std::make_unique<session_t>(std::move(p.client), liveness_test::with_role(o, liveness::role::client));
+  auto b = std::make_unique<session_t>(std::move(p.server), liveness_test::with_role(o, liveness::role::server));
   // Each handler owns a token; if any handler (or the session state it keeps alive) were
   // leaked, its token would stay shared.
   auto token = std::make_shared<int>(0);
@@ -248,7 +248,7 @@ TEST_CASE("lifetime: cancelling async_wait_dead while the peer dies, on a 4-thre
     std::mutex m;
     std::vector<error_code> results;
     REQUIRE(run_on(strand, [&] {
-      s.emplace(std::move(p.server), side::server, fast_options());
+      s.emplace(std::move(p.server), liveness_test::with_role(fast_options(), liveness::role::server));
       const int id = log.start();
       s->async_wait_dead(net::bind_cancellation_slot(cancel.slot(), [&, id](error_code ec) {
         log.ran(id);
@@ -301,8 +301,8 @@ TEST_CASE("lifetime: a session driven from 4 threads through its strand delivers
   auto p = connected(pool.io, strand_a, strand_b);
   const auto o = fast_options();
   std::optional<session_t> a, b;
-  REQUIRE(run_on(strand_a, [&] { a.emplace(std::move(p.client), side::client, o); }));
-  REQUIRE(run_on(strand_b, [&] { b.emplace(std::move(p.server), side::server, o); }));
+  REQUIRE(run_on(strand_a, [&] { a.emplace(std::move(p.client), liveness_test::with_role(o, liveness::role::client)); }));
+  REQUIRE(run_on(strand_b, [&] { b.emplace(std::move(p.server), liveness_test::with_role(o, liveness::role::server)); }));
   handler_log log;
   std::atomic<int> off_strand{0};
 
@@ -429,9 +429,9 @@ TEST_CASE("lifetime: destroying a session on its strand while 4 threads run it c
       std::lock_guard<std::mutex> lock(m);
       results.push_back(ec);
     };
-    REQUIRE(run_on(peer_strand, [&] { peer.emplace(std::move(p.client), side::client, fast_options()); }));
+    REQUIRE(run_on(peer_strand, [&] { peer.emplace(std::move(p.client), liveness_test::with_role(fast_options(), liveness::role::client)); }));
     REQUIRE(run_on(strand, [&] {
-      s.emplace(std::move(p.server), side::server, fast_options());
+      s.emplace(std::move(p.server), liveness_test::with_role(fast_options(), liveness::role::server));
       // More than the peer's read buffer and both sockets' buffers hold together (about
       // 11 MiB on loopback), so the write is still pending when the session goes.
       auto big = std::make_shared<std::string>(64 * 1024 * 1024, 'd');
@@ -492,7 +492,7 @@ TEST_CASE("lifetime: registry destroyed with sessions pending, on a strand of a 
     auto p = connected(pool.io, peer_strand, strand);
     peers.push_back(std::move(p.client));
     REQUIRE(run_on(strand, [&] {
-      auto sp = reg->add(session_t(std::move(p.server), side::server, o), "c" + std::to_string(i));
+      auto sp = reg->add(session_t(std::move(p.server), liveness_test::with_role(o, liveness::role::server)), "c" + std::to_string(i));
       weak.push_back(sp);
       if (i == 0) held = sp;
     }));

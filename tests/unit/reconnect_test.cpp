@@ -109,7 +109,7 @@ lv::reconnect_options exact(clk::duration min, std::optional<std::uint32_t> max_
 template <class Policy>
 lv::session_options<Policy> no_keepalive() {
   lv::session_options<Policy> o;
-  o.apply_keepalive = false;
+  o.keepalive = std::nullopt;
   return o;
 }
 

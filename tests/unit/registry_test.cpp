@@ -14,6 +14,7 @@
 #include <liveness/registry.hpp>
 
 #include "asio_includes.hpp"
+#include "roles.hpp"
 #include "test_support.hpp"
 #include "loopback.hpp"
 
@@ -41,7 +42,6 @@ namespace net = liveness::net;
 using tcp = net::ip::tcp;
 using lv::error;
 using lv::error_code;
-using lv::core::side;
 using clk = std::chrono::steady_clock;
 using lp_policy = lv::heartbeat::ping_pong<lv::codec::length_prefixed>;
 using raw_session = lv::session<tcp::socket, lv::heartbeat::none>;
@@ -105,7 +105,7 @@ struct recorder {
 
 lv::session_options<lv::heartbeat::none> raw_options() {
   lv::session_options<lv::heartbeat::none> o;
-  o.apply_keepalive = false;
+  o.keepalive = std::nullopt;
   return o;
 }
 
@@ -166,7 +166,7 @@ TEST_CASE("registry: add raises online with the endpoint id and a peer close rai
   auto [client, server] = lb.pair();
   const std::string peer = endpoint_text(client);
   const std::string id = "tcp:" + peer;
-  auto s = reg.add(raw_session(std::move(server), side::server, raw_options()));
+  auto s = reg.add(raw_session(std::move(server), liveness_test::with_role(raw_options(), liveness::role::server)));
   REQUIRE(s);
   REQUIRE(rec.online.size() == 1);  // raised before add returned
   CHECK(rec.online[0].id == id);
@@ -207,11 +207,11 @@ TEST_CASE("registry: a heartbeat death reports its reason and how long the peer 
   rec.attach(reg);
 
   lv::session_options<lv::heartbeat::idle_timeout> o;
-  o.apply_keepalive = false;
+  o.keepalive = std::nullopt;
   o.heartbeat.timeout = 200ms;
   auto [client, server] = lb.pair();
   const auto start = clk::now();
-  reg.add(idle_session(std::move(server), side::server, o), "sensor-7");
+  reg.add(idle_session(std::move(server), liveness_test::with_role(o, liveness::role::server)), "sensor-7");
   REQUIRE(rec.online.size() == 1);
   CHECK(rec.online[0].id == "sensor-7");
   CHECK(rec.online[0].peer == endpoint_text(client));
@@ -234,7 +234,7 @@ TEST_CASE("registry: a client that reconnects within the grace period does not f
   rec.attach(reg);
 
   auto [c1, s1] = lb.pair();
-  reg.add(raw_session(std::move(s1), side::server, raw_options()), "alice");
+  reg.add(raw_session(std::move(s1), liveness_test::with_role(raw_options(), liveness::role::server)), "alice");
   CHECK(rec.online.size() == 1);
   c1.close();
   REQUIRE(run_until(io, [&] { return reg.live() == 0; }, 2s));
@@ -245,7 +245,7 @@ TEST_CASE("registry: a client that reconnects within the grace period does not f
 
   // Back (from a new port) before the grace period ends.
   auto [c2, s2] = lb.pair();
-  auto alice = reg.add(raw_session(std::move(s2), side::server, raw_options()), "alice");
+  auto alice = reg.add(raw_session(std::move(s2), liveness_test::with_role(raw_options(), liveness::role::server)), "alice");
   CHECK(rec.online.size() == 1);  // no second online
   CHECK(reg.size() == 1);
   CHECK(reg.live() == 1);
@@ -283,7 +283,7 @@ TEST_CASE("registry: grace periods of several ids end in order and each is repor
   std::vector<tcp::socket> clients;
   for (const char* id : {"a", "b", "c"}) {
     auto [c, s] = lb.pair();
-    reg.add(raw_session(std::move(s), side::server, raw_options()), id);
+    reg.add(raw_session(std::move(s), liveness_test::with_role(raw_options(), liveness::role::server)), id);
     clients.push_back(std::move(c));
   }
   CHECK(reg.size() == 3);
@@ -295,7 +295,7 @@ TEST_CASE("registry: grace periods of several ids end in order and each is repor
   }
   // b resumes during its grace period.
   auto [cb, sb] = lb.pair();
-  reg.add(raw_session(std::move(sb), side::server, raw_options()), "b");
+  reg.add(raw_session(std::move(sb), liveness_test::with_role(raw_options(), liveness::role::server)), "b");
   REQUIRE(run_until(io, [&] { return rec.offline.size() == 2; }, 300ms + 2 * sched_slack));
   run_for(io, 100ms);
   REQUIRE(rec.offline.size() == 2);
@@ -319,7 +319,7 @@ TEST_CASE("registry: replace policy raises on_replaced on each of 50 takeovers a
   const std::string victim_peer = endpoint_text(victim.client);
   REQUIRE(victim_peer == endpoint_text(victim.peer));
   auto victim_session =
-      reg.add(raw_session(std::move(victim.server), side::server, raw_options()), victim.peer,
+      reg.add(raw_session(std::move(victim.server), liveness_test::with_role(raw_options(), liveness::role::server)), victim.peer,
               "alice");
   REQUIRE(rec.online.size() == 1);
   CHECK(rec.online[0].peer == victim_peer);
@@ -332,7 +332,7 @@ TEST_CASE("registry: replace policy raises on_replaced on each of 50 takeovers a
   for (int i = 0; i < takeovers; ++i) {
     auto next = lb.accept_one();
     peers.push_back(endpoint_text(next.client));
-    auto s = reg.add(raw_session(std::move(next.server), side::server, raw_options()),
+    auto s = reg.add(raw_session(std::move(next.server), liveness_test::with_role(raw_options(), liveness::role::server)),
                      next.peer, "alice");
     REQUIRE(s);
     clients.push_back(std::move(next.client));
@@ -385,7 +385,7 @@ TEST_CASE("registry: reject policy (the default) refuses an intruder and the ori
 
   auto orig = lb.accept_one();
   const std::string orig_peer = endpoint_text(orig.client);
-  auto original = reg.add(raw_session(std::move(orig.server), side::server, raw_options()),
+  auto original = reg.add(raw_session(std::move(orig.server), liveness_test::with_role(raw_options(), liveness::role::server)),
                           orig.peer, "alice");
 
   // 50 intruders naming the same id: each is refused and closed, with a named reason.
@@ -393,7 +393,7 @@ TEST_CASE("registry: reject policy (the default) refuses an intruder and the ori
   for (int i = 0; i < intruders; ++i) {
     auto in = lb.accept_one();
     error_code ec;
-    auto s = reg.add(raw_session(std::move(in.server), side::server, raw_options()), in.peer,
+    auto s = reg.add(raw_session(std::move(in.server), liveness_test::with_role(raw_options(), liveness::role::server)), in.peer,
                      "alice", ec);
     CHECK(s == nullptr);
     CHECK(ec == error::duplicate_id);
@@ -403,7 +403,7 @@ TEST_CASE("registry: reject policy (the default) refuses an intruder and the ori
   {
     auto in = lb.accept_one();
     try {
-      reg.add(raw_session(std::move(in.server), side::server, raw_options()), in.peer, "alice");
+      reg.add(raw_session(std::move(in.server), liveness_test::with_role(raw_options(), liveness::role::server)), in.peer, "alice");
       FAIL("add did not throw");
     } catch (const lv::system_error& e) {
       CHECK(e.code() == error::duplicate_id);
@@ -437,12 +437,12 @@ TEST_CASE("registry: a session that died or was closed but is not yet reported i
   recorder<raw_session> rec;
   rec.attach(reg);
   auto a = lb.accept_one();
-  auto first = reg.add(raw_session(std::move(a.server), side::server, raw_options()), a.peer,
+  auto first = reg.add(raw_session(std::move(a.server), liveness_test::with_role(raw_options(), liveness::role::server)), a.peer,
                        "bob");
   first->close();  // its wait completes later: add must not take it for a live session
   auto b = lb.accept_one();
   error_code ec;
-  auto second = reg.add(raw_session(std::move(b.server), side::server, raw_options()), b.peer,
+  auto second = reg.add(raw_session(std::move(b.server), liveness_test::with_role(raw_options(), liveness::role::server)), b.peer,
                         "bob", ec);
   CHECK_FALSE(ec);
   REQUIRE(second);
@@ -470,7 +470,7 @@ TEST_CASE("registry: an application id equal to another client's endpoint cannot
   auto victim = lb.accept_one();
   const std::string victim_peer = endpoint_text(victim.client);
   auto victim_session =
-      reg.add(raw_session(std::move(victim.server), side::server, raw_options()), victim.peer);
+      reg.add(raw_session(std::move(victim.server), liveness_test::with_role(raw_options(), liveness::role::server)), victim.peer);
   REQUIRE(rec.online.size() == 1);
   const std::string victim_id = rec.online[0].id;
   CHECK(victim_id == "tcp:" + victim_peer);
@@ -478,7 +478,7 @@ TEST_CASE("registry: an application id equal to another client's endpoint cannot
   // The intruder names the victim's endpoint id: refused, whatever the policy.
   auto in1 = lb.accept_one();
   error_code ec;
-  CHECK(reg.add(raw_session(std::move(in1.server), side::server, raw_options()), in1.peer,
+  CHECK(reg.add(raw_session(std::move(in1.server), liveness_test::with_role(raw_options(), liveness::role::server)), in1.peer,
                 victim_id, ec) == nullptr);
   CHECK(ec == error::reserved_id);
   CHECK(ec == lv::sys::errc::invalid_argument);
@@ -486,13 +486,13 @@ TEST_CASE("registry: an application id equal to another client's endpoint cannot
   CHECK(closed_by_peer(io, in1.client, 2s));
   // Any id in the endpoint form is refused, even one no client has.
   auto in2 = lb.accept_one();
-  CHECK(reg.add(raw_session(std::move(in2.server), side::server, raw_options()), in2.peer,
+  CHECK(reg.add(raw_session(std::move(in2.server), liveness_test::with_role(raw_options(), liveness::role::server)), in2.peer,
                 "tcp:10.0.0.1:1", ec) == nullptr);
   CHECK(ec == error::reserved_id);
   // The bare endpoint text (main's endpoint id form) is an ordinary application id now: it
   // gets a slot of its own and leaves the victim's alone.
   auto in3 = lb.accept_one();
-  auto third = reg.add(raw_session(std::move(in3.server), side::server, raw_options()),
+  auto third = reg.add(raw_session(std::move(in3.server), liveness_test::with_role(raw_options(), liveness::role::server)),
                        in3.peer, victim_peer, ec);
   CHECK_FALSE(ec);
   CHECK(third != nullptr);
@@ -538,7 +538,7 @@ TEST_CASE("registry: 200 churned connections that reset at once are never unknow
     REQUIRE(run_until(io, [&] { return server.has_value(); }, 2s));
     if (i % 2 == 1) client.close();
     error_code ec;
-    auto s = reg.add(raw_session(std::move(*server), side::server, raw_options()), peer, {}, ec);
+    auto s = reg.add(raw_session(std::move(*server), liveness_test::with_role(raw_options(), liveness::role::server)), peer, {}, ec);
     if (ec || !s) ++refused;
   }
   REQUIRE(run_until(io, [&] { return rec.offline.size() == static_cast<std::size_t>(n); },
@@ -572,7 +572,7 @@ TEST_CASE("registry: 200 churned connections that reset at once are never unknow
   client.set_option(net::socket_base::linger(true, 0));
   client.close();
   tcp::socket server = lb.acceptor.accept();
-  reg.add(raw_session(std::move(server), side::server, raw_options()));
+  reg.add(raw_session(std::move(server), liveness_test::with_role(raw_options(), liveness::role::server)));
   REQUIRE(rec.online.size() == static_cast<std::size_t>(n) + 1);
   CHECK(rec.online.back().id.rfind("tcp:unknown#", 0) == 0);
 }
@@ -584,7 +584,7 @@ TEST_CASE("registry: broadcast writes one shared copy to every live session", "[
   std::vector<tcp::socket> clients;
   for (int i = 0; i < 3; ++i) {
     auto [c, s] = lb.pair();
-    reg.add(raw_session(std::move(s), side::server, raw_options()), "c" + std::to_string(i));
+    reg.add(raw_session(std::move(s), liveness_test::with_role(raw_options(), liveness::role::server)), "c" + std::to_string(i));
     clients.push_back(std::move(c));
   }
   std::string hello = "hello\n";
@@ -607,12 +607,12 @@ TEST_CASE("registry: broadcast to length-prefixed sessions sends whole messages"
   loopback lb(io);
   lv::registry<lp_session> reg(io.get_executor());
   lv::session_options<lp_policy> o;
-  o.apply_keepalive = false;
+  o.keepalive = std::nullopt;
   std::vector<std::unique_ptr<lp_session>> clients;
   for (int i = 0; i < 2; ++i) {
     auto [c, s] = lb.pair();
-    reg.add(lp_session(std::move(s), side::server, o));
-    clients.push_back(std::make_unique<lp_session>(std::move(c), side::client, o));
+    reg.add(lp_session(std::move(s), liveness_test::with_role(o, liveness::role::server)));
+    clients.push_back(std::make_unique<lp_session>(std::move(c), liveness_test::with_role(o, liveness::role::client)));
   }
   const std::string big(200 * 1024, 'x');  // several chunks, still one message
   CHECK(reg.broadcast(net::buffer(std::string("one"))) == 2);
@@ -648,7 +648,7 @@ TEST_CASE("registry: a session that cannot keep up has its messages dropped and 
   recorder<raw_session> rec;
   rec.attach(reg);
   auto [c, s] = lb.pair();
-  reg.add(raw_session(std::move(s), side::server, raw_options()), "slow");
+  reg.add(raw_session(std::move(s), liveness_test::with_role(raw_options(), liveness::role::server)), "slow");
   std::string m = "m\n";
   // Nothing runs in between: the first is being written, the second waits, the rest overflow.
   std::size_t queued = 0;
@@ -677,8 +677,8 @@ TEST_CASE("registry: a session that cannot keep up is closed with no_buffer_spac
   auto [slow_c, slow_s] = lb.pair();
   auto fast = lb.pair();  // not a structured binding: the lambda below captures it
   tcp::socket& fast_c = fast.first;
-  reg.add(raw_session(std::move(slow_s), side::server, raw_options()), "slow");
-  reg.add(raw_session(std::move(fast.second), side::server, raw_options()), "fast");
+  reg.add(raw_session(std::move(slow_s), liveness_test::with_role(raw_options(), liveness::role::server)), "slow");
+  reg.add(raw_session(std::move(fast.second), liveness_test::with_role(raw_options(), liveness::role::server)), "fast");
 
   // The slow client never reads: its socket buffers fill up and its queue with them. The fast
   // one is drained as we go.
@@ -721,8 +721,8 @@ TEST_CASE("registry: close() closes every session and raises nothing then or lat
   rec.attach(reg);
   auto [c1, s1] = lb.pair();
   auto [c2, s2] = lb.pair();
-  reg.add(raw_session(std::move(s1), side::server, raw_options()), "one");
-  reg.add(raw_session(std::move(s2), side::server, raw_options()), "two");
+  reg.add(raw_session(std::move(s1), liveness_test::with_role(raw_options(), liveness::role::server)), "one");
+  reg.add(raw_session(std::move(s2), liveness_test::with_role(raw_options(), liveness::role::server)), "two");
   c2.close();  // "two" will be pending when close() comes
   REQUIRE(run_until(io, [&] { return reg.live() == 1; }, 2s));
   reg.close();
@@ -733,7 +733,7 @@ TEST_CASE("registry: close() closes every session and raises nothing then or lat
   CHECK(rec.offline.empty());
   // add after close: the session is closed at once.
   auto [c3, s3] = lb.pair();
-  auto s = reg.add(raw_session(std::move(s3), side::server, raw_options()), "three");
+  auto s = reg.add(raw_session(std::move(s3), liveness_test::with_role(raw_options(), liveness::role::server)), "three");
   CHECK(rec.online.size() == 2);
   CHECK(reg.size() == 0);
   CHECK(reg.broadcast(net::buffer(std::string("x"))) == 0);
@@ -747,7 +747,7 @@ TEST_CASE("registry: an application closing a session is an offline with operati
   recorder<raw_session> rec;
   rec.attach(reg);
   auto [c, s] = lb.pair();
-  auto session = reg.add(raw_session(std::move(s), side::server, raw_options()), "x");
+  auto session = reg.add(raw_session(std::move(s), liveness_test::with_role(raw_options(), liveness::role::server)), "x");
   session->close();
   REQUIRE(run_until(io, [&] { return !rec.offline.empty(); }, 2s));
   CHECK(rec.offline[0].reason == net::error::operation_aborted);
@@ -764,7 +764,7 @@ TEST_CASE("lifetime: registry destroyed with sessions and writes and a grace tim
     reg.on_offline([&](const lv::peer_event&) { ++events; });
     for (int i = 0; i < 4; ++i) {
       auto [c, s] = lb.pair();
-      reg.add(raw_session(std::move(s), side::server, raw_options()), std::to_string(i));
+      reg.add(raw_session(std::move(s), liveness_test::with_role(raw_options(), liveness::role::server)), std::to_string(i));
       clients.push_back(std::move(c));
     }
     clients[0].close();
@@ -784,8 +784,8 @@ TEST_CASE("lifetime: the registry may be destroyed from inside its offline handl
   int offline = 0;
   auto [c1, s1] = lb.pair();
   auto [c2, s2] = lb.pair();
-  reg->add(raw_session(std::move(s1), side::server, raw_options()), "a");
-  reg->add(raw_session(std::move(s2), side::server, raw_options()), "b");
+  reg->add(raw_session(std::move(s1), liveness_test::with_role(raw_options(), liveness::role::server)), "a");
+  reg->add(raw_session(std::move(s2), liveness_test::with_role(raw_options(), liveness::role::server)), "b");
   reg->on_offline([&](const lv::peer_event&) {
     ++offline;
     reg.reset();
@@ -808,10 +808,10 @@ TEST_CASE("lifetime: an event handler may replace itself and add sessions", "[re
     reg.on_online([&](const lv::peer_event& e2) { log.push_back("second " + e2.id); });
     auto [c, s] = lb.pair();
     keep.push_back(std::move(c));
-    reg.add(raw_session(std::move(s), side::server, raw_options()), "nested");
+    reg.add(raw_session(std::move(s), liveness_test::with_role(raw_options(), liveness::role::server)), "nested");
   });
   auto [c, s] = lb.pair();
-  reg.add(raw_session(std::move(s), side::server, raw_options()), "first");
+  reg.add(raw_session(std::move(s), liveness_test::with_role(raw_options(), liveness::role::server)), "first");
   CHECK(log == std::vector<std::string>{"online first", "second nested"});
   CHECK(reg.size() == 2);
 }

@@ -45,8 +45,8 @@ long long ms_since(clk::time_point t) {
 template <class Policy>
 lv::session_options<Policy> fast_heartbeat() {
   lv::session_options<Policy> o;
-  o.heartbeat.heartbeat.interval = 300ms;
-  o.heartbeat.heartbeat.timeout = 500ms;
+  o.heartbeat.interval = 300ms;
+  o.heartbeat.timeout = 500ms;
   return o;
 }
 
@@ -100,7 +100,7 @@ TEST_CASE("bounds: an endless length-prefixed message is frame_too_large before 
     o.heartbeat.codec.max_message_size = 0;
     o.read_buffer_limit = limit = 256 * 1024;
   }
-  session_t<lp_policy> s(std::move(p.server), side::server, o);
+  session_t<lp_policy> s(std::move(p.server), liveness_test::with_role(o, liveness::role::server));
   death_watch dead;
   dead.watch(s);
   std::string message;
@@ -145,7 +145,7 @@ TEST_CASE("bounds: empty and tiny messages count against read_buffer_limit and n
   std::string payload;
   SECTION("empty messages") {}
   SECTION("1-byte messages") { payload = "m"; }
-  session_t<lp_policy> s(std::move(p.server), side::server, o);
+  session_t<lp_policy> s(std::move(p.server), liveness_test::with_role(o, liveness::role::server));
   death_watch dead;
   dead.watch(s);
   // 1,000 messages per write, 300,000 in all: more than twice what fits the limit.
@@ -235,7 +235,7 @@ TEMPLATE_TEST_CASE("bounds: a peer that neither takes our data nor sends anythin
   net::io_context io;
   auto p = connected(io);
   auto o = fast_heartbeat<policy>();
-  session_t<policy> s(std::move(p.server), side::server, o);
+  session_t<policy> s(std::move(p.server), liveness_test::with_role(o, liveness::role::server));
   death_watch dead;
   dead.watch(s);
   echo_app<session_t<policy>> app(s);
@@ -275,12 +275,12 @@ TEST_CASE("bounds: message_timeout and first_message_timeout are off by default 
   const lv::session_options<line_policy> d;
   CHECK(d.message_timeout == lv::core::duration::zero());
   CHECK(d.first_message_timeout == lv::core::duration::zero());
-  const auto srv = lv::session_options<line_policy>::server();
+  const auto srv = lv::session_options<line_policy>::suggested(lv::role::server);
   CHECK(srv.message_timeout == std::chrono::seconds(10));
   CHECK(srv.first_message_timeout == std::chrono::seconds(30));
   // The preset's first-message deadline leaves room for the default heartbeat's first
   // ping and pong.
-  CHECK(srv.first_message_timeout > srv.heartbeat.heartbeat.detection_bound());
+  CHECK(srv.first_message_timeout > srv.heartbeat.detection_bound());
 }
 
 namespace {
@@ -318,7 +318,7 @@ TEST_CASE("bounds: a line or frame that does not finish within message_timeout i
     auto p = connected(io);
     auto o = fast_heartbeat<line_policy>();
     o.message_timeout = budget;
-    session_t<line_policy> s(std::move(p.server), side::server, o);
+    session_t<line_policy> s(std::move(p.server), liveness_test::with_role(o, liveness::role::server));
     death_watch dead;
     dead.watch(s);
     dripping_peer peer(std::move(p.client), std::string(1000, 'a'), 200ms);
@@ -335,7 +335,7 @@ TEST_CASE("bounds: a line or frame that does not finish within message_timeout i
     auto p = connected(io);
     auto o = fast_heartbeat<lp_policy>();
     o.message_timeout = budget;
-    session_t<lp_policy> s(std::move(p.server), side::server, o);
+    session_t<lp_policy> s(std::move(p.server), liveness_test::with_role(o, liveness::role::server));
     death_watch dead;
     dead.watch(s);
     // A whole 40-byte message in 45 bytes, one per 200 ms: 9 s, far beyond the deadline.
@@ -365,7 +365,7 @@ TEST_CASE("bounds: 200 slowloris connections are all cut off by message_timeout"
     tcp::socket c(io), srv(io);
     c.connect(acceptor.local_endpoint());
     acceptor.accept(srv);
-    sessions.push_back(std::make_unique<session_t<line_policy>>(std::move(srv), side::server, o));
+    sessions.push_back(std::make_unique<session_t<line_policy>>(std::move(srv), liveness_test::with_role(o, liveness::role::server)));
     sessions.back()->async_wait_dead([&](error_code ec) {
       ++dead;
       if (ec == error::message_timeout) ++by_message_timeout;
@@ -387,7 +387,7 @@ TEST_CASE("bounds: no whole line or frame within first_message_timeout is messag
   // A slow heartbeat, so that only the first-message deadline can act.
   lv::session_options<line_policy> o;
   o.first_message_timeout = 1s;
-  session_t<line_policy> s(std::move(p.server), side::server, o);
+  session_t<line_policy> s(std::move(p.server), liveness_test::with_role(o, liveness::role::server));
   death_watch dead;
   dead.watch(s);
   std::unique_ptr<dripping_peer> peer;
@@ -410,7 +410,7 @@ TEST_CASE("bounds: honest peers are not cut off by the message deadlines", "[bou
     auto o = fast_heartbeat<line_policy>();
     o.message_timeout = 1s;
     o.first_message_timeout = 1s;
-    session_t<line_policy> s(std::move(p.server), side::server, o);
+    session_t<line_policy> s(std::move(p.server), liveness_test::with_role(o, liveness::role::server));
     death_watch dead;
     dead.watch(s);
     // "hello\n" in 6 bytes at 100 ms each: 600 ms per line, ten lines, 6 s in all.
@@ -424,14 +424,14 @@ TEST_CASE("bounds: honest peers are not cut off by the message deadlines", "[bou
   }
   SECTION("an idle liveness client whose first pong is its first message") {
     lv::session_options<line_policy> o;
-    o.heartbeat.heartbeat.interval = 300ms;
-    o.heartbeat.heartbeat.timeout = 500ms;
-    o.heartbeat.heartbeat.role = lv::core::ping_role::server;
+    o.heartbeat.interval = 300ms;
+    o.heartbeat.timeout = 500ms;
+    o.heartbeat.pinger = lv::core::ping_role::server;
     auto so = o;
     so.first_message_timeout = 1s;
     so.message_timeout = 1s;
-    session_t<line_policy> server(std::move(p.server), side::server, so);
-    session_t<line_policy> client(std::move(p.client), side::client, o);
+    session_t<line_policy> server(std::move(p.server), liveness_test::with_role(so, liveness::role::server));
+    session_t<line_policy> client(std::move(p.client), liveness_test::with_role(o, liveness::role::client));
     death_watch dead;
     dead.watch(server);
     run_for(io, 3s);
@@ -442,8 +442,8 @@ TEST_CASE("bounds: honest peers are not cut off by the message deadlines", "[bou
     auto o = fast_heartbeat<lp_policy>();
     o.message_timeout = 1s;
     o.read_buffer_limit = 64 * 1024;
-    session_t<lp_policy> server(std::move(p.server), side::server, o);
-    session_t<lp_policy> client(std::move(p.client), side::client, fast_heartbeat<lp_policy>());
+    session_t<lp_policy> server(std::move(p.server), liveness_test::with_role(o, liveness::role::server));
+    session_t<lp_policy> client(std::move(p.client), liveness_test::with_role(fast_heartbeat<lp_policy>(), liveness::role::client));
     death_watch dead;
     dead.watch(server);
     // 4 MiB in one message: the server's application does not read for 2 s, so reading
@@ -477,7 +477,7 @@ TEMPLATE_TEST_CASE("bounds: a peer that sends a request and shuts down its sendi
   using policy = TestType;
   net::io_context io;
   auto p = connected(io);
-  session_t<policy> s(std::move(p.server), side::server);
+  session_t<policy> s(std::move(p.server), liveness_test::as_role(liveness::role::server));
   death_watch dead;
   dead.watch(s);
   echo_app<session_t<policy>> app(s);
@@ -545,7 +545,7 @@ TEST_CASE("bounds: the linger after the peer's FIN is bounded", "[hostile][bound
   auto p = connected(io);
   lv::session_options<lv::heartbeat::none> o;
   o.close_linger = 500ms;
-  session_t<lv::heartbeat::none> s(std::move(p.server), side::server, o);
+  session_t<lv::heartbeat::none> s(std::move(p.server), liveness_test::with_role(o, liveness::role::server));
   death_watch dead;
   dead.watch(s);
   tcp::socket peer = std::move(p.client);
@@ -574,7 +574,7 @@ TEST_CASE("bounds: close_linger zero ends the session at the peer's FIN", "[boun
   auto p = connected(io);
   lv::session_options<lv::heartbeat::none> o;
   o.close_linger = lv::core::duration::zero();
-  session_t<lv::heartbeat::none> s(std::move(p.server), side::server, o);
+  session_t<lv::heartbeat::none> s(std::move(p.server), liveness_test::with_role(o, liveness::role::server));
   death_watch dead;
   dead.watch(s);
   bool write_started = false;

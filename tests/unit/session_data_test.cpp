@@ -102,9 +102,9 @@ TEMPLATE_TEST_CASE("session: user data passes through untouched both ways, heart
   auto p = connected(io);
   auto o = pp_options<policy>(interval, 300ms);
   // Both ends ping every 60 ms of silence: keep the flood guard below that.
-  o.heartbeat.heartbeat.min_ping_interval = 20ms;
-  session_t<policy> a(std::move(p.client), side::client, o);
-  session_t<policy> b(std::move(p.server), side::server, o);
+  o.heartbeat.min_ping_interval = 20ms;
+  session_t<policy> a(std::move(p.client), liveness_test::with_role(o, liveness::role::client));
+  session_t<policy> b(std::move(p.server), liveness_test::with_role(o, liveness::role::server));
   death_watch dead_a, dead_b;
   dead_a.watch(a);
   dead_b.watch(b);
@@ -194,7 +194,7 @@ TEMPLATE_TEST_CASE("session: a write that starts while the socket's send buffer 
   using policy = lv::heartbeat::ping_pong<codec>;
   net::io_context io;
   auto p = connected(io);
-  session_t<policy> s(std::move(p.server), side::server, pp_options<policy>(10s, 10s));
+  session_t<policy> s(std::move(p.server), liveness_test::with_role(pp_options<policy>(10s, 10s), liveness::role::server));
   raw_peer peer(std::move(p.client));
   death_watch dead;
   dead.watch(s);
@@ -307,8 +307,8 @@ TEMPLATE_TEST_CASE("session: 64 MiB to a slow reader trips no 300 ms heartbeat, 
   net::io_context io;
   auto p = connected(io);
   const auto o = pp_options<policy>(100ms, 300ms);
-  session_t<policy> writer(std::move(p.client), side::client, o);
-  session_t<policy> reader(std::move(p.server), side::server, o);
+  session_t<policy> writer(std::move(p.client), liveness_test::with_role(o, liveness::role::client));
+  session_t<policy> reader(std::move(p.server), liveness_test::with_role(o, liveness::role::server));
   death_watch dead_w, dead_r;
   dead_w.watch(writer);
   dead_r.watch(reader);

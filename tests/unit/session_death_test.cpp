@@ -39,7 +39,7 @@ TEMPLATE_TEST_CASE("session: a graceful close by the peer is peer_closed, held d
   using policy = TestType;
   net::io_context io;
   auto p = connected(io);
-  session_t<policy> s(std::move(p.server), side::server);
+  session_t<policy> s(std::move(p.server), liveness_test::as_role(liveness::role::server));
   raw_peer peer(std::move(p.client));
   death_watch dead;
   dead.watch(s);
@@ -83,7 +83,7 @@ TEMPLATE_TEST_CASE("session: a peer that closes with an RST is peer_reset", "[se
                    lv::heartbeat::none, lp_policy) {
   net::io_context io;
   auto p = connected(io);
-  session_t<TestType> s(std::move(p.server), side::server);
+  session_t<TestType> s(std::move(p.server), liveness_test::as_role(liveness::role::server));
   death_watch dead;
   dead.watch(s);
   run_for(io, 20ms);
@@ -109,7 +109,7 @@ TEMPLATE_TEST_CASE("session: a peer that stops answering (socket open, still rea
   const clk::duration timeout = 300ms;
   net::io_context io;
   auto p = connected(io);
-  session_t<policy> s(std::move(p.server), side::server, pp_options<policy>(interval, timeout));
+  session_t<policy> s(std::move(p.server), liveness_test::with_role(pp_options<policy>(interval, timeout), liveness::role::server));
   raw_peer peer(std::move(p.client));
   std::optional<clk::time_point> ping_seen;
   peer.on_read = [&](raw_peer& r) {
@@ -167,8 +167,7 @@ TEST_CASE("session: a peer that stops reading while we upload (hung, window clos
   net::io_context io;
   auto p = connected(io);
   const auto start = clk::now();
-  session_t<lp_policy> s(std::move(p.server), side::server,
-                         pp_options<lp_policy>(interval, timeout));
+  session_t<lp_policy> s(std::move(p.server), liveness_test::with_role(pp_options<lp_policy>(interval, timeout), liveness::role::server));
   raw_peer peer(std::move(p.client));  // never reads, never writes
   death_watch dead;
   dead.watch(s);
@@ -195,7 +194,7 @@ TEST_CASE("session: idle_timeout declares a silent peer dead after the timeout",
   auto p = connected(io);
   lv::session_options<lv::heartbeat::idle_timeout> o;
   o.heartbeat.timeout = timeout;
-  session_t<lv::heartbeat::idle_timeout> s(std::move(p.server), side::server, o);
+  session_t<lv::heartbeat::idle_timeout> s(std::move(p.server), liveness_test::with_role(o, liveness::role::server));
   raw_peer peer(std::move(p.client));
   peer.start_reading();
   death_watch dead;
@@ -232,7 +231,7 @@ TEST_CASE("session: an unknown frame type is protocol_error, earlier data is sti
           "[session][death]") {
   net::io_context io;
   auto p = connected(io);
-  session_t<lp_policy> s(std::move(p.server), side::server);
+  session_t<lp_policy> s(std::move(p.server), liveness_test::as_role(liveness::role::server));
   raw_peer peer(std::move(p.client));
   death_watch dead;
   dead.watch(s);
@@ -259,7 +258,7 @@ TEST_CASE("session: an oversized frame or line is frame_too_large", "[session][d
   death_watch dead;
 
   SECTION("length_prefixed: a length prefix of 0xFFFFFFFF") {
-    session_t<lp_policy> s(std::move(p.server), side::server);
+    session_t<lp_policy> s(std::move(p.server), liveness_test::as_role(liveness::role::server));
     dead.watch(s);
     peer.write(std::string("\xFF\xFF\xFF\xFF\x00", 5));
     REQUIRE(run_until(io, [&] { return dead.calls == 1; }, 2s));
@@ -268,7 +267,7 @@ TEST_CASE("session: an oversized frame or line is frame_too_large", "[session][d
   SECTION("line: a line longer than max_line_length") {
     auto o = pp_options<line_policy>(10s, 10s);
     o.heartbeat.codec.max_line_length = 100;
-    session_t<line_policy> s(std::move(p.server), side::server, o);
+    session_t<line_policy> s(std::move(p.server), liveness_test::with_role(o, liveness::role::server));
     dead.watch(s);
     peer.write(std::string(99, 'a') + "\n");  // the longest allowed line is fine
     run_for(io, 30ms);

@@ -42,9 +42,9 @@ TEMPLATE_TEST_CASE("session: a peer pinging faster than min_ping_interval is cut
   net::io_context io;
   auto p = connected(io);
   auto o = pp_options<policy>(10s, 10s, ping_role::answer_only);
-  o.heartbeat.heartbeat.min_ping_interval = 100ms;
-  o.heartbeat.heartbeat.max_ping_strikes = 3;
-  session_t<policy> s(std::move(p.server), side::server, o);
+  o.heartbeat.min_ping_interval = 100ms;
+  o.heartbeat.max_ping_strikes = 3;
+  session_t<policy> s(std::move(p.server), liveness_test::with_role(o, liveness::role::server));
   raw_peer peer(std::move(p.client));
   peer.start_reading();
   death_watch dead;
@@ -80,8 +80,8 @@ TEMPLATE_TEST_CASE("session: pings at a decent pace are answered, never a flood"
   net::io_context io;
   auto p = connected(io);
   auto o = pp_options<policy>(10s, 10s, ping_role::answer_only);
-  o.heartbeat.heartbeat.min_ping_interval = 100ms;
-  session_t<policy> s(std::move(p.server), side::server, o);
+  o.heartbeat.min_ping_interval = 100ms;
+  session_t<policy> s(std::move(p.server), liveness_test::with_role(o, liveness::role::server));
   raw_peer peer(std::move(p.client));
   peer.start_reading();
   death_watch dead;
@@ -121,11 +121,10 @@ namespace {
 lv::session_options<line_policy> msgtest_options(clk::duration interval,
                                                  clk::duration timeout) {
   lv::session_options<line_policy> o;
-  o.heartbeat.heartbeat = lv::core::ping_pong_options::msgtest_ok();
-  o.heartbeat.codec = lv::codec::line_options::msgtest_ok();
+  o.heartbeat = lv::heartbeat::msgtest_ok();
   // Shortened for the test; the role (server pings, client answers) is kept.
-  o.heartbeat.heartbeat.interval = interval;
-  o.heartbeat.heartbeat.timeout = timeout;
+  o.heartbeat.interval = interval;
+  o.heartbeat.timeout = timeout;
   return o;
 }
 }  // namespace
@@ -134,7 +133,7 @@ TEST_CASE("session: Msgtest/OK presets are the classic protocol", "[session][hea
   const auto hb = lv::core::ping_pong_options::msgtest_ok();
   CHECK(hb.interval == 2s);
   CHECK(hb.timeout == 5s);
-  CHECK(hb.role == ping_role::server);
+  CHECK(hb.pinger == ping_role::server);
   const auto codec = lv::codec::line_options::msgtest_ok();
   CHECK(codec.ping == "Msgtest");
   CHECK(codec.pong == "OK");
@@ -147,8 +146,7 @@ TEST_CASE("session: Msgtest/OK, our session is the client answering a classic se
   const clk::duration timeout = 500ms;
   net::io_context io;
   auto p = connected(io);
-  session_t<line_policy> s(std::move(p.client), side::client,
-                           msgtest_options(interval, timeout));
+  session_t<line_policy> s(std::move(p.client), liveness_test::with_role(msgtest_options(interval, timeout), liveness::role::client));
   raw_peer server(std::move(p.server));
   server.start_reading();
   death_watch dead;
@@ -205,8 +203,7 @@ TEST_CASE("session: Msgtest/OK, our session is the server pinging a classic clie
   const clk::duration timeout = 500ms;
   net::io_context io;
   auto p = connected(io);
-  session_t<line_policy> s(std::move(p.server), side::server,
-                           msgtest_options(interval, timeout));
+  session_t<line_policy> s(std::move(p.server), liveness_test::with_role(msgtest_options(interval, timeout), liveness::role::server));
   raw_peer client(std::move(p.client));
   bool answering = true;
   std::size_t seen = 0;
@@ -274,8 +271,8 @@ TEMPLATE_TEST_CASE("session: a busy link (data faster than the interval) carries
   net::io_context io;
   auto p = connected(io);
   const auto o = pp_options<policy>(interval, 400ms);
-  session_t<policy> a(std::move(p.client), side::client, o);
-  session_t<policy> b(std::move(p.server), side::server, o);
+  session_t<policy> a(std::move(p.client), liveness_test::with_role(o, liveness::role::client));
+  session_t<policy> b(std::move(p.server), liveness_test::with_role(o, liveness::role::server));
   death_watch dead_a, dead_b;
   dead_a.watch(a);
   dead_b.watch(b);
@@ -343,8 +340,8 @@ TEST_CASE("session: an answer-only end uploading to a pinging end is not declare
   net::io_context io;
   auto p = connected(io);
   const auto o = pp_options<lp_policy>(interval, timeout, ping_role::server);
-  session_t<lp_policy> client(std::move(p.client), side::client, o);
-  session_t<lp_policy> server(std::move(p.server), side::server, o);
+  session_t<lp_policy> client(std::move(p.client), liveness_test::with_role(o, liveness::role::client));
+  session_t<lp_policy> server(std::move(p.server), liveness_test::with_role(o, liveness::role::server));
   death_watch dead_c, dead_s;
   dead_c.watch(client);
   dead_s.watch(server);
@@ -384,8 +381,7 @@ TEST_CASE("session: line codec, a user line left open does not make a live peer 
   const clk::duration timeout = 200ms;
   net::io_context io;
   auto p = connected(io);
-  session_t<line_policy> a(std::move(p.client), side::client,
-                           pp_options<line_policy>(interval, timeout, ping_role::client));
+  session_t<line_policy> a(std::move(p.client), liveness_test::with_role(pp_options<line_policy>(interval, timeout, ping_role::client), liveness::role::client));
   raw_peer peer(std::move(p.server));  // reads, answers every ping it sees
   std::size_t answered = 0;
   peer.on_read = [&](raw_peer& r) {
@@ -456,10 +452,11 @@ TEST_CASE("session: Msgtest/OK preset serving a classic client that sends data",
   const clk::duration interval = 200ms;
   const clk::duration timeout = 1500ms;  // wide: the test is not about detection
   const clk::duration tick_every = 40ms;  // the client's pace: faster than the interval
+  REQUIRE_FALSE(lv::heartbeat::msgtest_ok().progress_pongs);
   net::io_context io;
   auto p = connected(io);
-  session_t<line_policy> s(std::move(p.server), side::server,
-                           msgtest_options(interval, timeout));
+  session_t<line_policy> s(std::move(p.server),
+                           with_role(msgtest_options(interval, timeout), lv::role::server));
   session_reader<session_t<line_policy>> reader(s);
   reader.start();
   death_watch dead;
@@ -543,10 +540,9 @@ TEST_CASE("session: Msgtest/OK preset on both ends, a client that only uploads s
   const clk::duration timeout = 1000ms;
   net::io_context io;
   auto p = connected(io);
-  session_t<line_policy> server(std::move(p.server), side::server,
-                                msgtest_options(interval, timeout));
-  session_t<line_policy> client(std::move(p.client), side::client,
-                                msgtest_options(interval, timeout));
+  session_t<line_policy> server(std::move(p.server),
+                                with_role(msgtest_options(interval, timeout), lv::role::server));
+  session_t<line_policy> client(std::move(p.client), msgtest_options(interval, timeout));
   session_reader<session_t<line_policy>> reader(server);
   reader.start();
   death_watch server_dead;

@@ -39,7 +39,7 @@ TEST_CASE("session: destroying a session with read, write and wait pending compl
   auto o = pp_options<lp_policy>(10s, 10s);
   o.max_write_chunk = 128 * 1024 * 1024;
   o.heartbeat.codec.max_frame_size = 128 * 1024 * 1024;
-  auto s = std::make_unique<session_t<lp_policy>>(std::move(p.server), side::server, o);
+  auto s = std::make_unique<session_t<lp_policy>>(std::move(p.server), liveness_test::with_role(o, liveness::role::server));
   raw_peer peer(std::move(p.client));  // never reads: the big write stays pending
 
   // More than the socket buffers can take (see the write cancellation test in
@@ -79,7 +79,7 @@ TEST_CASE("session: destroying a session with read, write and wait pending compl
     start_all();
     run_for(io, 50ms);
     auto q = connected(io);
-    *s = session_t<lp_policy>(std::move(q.server), side::server, o);
+    *s = session_t<lp_policy>(std::move(q.server), liveness_test::with_role(o, liveness::role::server));
     q.client.close();
   }
 
@@ -102,7 +102,7 @@ TEST_CASE("session: a moved-to session carries on with the operations and the pe
           "[session][lifetime][threads]") {
   net::io_context io;
   auto p = connected(io);
-  session_t<lp_policy> first(std::move(p.server), side::server);
+  session_t<lp_policy> first(std::move(p.server), liveness_test::as_role(liveness::role::server));
   raw_peer peer(std::move(p.client));
   death_watch dead;
   dead.watch(first);
@@ -126,7 +126,7 @@ TEST_CASE("session: destroying a session from inside its own handler is safe",
           "[session][lifetime][threads]") {
   net::io_context io;
   auto p = connected(io);
-  auto s = std::make_unique<session_t<lp_policy>>(std::move(p.server), side::server);
+  auto s = std::make_unique<session_t<lp_policy>>(std::move(p.server), liveness_test::as_role(liveness::role::server));
   raw_peer peer(std::move(p.client));
   int wait_calls = 0;
   error_code wait_ec;

@@ -15,6 +15,7 @@
 #include <liveness/session.hpp>
 
 #include "asio_includes.hpp"
+#include "roles.hpp"
 
 #if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33)) && \
     !defined(__SANITIZE_ADDRESS__)
@@ -105,12 +106,12 @@ struct figures {
 template <class Policy>
 lv::session_options<Policy> memory_options(bool wheel) {
   lv::session_options<Policy> o;
-  o.apply_keepalive = false;  // the keepalive report's notes are not the session's cost
+  o.keepalive = std::nullopt;  // the keepalive report's notes are not the session's cost
   o.use_timer_wheel = wheel;
   if constexpr (std::is_same_v<Policy, line_policy>) {
-    o.heartbeat.heartbeat.interval = 40ms;  // a heartbeat round every 40 ms
-    o.heartbeat.heartbeat.timeout = 2s;     // never reached on loopback
-    o.heartbeat.heartbeat.min_ping_interval = 10ms;
+    o.heartbeat.interval = 40ms;  // a heartbeat round every 40 ms
+    o.heartbeat.timeout = 2s;     // never reached on loopback
+    o.heartbeat.min_ping_interval = 10ms;
   }
   return o;
 }
@@ -132,13 +133,15 @@ figures measure(bool wheel, int pairs) {
       sockets.push_back(std::move(c));
     }
     const auto opts = memory_options<Policy>(wheel);
+    const auto client_opts = liveness_test::with_role(opts, liveness::role::client);
+    const auto server_opts = liveness_test::with_role(opts, liveness::role::server);
     {
       // Warm-up: the wheel service, the thread's read buffer and Asio's per-thread handler
       // memory exist before counting (they are per io_context or per thread, not per session).
       tcp::socket c(io);
       c.connect(acceptor.local_endpoint());
-      session_t a(acceptor.accept(), lv::core::side::server, opts);
-      session_t b(std::move(c), lv::core::side::client, opts);
+      session_t a(acceptor.accept(), liveness_test::with_role(opts, liveness::role::server));
+      session_t b(std::move(c), liveness_test::with_role(opts, liveness::role::client));
       io.run_for(100ms);
     }
     io.restart();
@@ -156,7 +159,7 @@ figures measure(bool wheel, int pairs) {
     counting = true;
     for (std::size_t i = 0; i < n; ++i)
       sessions.emplace_back(std::move(sockets[i]),
-                            i % 2 ? lv::core::side::client : lv::core::side::server, opts);
+                            i % 2 ? client_opts : server_opts);
     f.allocs_at_creation = double(count_allocs) / double(n);
     f.bytes_at_creation = double(count_live) / double(n);
 

@@ -1,6 +1,7 @@
 #include <liveness/session.hpp>
 
 #include "asio_includes.hpp"
+#include "roles.hpp"
 #include "test_support.hpp"
 #include "loopback.hpp"
 
@@ -27,15 +28,15 @@ struct message_pair {
 
   explicit message_pair(liveness::session_options<policy> o = make_options()) {
     auto p = liveness_test::connected(io);
-    client.emplace(std::move(p.client), liveness::core::side::client, o);
-    server.emplace(std::move(p.server), liveness::core::side::server, o);
+    client.emplace(std::move(p.client), liveness_test::with_role(o, liveness::role::client));
+    server.emplace(std::move(p.server), liveness_test::with_role(o, liveness::role::server));
   }
 
   static liveness::session_options<policy> make_options() {
     liveness::session_options<policy> o;
-    o.heartbeat.heartbeat.interval = 50ms;  // pings interleave with the frames
-    o.heartbeat.heartbeat.min_ping_interval = 20ms;
-    o.heartbeat.heartbeat.timeout = 2s;
+    o.heartbeat.interval = 50ms;  // pings interleave with the frames
+    o.heartbeat.min_ping_interval = 20ms;
+    o.heartbeat.timeout = 2s;
     o.max_write_chunk = 1000;               // many frames per message
     return o;
   }

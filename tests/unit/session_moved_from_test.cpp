@@ -8,6 +8,7 @@
 #include <liveness/session.hpp>
 
 #include "asio_includes.hpp"
+#include "roles.hpp"
 #include "test_support.hpp"
 #include "loopback.hpp"
 
@@ -23,7 +24,6 @@ namespace lv = liveness;
 namespace net = liveness::net;
 using tcp = net::ip::tcp;
 using lv::error_code;
-using lv::core::side;
 using liveness_test::connected;
 using liveness_test::run_until;
 using namespace std::chrono_literals;
@@ -129,7 +129,7 @@ TEMPLATE_TEST_CASE("session moved-from: every member function answers without cr
                    "[session][moved_from]", line_policy, lv::heartbeat::none) {
   net::io_context io;
   auto p = connected(io);
-  session_t<TestType> first(std::move(p.server), side::server);
+  session_t<TestType> first(std::move(p.server), liveness_test::as_role(liveness::role::server));
   tcp::socket peer = std::move(p.client);
   session_t<TestType> second(std::move(first));
 
@@ -157,8 +157,8 @@ TEMPLATE_TEST_CASE("session moved-from: the source of a move assignment is moved
   net::io_context io;
   auto p1 = connected(io);
   auto p2 = connected(io);
-  session_t<TestType> a(std::move(p1.server), side::server);
-  session_t<TestType> b(std::move(p2.server), side::server);
+  session_t<TestType> a(std::move(p1.server), liveness_test::as_role(liveness::role::server));
+  session_t<TestType> b(std::move(p2.server), liveness_test::as_role(liveness::role::server));
   tcp::socket peer_a = std::move(p1.client);
   tcp::socket peer_b = std::move(p2.client);
 
@@ -192,7 +192,7 @@ TEST_CASE("session moved-from: message operations complete with bad_descriptor",
           "[session][moved_from]") {
   net::io_context io;
   auto p = connected(io);
-  session_t<lp_policy> first(std::move(p.server), side::server);
+  session_t<lp_policy> first(std::move(p.server), liveness_test::as_role(liveness::role::server));
   session_t<lp_policy> second(std::move(first));
   check_observers(first, io);
   completion read, write;
@@ -225,7 +225,7 @@ TEST_CASE("session moved-from: destroying a moved-from session leaves the moved-
           "[session][moved_from]") {
   net::io_context io;
   auto p = connected(io);
-  auto first = std::make_unique<session_t<line_policy>>(std::move(p.server), side::server);
+  auto first = std::make_unique<session_t<line_policy>>(std::move(p.server), liveness_test::as_role(liveness::role::server));
   session_t<line_policy> second(std::move(*first));
   CHECK_FALSE(first->next_layer().is_open());  // makes its closed socket
   first.reset();

@@ -6,6 +6,7 @@
 // computed from the options, with an upper slack for a loaded 2-core machine; measured values
 // are printed. Helpers: tests/support/loopback.hpp and session_fixtures.hpp.
 #include <liveness/session.hpp>
+#include <liveness/as_tuple.hpp>
 
 #include "asio_includes.hpp"
 #include "test_support.hpp"
@@ -15,21 +16,17 @@
 
 #if defined(LIVENESS_USE_BOOST_ASIO)
 #if BOOST_VERSION >= 108000
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/deferred.hpp>
 #define LIVENESS_TEST_TOKEN_NS ::boost::asio
 #else
-#include <boost/asio/experimental/as_tuple.hpp>
 #include <boost/asio/experimental/deferred.hpp>
 #define LIVENESS_TEST_TOKEN_NS ::boost::asio::experimental
 #endif
 #else
 #if ASIO_VERSION >= 102400
-#include <asio/as_tuple.hpp>
 #include <asio/deferred.hpp>
 #define LIVENESS_TEST_TOKEN_NS ::asio
 #else
-#include <asio/experimental/as_tuple.hpp>
 #include <asio/experimental/deferred.hpp>
 #define LIVENESS_TEST_TOKEN_NS ::asio::experimental
 #endif
@@ -58,7 +55,7 @@ namespace {
 
 using liveness_test::handler_log;
 namespace tokens {
-using LIVENESS_TEST_TOKEN_NS::as_tuple;
+using liveness::as_tuple;  // net::as_tuple or, before Asio 1.24, net::experimental::as_tuple
 using LIVENESS_TEST_TOKEN_NS::deferred;
 }  // namespace tokens
 
@@ -71,8 +68,8 @@ using LIVENESS_TEST_TOKEN_NS::deferred;
 TEST_CASE("session: plain callbacks, deferred and as_tuple", "[session][tokens][smoke]") {
   net::io_context io;
   auto p = connected(io);
-  session_t<lp_policy> a(std::move(p.client), side::client);
-  session_t<lp_policy> b(std::move(p.server), side::server);
+  session_t<lp_policy> a(std::move(p.client), liveness_test::as_role(liveness::role::client));
+  session_t<lp_policy> b(std::move(p.server), liveness_test::as_role(liveness::role::server));
   char buf[16];
 
   SECTION("plain callbacks") {
@@ -155,8 +152,8 @@ TEST_CASE("session: use_future with the io_context on another thread",
           "[session][tokens][threads]") {
   net::io_context io;
   auto p = connected(io);
-  session_t<lp_policy> a(std::move(p.client), side::client);
-  session_t<lp_policy> b(std::move(p.server), side::server);
+  session_t<lp_policy> a(std::move(p.client), liveness_test::as_role(liveness::role::client));
+  session_t<lp_policy> b(std::move(p.server), liveness_test::as_role(liveness::role::server));
   char buf[16];
   // Initiated before the io thread starts (the sessions are not yet shared).
   auto written = a.async_write_some(net::buffer("future", 6), net::use_future);
@@ -199,7 +196,7 @@ TEST_CASE("session: use_future completions run through the session's executor, n
   // the io_context, nothing can complete.
   net::io_context io;
   auto p = connected(io);
-  session_t<lv::heartbeat::none> s(std::move(p.server), side::server);
+  session_t<lv::heartbeat::none> s(std::move(p.server), liveness_test::as_role(liveness::role::server));
   death_watch first;
   first.watch(s);
   p.client.shutdown(tcp::socket::shutdown_send);
@@ -222,8 +219,8 @@ TEST_CASE("session: use_future completions run through the session's executor, n
 TEST_CASE("session: use_awaitable with co_spawn", "[session][tokens]") {
   net::io_context io;
   auto p = connected(io);
-  session_t<lp_policy> a(std::move(p.client), side::client);
-  session_t<lp_policy> b(std::move(p.server), side::server);
+  session_t<lp_policy> a(std::move(p.client), liveness_test::as_role(liveness::role::client));
+  session_t<lp_policy> b(std::move(p.server), liveness_test::as_role(liveness::role::server));
   bool finished = false;
   std::string failure;
 
@@ -275,10 +272,10 @@ TEST_CASE("session: strands on a 4-thread io_context, every handler runs exactly
   auto strand_b = net::make_strand(io);
   auto p = connected(io, strand_a, strand_b);
   auto o = pp_options<lp_policy>(50ms, 300ms);
-  o.heartbeat.heartbeat.min_ping_interval = 20ms;  // below interval, as validate() requires
+  o.heartbeat.min_ping_interval = 20ms;  // below interval, as validate() requires
   std::optional<S> a, b;
-  a.emplace(std::move(p.client), side::client, o);
-  b.emplace(std::move(p.server), side::server, o);
+  a.emplace(std::move(p.client), liveness_test::with_role(o, liveness::role::client));
+  b.emplace(std::move(p.server), liveness_test::with_role(o, liveness::role::server));
   handler_log log;
   std::atomic<bool> stop{false};
   std::atomic<int> off_strand{0};

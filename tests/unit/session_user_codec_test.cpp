@@ -5,6 +5,7 @@
 #include <liveness/session.hpp>
 
 #include "asio_includes.hpp"
+#include "roles.hpp"
 #include "test_support.hpp"
 #include "loopback.hpp"
 
@@ -109,9 +110,9 @@ using session_t = lv::session<tcp::socket, policy>;
 
 lv::session_options<policy> options() {
   lv::session_options<policy> o;
-  o.heartbeat.heartbeat.interval = 100ms;
-  o.heartbeat.heartbeat.timeout = 300ms;
-  o.heartbeat.heartbeat.min_ping_interval = 20ms;
+  o.heartbeat.interval = 100ms;
+  o.heartbeat.timeout = 300ms;
+  o.heartbeat.min_ping_interval = 20ms;
   return o;
 }
 
@@ -120,8 +121,8 @@ lv::session_options<policy> options() {
 TEST_CASE("session: a user codec carries data pings and pongs", "[session][codec]") {
   net::io_context io;
   auto pair = liveness_test::connected(io);
-  session_t client(std::move(pair.client), lv::core::side::client, options());
-  session_t server(std::move(pair.server), lv::core::side::server, options());
+  session_t client(std::move(pair.client), liveness_test::with_role(options(), liveness::role::client));
+  session_t server(std::move(pair.server), liveness_test::with_role(options(), liveness::role::server));
 
   const std::string text(1000, 'x');  // four frames of at most 255 bytes
   std::string received;
@@ -148,7 +149,7 @@ TEST_CASE("session: a user codec carries data pings and pongs", "[session][codec
 TEST_CASE("session: a user codec finds a peer that stops answering", "[session][codec]") {
   net::io_context io;
   auto pair = liveness_test::connected(io);
-  session_t client(std::move(pair.client), lv::core::side::client, options());
+  session_t client(std::move(pair.client), liveness_test::with_role(options(), liveness::role::client));
   liveness_test::raw_peer peer(std::move(pair.server));  // reads, never answers
   peer.start_reading();
   liveness_test::death_watch dead;
@@ -164,7 +165,7 @@ TEST_CASE("session: bytes a user codec refuses end the session with its reason",
           "[session][codec]") {
   net::io_context io;
   auto pair = liveness_test::connected(io);
-  session_t client(std::move(pair.client), lv::core::side::client, options());
+  session_t client(std::move(pair.client), liveness_test::with_role(options(), liveness::role::client));
   liveness_test::raw_peer peer(std::move(pair.server));
   liveness_test::death_watch dead;
   dead.watch(client);

@@ -36,7 +36,7 @@ TEST_CASE("session: async_wait_dead completes exactly once for each of several w
           "[session][wait][threads]") {
   net::io_context io;
   auto p = connected(io);
-  session_t<lp_policy> s(std::move(p.server), side::server);
+  session_t<lp_policy> s(std::move(p.server), liveness_test::as_role(liveness::role::server));
   std::vector<death_watch> waiters(4);
   for (auto& w : waiters) w.watch(s);
   run_for(io, 20ms);
@@ -65,7 +65,7 @@ TEST_CASE("session: async_wait_dead on a dead peer completes at once, but never 
           "[session][wait][threads]") {
   net::io_context io;
   auto p = connected(io);
-  session_t<lv::heartbeat::none> s(std::move(p.server), side::server);
+  session_t<lv::heartbeat::none> s(std::move(p.server), liveness_test::as_role(liveness::role::server));
   death_watch first;
   first.watch(s);
   p.client.shutdown(tcp::socket::shutdown_send);
@@ -95,7 +95,7 @@ TEST_CASE("session: close() completes pending waits with operation_aborted, not 
           "[session][wait]") {
   net::io_context io;
   auto p = connected(io);
-  session_t<lp_policy> s(std::move(p.server), side::server);
+  session_t<lp_policy> s(std::move(p.server), liveness_test::as_role(liveness::role::server));
   death_watch before;
   before.watch(s);
   run_for(io, 10ms);
@@ -120,8 +120,7 @@ TEST_CASE("session: per-operation cancellation ends one async_wait_dead, the ses
           "[session][wait][cancellation][threads]") {
   net::io_context io;
   auto p = connected(io);
-  session_t<lp_policy> s(std::move(p.server), side::server,
-                         pp_options<lp_policy>(100ms, 300ms));
+  session_t<lp_policy> s(std::move(p.server), liveness_test::with_role(pp_options<lp_policy>(100ms, 300ms), liveness::role::server));
   raw_peer peer(std::move(p.client));
   // The peer answers pings, so the session stays alive through several heartbeats.
   std::size_t answered = 0;
@@ -203,7 +202,7 @@ TEST_CASE("session: per-operation cancellation of every type ends async_wait_dea
   // The header documents "per-operation cancellation (all types)" for both operations.
   net::io_context io;
   auto p = connected(io);
-  session_t<lp_policy> s(std::move(p.server), side::server);
+  session_t<lp_policy> s(std::move(p.server), liveness_test::as_role(liveness::role::server));
   raw_peer peer(std::move(p.client));
   const auto type = GENERATE(net::cancellation_type::terminal, net::cancellation_type::partial,
                              net::cancellation_type::total);
@@ -252,7 +251,7 @@ TEST_CASE("session: cancelling a write whose bytes are going out neither corrupt
   // The whole write in one frame.
   o.max_write_chunk = 128 * 1024 * 1024;
   o.heartbeat.codec.max_frame_size = 128 * 1024 * 1024;
-  session_t<lp_policy> s(std::move(p.server), side::server, o);
+  session_t<lp_policy> s(std::move(p.server), liveness_test::with_role(o, liveness::role::server));
   raw_peer peer(std::move(p.client));  // does not read yet
   death_watch dead;
   dead.watch(s);

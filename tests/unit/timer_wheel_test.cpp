@@ -461,11 +461,12 @@ TEST_CASE("timer wheel: sessions detect a silent peer on time, with and without 
     tcp::socket silent(io);
     silent.connect(acceptor.local_endpoint());
     lv::session_options<lv::heartbeat::idle_timeout> opts;
-    opts.apply_keepalive = false;
+    opts.keepalive = std::nullopt;
     opts.heartbeat.timeout = budget;
     opts.use_timer_wheel = use_wheel;
+    opts.role = lv::role::server;
     const auto start = clk::now();
-    session_t s(acceptor.accept(), lv::core::side::server, opts);
+    session_t s(acceptor.accept(), opts);
     auto& wheel = lv::timer::shared_wheel::of(io.get_executor());
     CHECK(wheel.size() == (use_wheel ? 1u : 0u));  // the deadline is on the wheel or not
     lv::error_code why;

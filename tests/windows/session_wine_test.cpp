@@ -29,6 +29,7 @@
 #include <liveness/reconnect.hpp>
 
 #include "loopback.hpp"  // tests/support: connected, run_until, run_for, lp_frame
+#include "roles.hpp"     // tests/support: with_role, as_role
 #include "wine_check.hpp"
 
 #if defined(LIVENESS_USE_BOOST_ASIO)
@@ -92,7 +93,6 @@ using tcp = net::ip::tcp;
 using lv::error;
 using lv::error_code;
 using lv::core::ping_role;
-using lv::core::side;
 using clk = std::chrono::steady_clock;
 using lp_policy = lv::heartbeat::ping_pong<lv::codec::length_prefixed>;
 using line_policy = lv::heartbeat::ping_pong<lv::codec::line>;
@@ -160,9 +160,9 @@ template <class Policy>
 lv::session_options<Policy> pp_options(clk::duration interval, clk::duration timeout,
                                        ping_role role = ping_role::both) {
   lv::session_options<Policy> o;
-  o.heartbeat.heartbeat.interval = interval;
-  o.heartbeat.heartbeat.timeout = timeout;
-  o.heartbeat.heartbeat.role = role;
+  o.heartbeat.interval = interval;
+  o.heartbeat.timeout = timeout;
+  o.heartbeat.pinger = role;
   return o;
 }
 
@@ -234,7 +234,7 @@ struct session_pair {
   death_watch da, db;
 
   explicit session_pair(const lv::session_options<Policy>& o = {})
-      : a(std::move(p.client), side::client, o), b(std::move(p.server), side::server, o) {
+      : a(std::move(p.client), liveness_test::with_role(o, liveness::role::client)), b(std::move(p.server), liveness_test::with_role(o, liveness::role::server)) {
     da.watch(a);
     db.watch(b);
   }
@@ -380,7 +380,7 @@ void peer_closed_case(const char* name) {
   info(std::string("policy: ") + name);
   net::io_context io;
   auto p = connected(io);
-  session_t<Policy> s(std::move(p.server), side::server);
+  session_t<Policy> s(std::move(p.server), liveness_test::as_role(liveness::role::server));
   raw_peer peer(std::move(p.client));
   death_watch dead;
   dead.watch(s);
@@ -416,7 +416,7 @@ void peer_reset_case(const char* name) {
   info(std::string("policy: ") + name);
   net::io_context io;
   auto p = connected(io);
-  session_t<Policy> s(std::move(p.server), side::server);
+  session_t<Policy> s(std::move(p.server), liveness_test::as_role(liveness::role::server));
   death_watch dead;
   dead.watch(s);
   run_for(io, 30ms);
@@ -439,7 +439,7 @@ void heartbeat_timeout_case() {
   const clk::duration interval = 200ms, timeout = 300ms;
   net::io_context io;
   auto p = connected(io);
-  session_t<policy> s(std::move(p.server), side::server, pp_options<policy>(interval, timeout));
+  session_t<policy> s(std::move(p.server), liveness_test::with_role(pp_options<policy>(interval, timeout), liveness::role::server));
   raw_peer peer(std::move(p.client));  // reads everything, answers nothing: a hung process
   peer.start_reading();
   death_watch dead;
@@ -472,8 +472,7 @@ void heartbeat_timeout_stuck_upload_case() {
   net::io_context io;
   auto p = connected(io);
   const auto start = clk::now();
-  session_t<lp_policy> s(std::move(p.server), side::server,
-                         pp_options<lp_policy>(interval, timeout));
+  session_t<lp_policy> s(std::move(p.server), liveness_test::with_role(pp_options<lp_policy>(interval, timeout), liveness::role::server));
   raw_peer peer(std::move(p.client));  // never reads, never writes
   death_watch dead;
   dead.watch(s);
@@ -508,7 +507,7 @@ void idle_timeout_case() {
   auto p = connected(io);
   lv::session_options<lv::heartbeat::idle_timeout> o;
   o.heartbeat.timeout = timeout;
-  session_t<lv::heartbeat::idle_timeout> s(std::move(p.server), side::server, o);
+  session_t<lv::heartbeat::idle_timeout> s(std::move(p.server), liveness_test::with_role(o, liveness::role::server));
   raw_peer peer(std::move(p.client));
   peer.start_reading();
   death_watch dead;
@@ -534,7 +533,7 @@ void frame_too_large_case() {
     info("length_prefixed: a length prefix of 0xFFFFFFFF");
     net::io_context io;
     auto p = connected(io);
-    session_t<lp_policy> s(std::move(p.server), side::server);
+    session_t<lp_policy> s(std::move(p.server), liveness_test::as_role(liveness::role::server));
     raw_peer peer(std::move(p.client));
     death_watch dead;
     dead.watch(s);
@@ -548,7 +547,7 @@ void frame_too_large_case() {
     auto p = connected(io);
     auto o = pp_options<line_policy>(10s, 10s);
     o.heartbeat.codec.max_line_length = 100;
-    session_t<line_policy> s(std::move(p.server), side::server, o);
+    session_t<line_policy> s(std::move(p.server), liveness_test::with_role(o, liveness::role::server));
     raw_peer peer(std::move(p.client));
     death_watch dead;
     dead.watch(s);
@@ -564,7 +563,7 @@ void frame_too_large_case() {
 void protocol_error_case() {
   net::io_context io;
   auto p = connected(io);
-  session_t<lp_policy> s(std::move(p.server), side::server);
+  session_t<lp_policy> s(std::move(p.server), liveness_test::as_role(liveness::role::server));
   raw_peer peer(std::move(p.client));
   death_watch dead;
   dead.watch(s);
@@ -587,7 +586,7 @@ void message_timeout_case(const char* name, const std::string& partial) {
   auto p = connected(io);
   auto o = pp_options<Policy>(10s, 10s);
   o.message_timeout = budget;
-  session_t<Policy> s(std::move(p.server), side::server, o);
+  session_t<Policy> s(std::move(p.server), liveness_test::with_role(o, liveness::role::server));
   raw_peer peer(std::move(p.client));
   death_watch dead;
   dead.watch(s);
@@ -606,9 +605,9 @@ void ping_flood_case() {
   net::io_context io;
   auto p = connected(io);
   auto o = pp_options<policy>(10s, 10s, ping_role::answer_only);
-  o.heartbeat.heartbeat.min_ping_interval = 100ms;
-  o.heartbeat.heartbeat.max_ping_strikes = 3;
-  session_t<policy> s(std::move(p.server), side::server, o);
+  o.heartbeat.min_ping_interval = 100ms;
+  o.heartbeat.max_ping_strikes = 3;
+  session_t<policy> s(std::move(p.server), liveness_test::with_role(o, liveness::role::server));
   raw_peer peer(std::move(p.client));
   peer.start_reading();
   death_watch dead;
@@ -749,7 +748,7 @@ void destroyed_with_operations_pending(bool run_first) {
   auto o = pp_options<lp_policy>(10s, 10s);
   o.max_write_chunk = 128 * 1024 * 1024;
   o.heartbeat.codec.max_frame_size = 128 * 1024 * 1024;
-  auto s = std::make_unique<session_t<lp_policy>>(std::move(p.server), side::server, o);
+  auto s = std::make_unique<session_t<lp_policy>>(std::move(p.server), liveness_test::with_role(o, liveness::role::server));
   raw_peer peer(std::move(p.client));  // never reads
   auto big = std::make_unique<std::string>(16 * 1024 * 1024, 'z');
   auto rbuf = std::make_unique<std::array<char, 64>>();
@@ -906,7 +905,7 @@ void registry_close_case() {
   const std::string peer = endpoint_text(p.client);
   const std::string id = "tcp:" + peer;
   const auto ep = p.server.remote_endpoint();
-  auto s = reg.add(raw_session(std::move(p.server), side::server), ep);
+  auto s = reg.add(raw_session(std::move(p.server), liveness_test::as_role(liveness::role::server)), ep);
   REQUIRE(s != nullptr);
   REQUIRE(rec.online.size() == 1);  // raised before add returned
   CHECK(rec.online[0].id == id);
@@ -950,7 +949,7 @@ void registry_idle_case() {
   auto p = connected(io);
   const auto ep = p.server.remote_endpoint();
   const auto start = clk::now();
-  reg.add(idle_session(std::move(p.server), side::server, o), ep, "sensor-7");
+  reg.add(idle_session(std::move(p.server), liveness_test::with_role(o, liveness::role::server)), ep, "sensor-7");
   REQUIRE(rec.online.size() == 1);
   CHECK(rec.online[0].id == "sensor-7");
   REQUIRE(run_until(io, [&] { return !rec.offline.empty(); }, 3s));
@@ -987,7 +986,7 @@ void reconnect_case() {
   ro.jitter = false;
   ro.stable_after = 10s;
   lv::session_options<lv::heartbeat::none> so;
-  so.apply_keepalive = false;
+  so.keepalive = std::nullopt;
   client_t client(io.get_executor(), "127.0.0.1", std::to_string(acceptor.local_endpoint().port()),
                   so, ro);
   std::vector<std::string> events;

@@ -147,16 +147,16 @@ class detector {
   detector(const idle_timeout_options& options, time_point now);
 
   /// A detector in mode `ping_pong` for end `local` of the connection (which decides, with
-  /// `options.role`, whether this end pings), started at `now`.
+  /// `options.pinger`, whether this end pings), started at `now`.
   ///
   /// Throws `liveness::system_error` with the `options.validate()` error if the options
   /// are invalid.
-  detector(const ping_pong_options& options, side local, time_point now);
+  detector(const ping_pong_options& options, role local, time_point now);
 
   /// The mode chosen at construction.
   detector_mode mode() const noexcept { return mode_; }
 
-  /// True in mode `ping_pong` when this end sends pings (by `role` and `side`).
+  /// True in mode `ping_pong` when this end sends pings (by `pinger` and this end's `role`).
   bool sends_pings() const noexcept { return sends_pings_; }
 
   /// Forgets everything (state, statistics, death) and starts again at `now` with the same

@@ -14,20 +14,13 @@
 #include <liveness/config.hpp>
 #include <liveness/core/clock.hpp>
 #include <liveness/error.hpp>
+#include <liveness/role.hpp>
 
 #include <chrono>
 #include <cstdint>
 
 namespace liveness {
 namespace core {
-
-/// Which end of the connection this detector runs on.
-enum class side {
-  /// The end that connected.
-  client,
-  /// The end that accepted.
-  server,
-};
 
 /// Which end sends pings in `ping_pong` mode. Both ends always answer pings.
 enum class ping_role {
@@ -72,7 +65,7 @@ struct ping_pong_options {
   /// `duration::max()` means never.
   duration timeout = std::chrono::seconds(10);
   /// Which end pings; see `ping_role`.
-  ping_role role = ping_role::both;
+  ping_role pinger = ping_role::both;
   /// Ping flood guard, with `max_ping_strikes`. The guard is on when both are non-zero
   /// (the default) and has two rules; either one ends the connection with
   /// `error::ping_flood`:
@@ -184,7 +177,7 @@ struct ping_pong_options {
 
   /// Success, or `error::heartbeat_invalid_options` when `interval` or `timeout` is not
   /// positive, `min_ping_interval` is negative, or larger than `interval` while the flood
-  /// guard is on (two such ends would cut each other off), or `role` is not a `ping_role`
+  /// guard is on (two such ends would cut each other off), or `pinger` is not a `ping_role`
   /// value.
   error_code validate() const noexcept;
 

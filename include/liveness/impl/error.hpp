@@ -132,6 +132,19 @@ inline constexpr error_text describe(error e) noexcept {
               "without CR or LF; max_line_length must exceed them; max_frame_size must be "
               "above zero",
               r::none};
+    case error::budget_too_small:
+      return {"budget_too_small",
+              "detection budget refused: below the smallest this policy can meet (1.5 s "
+              "with a heartbeat, 2.5 s for heartbeat::none: keepalive idle, interval and "
+              "user timeout are whole seconds, and the kernel reports a user timeout up to "
+              "a retransmission timeout late)",
+              r::none};
+    case error::invalid_session_options:
+      return {"invalid_session_options",
+              "session options refused: max_write_chunk and read_buffer_limit must be above "
+              "zero, message_timeout, first_message_timeout and close_linger must not be "
+              "negative, and role must be role::client or role::server",
+              r::none};
     case error::replaced:
       return {"replaced", "the session was replaced by a new session with the same id", r::none};
     case error::duplicate_id:
@@ -191,6 +204,8 @@ class error_category_impl final : public sys::error_category {
       case error::keepalive_user_timeout_out_of_range:
       case error::heartbeat_invalid_options:
       case error::codec_invalid_options:
+      case error::budget_too_small:
+      case error::invalid_session_options:
         return {static_cast<int>(sys::errc::invalid_argument), sys::generic_category()};
       case error::keepalive_not_supported:
         return {static_cast<int>(sys::errc::not_supported), sys::generic_category()};

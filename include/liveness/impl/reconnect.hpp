@@ -131,10 +131,14 @@ struct reconnecting_client<Policy, Socket>::state : std::enable_shared_from_this
   void up(std::uint64_t gen) {
     cancel_deadline();
     std::unique_ptr<Socket> s = std::move(socket);
-    try {
-      session = std::make_shared<session_type>(std::move(*s), core::side::client, session_opts);
-    } catch (const system_error& e) {
-      return failed(gen, e.code());
+    // This end connected: it is the client, whatever the options said.
+    session_options<Policy> as_client = session_opts;
+    as_client.role = role::client;
+    error_code refused;
+    session = std::make_shared<session_type>(std::move(*s), as_client, refused);
+    if (refused) {
+      session.reset();
+      return failed(gen, refused);
     }
     schedule.on_connected(clock::now());
     std::weak_ptr<state> ws = this->shared_from_this();

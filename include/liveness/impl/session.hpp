@@ -23,6 +23,7 @@
 #include <liveness/impl/session/state.hpp>
 #include <liveness/impl/session/wait_dead.hpp>
 #include <liveness/impl/session/write.hpp>
+#include <liveness/impl/session_options.hpp>
 
 #include <memory>
 #include <type_traits>
@@ -31,10 +32,33 @@
 namespace liveness {
 
 template <class Socket, class Policy>
-session<Socket, Policy>::session(Socket socket, core::side side, const options_type& options)
-    : ex_(socket.get_executor()),
-      impl_(std::make_shared<detail::session_impl<Socket, Policy>>(std::move(socket), side,
-                                                                     options)) {
+session<Socket, Policy>::session(Socket socket, const options_type& options)
+    : ex_(socket.get_executor()) {
+  error_code ec;
+  open(std::move(socket), options, ec);
+  if (ec) throw system_error(ec, "liveness::session");
+}
+
+template <class Socket, class Policy>
+session<Socket, Policy>::session(Socket socket, const options_type& options, error_code& ec)
+    : ex_(socket.get_executor()) {
+  open(std::move(socket), options, ec);
+}
+
+// Validates, applies keepalive, then builds and starts the shared state; on an error the
+// socket is closed and the session stays without a connection (as moved-from).
+template <class Socket, class Policy>
+void session<Socket, Policy>::open(Socket socket, const options_type& options, error_code& ec) {
+  ec = options.validate();
+  keepalive_report report;
+  if (!ec && options.keepalive) report = apply_keepalive(socket, *options.keepalive, ec);
+  if (ec) {
+    error_code ignored;
+    socket.close(ignored);
+    return;
+  }
+  impl_ = std::make_shared<detail::session_impl<Socket, Policy>>(std::move(socket), options,
+                                                                 std::move(report));
   impl_->start();
 }
 
@@ -80,6 +104,26 @@ template <class Socket, class Policy>
 const keepalive_report& session<Socket, Policy>::keepalive() const noexcept {
   static const keepalive_report none{};
   return impl_ ? impl_->keepalive_ : none;
+}
+
+template <class Socket, class Policy>
+detection_report session<Socket, Policy>::detection_bound() const {
+  if (!impl_) return {};
+  const core::detector& d = impl_->engine_.detector();
+  core::duration hb = core::duration::max();
+  if (d.mode() == core::detector_mode::ping_pong) {
+    hb = detail::add_or_never(d.interval(), d.timeout());
+  } else if (d.mode() == core::detector_mode::idle_timeout) {
+    hb = d.timeout();
+  }
+  const keepalive_report& k = impl_->keepalive_;
+  const core::duration ka =
+      k.detection_bound ? core::duration(*k.detection_bound) : core::duration::max();
+  const core::duration in_flight =
+      k.detection_bound_in_flight
+          ? core::duration(*k.detection_bound_in_flight) + detail::retransmission_slack
+          : core::duration::max();
+  return detail::make_detection_report(hb, ka, in_flight);
 }
 
 template <class Socket, class Policy>

@@ -36,6 +36,14 @@ void check(bool ok, const char* what) {
 }
 
 // Runs `io` until `done()` holds, for at most 5 s.
+/// `options` (default: the defaults) for end `r` of a connection.
+template <class Session>
+typename Session::options_type end_options(liveness::role r,
+                                           typename Session::options_type options = {}) {
+  options.role = r;
+  return options;
+}
+
 template <class Pred>
 void run_until(net::io_context& io, Pred done) {
   const auto deadline = std::chrono::steady_clock::now() + 5s;
@@ -65,8 +73,8 @@ void exercise_session(net::io_context& io, tcp::acceptor& acceptor, const char* 
   auto sockets = connect_pair(io, acceptor);
   liveness::session_options<Policy> options;
   options.keepalive = liveness::keepalive_options::aggressive();
-  session_type client(std::move(sockets.client), liveness::core::side::client, options);
-  session_type server(std::move(sockets.server), liveness::core::side::server, options);
+  session_type client(std::move(sockets.client), end_options<session_type>(liveness::role::client, options));
+  session_type server(std::move(sockets.server), end_options<session_type>(liveness::role::server, options));
 
   static const char message[] = "hello\n";
   std::string received(sizeof message - 1, '\0');
@@ -110,8 +118,8 @@ void exercise_messages(net::io_context& io, tcp::acceptor& acceptor) {
   using policy = liveness::heartbeat::ping_pong<liveness::codec::length_prefixed>;
   using session_type = liveness::session<tcp::socket, policy>;
   auto sockets = connect_pair(io, acceptor);
-  session_type client(std::move(sockets.client), liveness::core::side::client);
-  session_type server(std::move(sockets.server), liveness::core::side::server);
+  session_type client(std::move(sockets.client), end_options<session_type>(liveness::role::client));
+  session_type server(std::move(sockets.server), end_options<session_type>(liveness::role::server));
   std::string in;
   std::size_t size = 0;
   client.async_write_message(net::buffer(std::string_view("a whole message")),
@@ -135,9 +143,9 @@ void exercise_registry(net::io_context& io, tcp::acceptor& acceptor) {
   registry.on_online([&](const liveness::peer_event&) { ++online; });
   registry.on_offline([&](const liveness::peer_event&) { ++offline; });
   auto sockets = connect_pair(io, acceptor);
-  session_type client(std::move(sockets.client), liveness::core::side::client);
+  session_type client(std::move(sockets.client), end_options<session_type>(liveness::role::client));
   auto added = registry.add(
-      session_type(std::move(sockets.server), liveness::core::side::server), "peer-1");
+      session_type(std::move(sockets.server), end_options<session_type>(liveness::role::server)), "peer-1");
   std::string in;
   client.async_read_message(net::dynamic_buffer(in), [&](liveness::error_code, std::size_t) {
     client.close();

@@ -33,10 +33,10 @@ inline duration times_saturated(duration d, std::uint64_t n) noexcept {
   return duration(static_cast<duration::rep>(c * n));
 }
 
-inline bool pings_from(ping_role role, side local) noexcept {
-  switch (role) {
-    case ping_role::client: return local == side::client;
-    case ping_role::server: return local == side::server;
+inline bool pings_from(ping_role pinger, role local) noexcept {
+  switch (pinger) {
+    case ping_role::client: return local == role::client;
+    case ping_role::server: return local == role::server;
     case ping_role::both: return true;
     case ping_role::answer_only: return false;
   }
@@ -60,9 +60,9 @@ inline detector::detector(const idle_timeout_options& options, time_point now)
   reset(now);
 }
 
-inline detector::detector(const ping_pong_options& options, side local, time_point now)
+inline detector::detector(const ping_pong_options& options, role local, time_point now)
     : mode_(detector_mode::ping_pong),
-      sends_pings_(detail::pings_from(options.role, local)),
+      sends_pings_(detail::pings_from(options.pinger, local)),
       interval_(options.interval),
       timeout_(options.timeout),
       min_ping_interval_(options.min_ping_interval),

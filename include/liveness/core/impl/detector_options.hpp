@@ -23,7 +23,7 @@ inline error_code ping_pong_options::validate() const noexcept {
   // Two ends with these options would strike each other's ordinary pings.
   if (max_ping_strikes > 0 && min_ping_interval > interval)
     return error_code(error::heartbeat_invalid_options);
-  switch (role) {
+  switch (pinger) {
     case ping_role::client:
     case ping_role::server:
     case ping_role::both:

@@ -41,12 +41,13 @@ class session_impl final : public std::enable_shared_from_this<session_impl<Sock
   using clock = core::clock_type;
   using waiters = parked_list<executor_type>;
 
-  session_impl(Socket s, core::side side, const session_options<Policy>& o)
+  /// `o` is valid and `report` is what applying its keepalive did (the session does both).
+  session_impl(Socket s, const session_options<Policy>& o, keepalive_report report)
       : socket_(std::move(s)),
-        engine_(Policy::make_detector(o.heartbeat, side, clock::now()),
+        engine_(Policy::make_detector(o.heartbeat, o.role, clock::now()),
                 Policy::codec_options(o.heartbeat), engine_limits(o), clock::now()),
+        keepalive_(std::move(report)),
         deadline_(*this, socket_.get_executor(), o.use_timer_wheel) {
-    if (o.apply_keepalive) keepalive_ = apply_keepalive(socket_, o.keepalive);
     // The background read waits for readability and then reads without blocking.
     error_code ignored;
     socket_.non_blocking(true, ignored);
