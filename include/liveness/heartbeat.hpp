@@ -97,8 +97,10 @@ struct ping_pong {
 
 /// The classic application heartbeat of the Delphi and C# servers this library grew from,
 /// for `heartbeat::ping_pong<codec::line>`: the server sends the bare text "Msgtest" after
-/// 2 s of silence, the client answers "OK" (no terminators; see `codec::line_framing::bare`),
-/// and the timing of `core::ping_pong_options::msgtest_ok()`.
+/// 2 s of silence (or of receiving data while writing nothing), the client answers "OK"
+/// (no terminators, each a read of its own; see `codec::line_framing::bare`), no pong is
+/// ever sent unasked (`progress_pongs` off), and the exact timing is that of
+/// `core::ping_pong_options::msgtest_ok()` (dead 5 s after the first unanswered ping).
 inline ping_pong<codec::line>::options msgtest_ok() {
   ping_pong<codec::line>::options o;
   static_cast<core::ping_pong_options&>(o) = core::ping_pong_options::msgtest_ok();

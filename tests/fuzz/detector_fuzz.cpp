@@ -67,7 +67,7 @@ struct counters {
     v[5] = s.pongs_sent;
     v[6] = s.pongs_coalesced;
     v[7] = s.progress_pongs;
-    v[8] = 0;
+    v[8] = s.progress_pings;
     v[9] = 0;
   }
 };
@@ -101,7 +101,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   } else {
     pp.interval = pick_duration(in, true);
     pp.timeout = pick_duration(in, true);
-    pp.pinger = static_cast<core::ping_role>(in.byte() % 5);  // 4: not a ping_role
+    const std::uint8_t role = in.byte();
+    pp.pinger = static_cast<core::ping_role>(role % 5);  // 4: not a ping_role
+    pp.progress_pongs = (role / 5) % 2 == 0;
     pp.min_ping_interval = pick_duration(in, true);
     if ((in.byte() & 31) == 0) pp.min_ping_interval = -pp.min_ping_interval;
     const std::uint8_t s = in.byte();

@@ -9,7 +9,11 @@
 //
 // Input: byte 0 picks the options (framing, CRLF, texts), byte 1 max_line_length, byte 2
 // a chunk size; the rest is the stream. Invariants checked:
-//  - feeding the stream whole and in chunks gives the same events and the same error;
+//  - newline framing: feeding the stream whole and in chunks gives the same events and the
+//    same error;
+//  - bare framing (a feed call is one read): each read is either heartbeats only, exactly
+//    covering it, or user data only (all of it, or up to a frame_too_large), and it is
+//    heartbeats exactly when its bytes are a sequence of whole texts;
 //  - the events re-encode to the input: user bytes are the input bytes in order, each
 //    heartbeat is its text (plus "\n" or, when accepted, "\r\n" in newline framing) at
 //    that place in the input and, in newline framing, at a line start;
@@ -60,15 +64,60 @@ struct result {
   liveness::error_code ec;
 };
 
+// Bare framing: `read` is a sequence of whole ping/pong texts.
+bool whole_texts(const codec::line_options& o, const char* read, std::size_t size) {
+  const std::string r(read, size);
+  std::size_t pos = 0;
+  while (pos < r.size()) {
+    if (r.compare(pos, o.ping.size(), o.ping) == 0)
+      pos += o.ping.size();
+    else if (r.compare(pos, o.pong.size(), o.pong) == 0)
+      pos += o.pong.size();
+    else
+      return false;
+  }
+  return size != 0;
+}
+
+// Bare framing: the events of one read are whole texts covering it, or its bytes as data
+// (a prefix of them with an error).
+void check_bare_read(const codec::line_options& o, const char* read, std::size_t size,
+                     const std::vector<event>& events, const liveness::error_code& ec) {
+  const bool texts = whole_texts(o, read, size);
+  if (texts) {
+    LIVENESS_FUZZ_CHECK(!ec);
+    for (const auto& e : events) LIVENESS_FUZZ_CHECK(e.kind != 'd');
+    return;
+  }
+  LIVENESS_FUZZ_CHECK(events.size() <= 1);
+  if (!events.empty()) LIVENESS_FUZZ_CHECK(events[0].kind == 'd');
+  const std::size_t delivered = events.empty() ? 0 : events[0].bytes.size();
+  LIVENESS_FUZZ_CHECK(ec ? delivered < size : delivered == size);
+}
+
 result decode(const codec::line_options& o, const char* data, std::size_t size,
               std::size_t chunk) {
   codec::line_decoder d(o);
   recorder r;
   result out;
+  const bool bare = o.framing == codec::line_framing::bare;
   for (std::size_t pos = 0; pos < size;) {
     const std::size_t n = chunk == 0 ? size - pos : std::min(chunk, size - pos);
-    out.ec = d.feed(data + pos, n, r);
-    LIVENESS_FUZZ_CHECK(d.buffered() <= codec::line_options::max_text_size + 1);
+    if (bare) {
+      recorder one_read;
+      out.ec = d.feed(data + pos, n, one_read);
+      check_bare_read(o, data + pos, n, one_read.events, out.ec);
+      LIVENESS_FUZZ_CHECK(d.buffered() == 0);
+      for (const auto& e : one_read.events) {
+        if (e.kind == 'd')
+          r.on_data(e.bytes.data(), e.bytes.size());
+        else
+          r.events.push_back(e);
+      }
+    } else {
+      out.ec = d.feed(data + pos, n, r);
+      LIVENESS_FUZZ_CHECK(d.buffered() <= codec::line_options::max_text_size + 1);
+    }
     pos += n;
     if (out.ec) break;
   }
@@ -76,6 +125,53 @@ result decode(const codec::line_options& o, const char* data, std::size_t size,
   if (!out.ec) LIVENESS_FUZZ_CHECK(d.buffered() == 0);
   out.events = std::move(r.events);
   return out;
+}
+
+// The events re-encode to the input (see the top of this file).
+void check_reencodes(const codec::line_options& o, const char* data, std::size_t n,
+                     const result& r) {
+  const bool bare = o.framing == codec::line_framing::bare;
+  std::size_t pos = 0;
+  std::size_t line = 0;  // user bytes of the current user line (bare: since the last '\n')
+  for (const auto& e : r.events) {
+    if (e.kind == 'd') {
+      LIVENESS_FUZZ_CHECK(e.bytes.size() <= n - pos);
+      LIVENESS_FUZZ_CHECK(e.bytes.compare(0, std::string::npos, data + pos, e.bytes.size()) == 0);
+      for (const char c : e.bytes) {
+        if (c == '\n') {
+          line = 0;
+        } else {
+          ++line;
+          LIVENESS_FUZZ_CHECK(line <= o.max_line_length);
+        }
+      }
+      pos += e.bytes.size();
+      continue;
+    }
+    const std::string& text = e.kind == 'i' ? o.ping : o.pong;
+    if (!bare) LIVENESS_FUZZ_CHECK(pos == 0 || data[pos - 1] == '\n');
+    LIVENESS_FUZZ_CHECK(text.size() <= n - pos);
+    LIVENESS_FUZZ_CHECK(text.compare(0, std::string::npos, data + pos, text.size()) == 0);
+    pos += text.size();
+    if (!bare) {
+      if (pos < n && data[pos] == '\n') {
+        pos += 1;
+      } else {
+        LIVENESS_FUZZ_CHECK(o.accept_crlf && n - pos >= 2 && data[pos] == '\r' &&
+                            data[pos + 1] == '\n');
+        pos += 2;
+      }
+      LIVENESS_FUZZ_CHECK(line == 0);
+    }
+  }
+  if (!r.ec) {
+    LIVENESS_FUZZ_CHECK(pos == n);
+  } else {
+    LIVENESS_FUZZ_CHECK(r.ec == liveness::error::frame_too_large);
+    liveness_fuzz::check_named_error(r.ec);
+    LIVENESS_FUZZ_CHECK(pos < n);
+    LIVENESS_FUZZ_CHECK(line == o.max_line_length);
+  }
 }
 
 }  // namespace
@@ -116,51 +212,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t siz
 
   const result whole = decode(o, data, n, 0);
   const result split = decode(o, data, n, chunk == 0 ? 1 : chunk);
-  LIVENESS_FUZZ_CHECK(whole.ec == split.ec);
-  LIVENESS_FUZZ_CHECK(whole.events == split.events);
+  if (o.framing == codec::line_framing::newline) {
+    LIVENESS_FUZZ_CHECK(whole.ec == split.ec);
+    LIVENESS_FUZZ_CHECK(whole.events == split.events);
+  }
 
-  // Re-encode: walk the input along the events.
-  const bool bare = o.framing == codec::line_framing::bare;
-  std::size_t pos = 0;
-  std::size_t line = 0;  // user bytes of the current user line (bare: since the last '\n')
-  for (const auto& e : whole.events) {
-    if (e.kind == 'd') {
-      LIVENESS_FUZZ_CHECK(e.bytes.size() <= n - pos);
-      LIVENESS_FUZZ_CHECK(e.bytes.compare(0, std::string::npos, data + pos, e.bytes.size()) == 0);
-      for (const char c : e.bytes) {
-        if (c == '\n') {
-          line = 0;
-        } else {
-          ++line;
-          LIVENESS_FUZZ_CHECK(line <= o.max_line_length);
-        }
-      }
-      pos += e.bytes.size();
-      continue;
-    }
-    const std::string& text = e.kind == 'i' ? o.ping : o.pong;
-    if (!bare) LIVENESS_FUZZ_CHECK(pos == 0 || data[pos - 1] == '\n');
-    LIVENESS_FUZZ_CHECK(text.size() <= n - pos);
-    LIVENESS_FUZZ_CHECK(text.compare(0, std::string::npos, data + pos, text.size()) == 0);
-    pos += text.size();
-    if (!bare) {
-      if (pos < n && data[pos] == '\n') {
-        pos += 1;
-      } else {
-        LIVENESS_FUZZ_CHECK(o.accept_crlf && n - pos >= 2 && data[pos] == '\r' &&
-                            data[pos + 1] == '\n');
-        pos += 2;
-      }
-      LIVENESS_FUZZ_CHECK(line == 0);
-    }
-  }
-  if (!whole.ec) {
-    LIVENESS_FUZZ_CHECK(pos == n);
-  } else {
-    LIVENESS_FUZZ_CHECK(whole.ec == liveness::error::frame_too_large);
-    liveness_fuzz::check_named_error(whole.ec);
-    LIVENESS_FUZZ_CHECK(pos < n);
-    LIVENESS_FUZZ_CHECK(line == o.max_line_length);
-  }
+  check_reencodes(o, data, n, whole);
+  if (o.framing == codec::line_framing::bare) check_reencodes(o, data, n, split);
   return 0;
 }

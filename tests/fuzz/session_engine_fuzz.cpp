@@ -41,7 +41,9 @@ void run(reader& in, typename Codec::options co) {
   core::ping_pong_options hb;
   hb.interval = std::chrono::milliseconds(50 + 10 * (in.byte() & 31));
   hb.timeout = std::chrono::milliseconds(50 + 10 * (in.byte() & 31));
-  hb.pinger = static_cast<core::ping_role>(in.byte() % 4);
+  const std::uint8_t role = in.byte();
+  hb.pinger = static_cast<core::ping_role>(role % 4);
+  hb.progress_pongs = (role & 4) == 0;
   hb.min_ping_interval = std::chrono::milliseconds(10 * (in.byte() & 3));  // <= interval
   engine::limits l;
   l.max_write_chunk = 1 + (in.byte() & 63);

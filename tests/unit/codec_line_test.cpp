@@ -309,48 +309,135 @@ TEST_CASE("line: texts sharing a prefix", "[codec]") {
 
 // ---- bare framing (the classic Msgtest / OK heartbeat) -------------------------------------
 
-TEST_CASE("line bare: the seeds' Msgtest/OK heartbeat without terminators", "[codec]") {
+namespace {
+
+/// Decodes `reads`, one `feed` call per read (bare framing: a call is a read), then
+/// finishes the stream unless an error ended it.
+outcome decode_reads(const codec::line_options& o, const std::vector<std::string>& reads) {
+  outcome out;
+  codec::line_decoder d(o);
+  for (const auto& r : reads) {
+    out.ec = d.feed(r.data(), r.size(), out.rec);
+    CHECK(d.buffered() == 0);  // nothing is held between reads
+    CHECK_FALSE(d.mid_unit());
+    if (out.ec) return out;
+  }
+  out.ec = d.finish(out.rec);
+  return out;
+}
+
+/// True when `read` is exactly a sequence of whole ping/pong texts (a heartbeat read).
+bool whole_texts(const codec::line_options& o, const std::string& read) {
+  std::size_t pos = 0;
+  while (pos < read.size()) {
+    if (read.compare(pos, o.ping.size(), o.ping) == 0)
+      pos += o.ping.size();
+    else if (read.compare(pos, o.pong.size(), o.pong) == 0)
+      pos += o.pong.size();
+    else
+      return false;
+  }
+  return !read.empty();
+}
+
+}  // namespace
+
+TEST_CASE("line bare: a read that is exactly the text is a heartbeat", "[codec]") {
   const auto o = codec::line_options::msgtest_ok();
-  SECTION("a stream of bare pings (server to client)") {
-    const auto out = decode_every_way(o, "MsgtestMsgtestMsgtest");
-    CHECK(out.rec.events == events{"PING", "PING", "PING"});
-  }
-  SECTION("a stream of bare pongs (client to server)") {
-    const auto out = decode_every_way(o, "OKOKOK");
-    CHECK(out.rec.events == events{"PONG", "PONG", "PONG"});
-  }
-  SECTION("mixed with other bytes") {
-    const auto out = decode_every_way(o, "MMsgtestMsgOKxMsgtesMsgtest!\n");
-    CHECK(out.rec.events ==
-          events{"D:M", "PING", "D:Msg", "PONG", "D:xMsgtes", "PING", "D:!\n"});
-  }
-  SECTION("overlapping candidates: the scanner restarts inside held bytes") {
-    codec::line_options p;
-    p.framing = codec::line_framing::bare;
-    p.ping = "abab";
-    p.pong = "xyz";
-    const auto out = decode_every_way(p, "ababab|aabab|abaxyz");
-    CHECK(out.rec.events == events{"PING", "D:ab|a", "PING", "D:|aba", "PONG"});
-  }
-  SECTION("a truncated text at the end is user data") {
-    const auto out = decode_every_way(o, "MsgtestMsgte");
-    CHECK(out.rec.events == events{"PING", "D:Msgte"});
-  }
-  SECTION("max_line_length bounds user bytes between newlines") {
-    auto p = o;
-    p.max_line_length = 10;
-    const auto ok = decode_every_way(p, "0123456789\nMsgtest0123456789Msgtest\n");
-    CHECK_FALSE(ok.ec);
-    CHECK(ok.rec.pings == 2);
-    // The held "Msgte" turns out to be user data when the 'x' comes: one byte too many.
-    const auto bad = decode_every_way(p, "0123456789Msgtex", false);
-    CHECK(bad.ec == error::frame_too_large);
-    CHECK(bad.rec.data == "0123456789");
-    // Same when the stream ends on held bytes.
-    const auto at_end = decode_every_way(p, "0123456789Msgtes");
-    CHECK(at_end.ec == error::frame_too_large);
-    CHECK(at_end.rec.data == "0123456789");
-  }
+  CHECK(decode_reads(o, {"Msgtest"}).rec.events == events{"PING"});
+  CHECK(decode_reads(o, {"OK"}).rec.events == events{"PONG"});
+  CHECK(decode_reads(o, {"OK", "OK", "Msgtest"}).rec.events == events{"PONG", "PONG", "PING"});
+}
+
+TEST_CASE("line bare: texts that coalesced into one read are heartbeats in order",
+          "[codec]") {
+  const auto o = codec::line_options::msgtest_ok();
+  CHECK(decode_reads(o, {"OKOK"}).rec.events == events{"PONG", "PONG"});
+  CHECK(decode_reads(o, {"MsgtestMsgtestMsgtest"}).rec.events ==
+        events{"PING", "PING", "PING"});
+  // A pong and a ping written together (our own end answers and pings in one write).
+  CHECK(decode_reads(o, {"OKMsgtest"}).rec.events == events{"PONG", "PING"});
+  // A long run is still heartbeats, and max_line_length does not apply to it.
+  auto small = o;
+  small.max_line_length = 10;
+  std::string run;
+  for (int i = 0; i < 50; ++i) run += "OK";
+  const auto out = decode_reads(small, {run});
+  CHECK_FALSE(out.ec);
+  CHECK(out.rec.pongs == 50);
+  CHECK(out.rec.data.empty());
+}
+
+TEST_CASE("line bare: a text inside user data is user data", "[codec]") {
+  const auto o = codec::line_options::msgtest_ok();
+  // The example: "OK" inside "BOOKING" used to be taken out ("BOING").
+  CHECK(decode_reads(o, {"BOOKING"}).rec.events == events{"D:BOOKING"});
+  CHECK(decode_reads(o, {"OKx"}).rec.events == events{"D:OKx"});
+  CHECK(decode_reads(o, {"xOK"}).rec.events == events{"D:xOK"});
+  CHECK(decode_reads(o, {"OKOKx"}).rec.events == events{"D:OKOKx"});
+  CHECK(decode_reads(o, {"OKMsgtes"}).rec.events == events{"D:OKMsgtes"});
+  CHECK(decode_reads(o, {"I said Msgtest, you said OK"}).rec.events ==
+        events{"D:I said Msgtest, you said OK"});
+  // A newline is not part of a bare heartbeat: the read is data.
+  CHECK(decode_reads(o, {"OK\n"}).rec.events == events{"D:OK\n"});
+  CHECK(decode_reads(o, {"\nOK"}).rec.events == events{"D:\nOK"});
+  CHECK(decode_reads(o, {"OK\r\n"}).rec.events == events{"D:OK\r\n"});
+  // Data and heartbeats in separate reads.
+  CHECK(decode_reads(o, {"BOOKING", "OK", "BOOK", "Msgtest", "ING\n"}).rec.events ==
+        events{"D:BOOKING", "PONG", "D:BOOK", "PING", "D:ING\n"});
+}
+
+TEST_CASE("line bare: a text split across two reads is user data", "[codec]") {
+  const auto o = codec::line_options::msgtest_ok();
+  // Nothing is held between reads: "O" then "K" is two reads of data.
+  const auto out = decode_reads(o, {"O", "K"});
+  CHECK(out.rec.events == events{"D:OK"});
+  CHECK(out.rec.pongs == 0);
+  CHECK(decode_reads(o, {"Msg", "test", "OK"}).rec.events == events{"D:Msgtest", "PONG"});
+  // A truncated text at the end of the stream is data as well.
+  CHECK(decode_reads(o, {"Msgtest", "Msgte"}).rec.events == events{"PING", "D:Msgte"});
+}
+
+TEST_CASE("line bare: texts sharing a prefix parse without ambiguity", "[codec]") {
+  codec::line_options p;
+  p.framing = codec::line_framing::bare;
+  p.ping = "abab";
+  p.pong = "abx";
+  REQUIRE_FALSE(p.validate());
+  CHECK(decode_reads(p, {"ababab", "abxabab", "ababa"}).rec.events ==
+        events{"D:ababab", "PONG", "PING", "D:ababa"});
+}
+
+TEST_CASE("line bare: max_line_length bounds user bytes between newlines across reads",
+          "[codec]") {
+  auto p = codec::line_options::msgtest_ok();
+  p.max_line_length = 10;
+  // Heartbeat reads between user bytes do not count towards the line.
+  const auto ok =
+      decode_reads(p, {"01234", "Msgtest", "56789", "\n", "0123456789\n", "OK", "0123456789"});
+  CHECK_FALSE(ok.ec);
+  CHECK(ok.rec.pings == 1);
+  CHECK(ok.rec.pongs == 1);
+  CHECK(ok.rec.data == "0123456789\n0123456789\n0123456789");
+  // One byte too many, across reads: the bytes within the limit are delivered first.
+  const auto bad = decode_reads(p, {"0123456789", "Msgtex"});
+  CHECK(bad.ec == error::frame_too_large);
+  CHECK(bad.rec.data == "0123456789");
+  const auto in_one = decode_reads(p, {"0123\n0123456789x\n"});
+  CHECK(in_one.ec == error::frame_too_large);
+  CHECK(in_one.rec.data == "0123\n0123456789");
+  // A text that starts the excess is no heartbeat inside data either.
+  const auto text_excess = decode_reads(p, {"0123456789OK"});
+  CHECK(text_excess.ec == error::frame_too_large);
+  CHECK(text_excess.rec.data == "0123456789");
+  CHECK(text_excess.rec.pongs == 0);
+  // Errors are sticky.
+  codec::line_decoder d(p);
+  recorder rec;
+  CHECK(d.feed("0123456789x", 11, rec) == error::frame_too_large);
+  CHECK(d.feed("OK", 2, rec) == error::frame_too_large);
+  CHECK(d.finish(rec) == error::frame_too_large);
+  CHECK(rec.pongs == 0);
 }
 
 // ---- encoder ----------------------------------------------------------------------------
@@ -471,48 +558,46 @@ TEST_CASE("line: random streams round-trip byte for byte", "[codec]") {
   }
 }
 
-TEST_CASE("line bare: random streams round-trip when user bytes avoid the texts", "[codec]") {
+TEST_CASE("line bare: random reads round-trip, heartbeat reads are heartbeats", "[codec]") {
   std::mt19937 rng(9);
   const auto roll = [&](std::uint32_t n) { return static_cast<std::uint32_t>(rng() % n); };
   const auto o = codec::line_options::msgtest_ok();
   const codec::line_encoder enc(o);
   for (int run = 0; run < 200; ++run) {
-    std::string wire;
+    std::vector<std::string> reads;
     std::string user;
     std::size_t pings = 0;
     std::size_t pongs = 0;
-    std::string user_run;  // user bytes since the last heartbeat
     for (int piece = 0; piece < 40; ++piece) {
-      switch (roll(3)) {
-        case 0:
-          wire += enc.ping();
-          user_run.clear();
-          ++pings;
-          break;
-        case 1:
-          wire += enc.pong();
-          user_run.clear();
-          ++pongs;
-          break;
-        default: {
-          // Bytes that look like the texts (no 'K', so never "OK"); a piece that would
-          // complete "Msgtest" within the user bytes is skipped. A text can never straddle
-          // user bytes and a heartbeat: no suffix of one text starts the other.
-          static const char alphabet[] = "MsgteO\n";
-          const auto len = roll(12);
-          std::string s;
-          for (std::uint32_t i = 0; i < len; ++i) s += alphabet[roll(sizeof alphabet - 1)];
-          if ((user_run + s).find("Msgtest") != std::string::npos) break;
-          user_run += s;
-          user += s;
-          wire += s;
+      if (roll(2) == 0) {
+        // One to three heartbeats that coalesced into one read.
+        std::string r;
+        for (std::uint32_t i = 0, n = 1 + roll(3); i < n; ++i) {
+          if (roll(2) == 0) {
+            r += enc.ping();
+            ++pings;
+          } else {
+            r += enc.pong();
+            ++pongs;
+          }
         }
+        reads.push_back(r);
+        continue;
       }
+      // User bytes rich in the texts: whole texts, pieces of them, newlines. A read that
+      // happens to be whole texts only would be heartbeats (the remaining ambiguity):
+      // make it data.
+      static const char* const pieces[] = {"Msgtest", "OK", "Msg", "O", "K", "test", "\n", "BOOKING"};
+      std::string r;
+      for (std::uint32_t i = 0, n = 1 + roll(4); i < n; ++i) r += pieces[roll(8)];
+      if (whole_texts(o, r)) r += "!";
+      user += r;
+      reads.push_back(r);
     }
-    recorder rec;
-    decode_in_random_chunks(o, wire, [&] { return 1 + roll(10); }, rec);
-    CHECK(rec.data == user);
-    CHECK(rec.pings == pings);
-    CHECK(rec.pongs == pongs);
+    const auto out = decode_reads(o, reads);
+    REQUIRE_FALSE(out.ec);
+    CHECK(out.rec.data == user);
+    CHECK(out.rec.pings == pings);
+    CHECK(out.rec.pongs == pongs);
   }
 }

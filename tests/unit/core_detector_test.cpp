@@ -50,6 +50,22 @@ core::ping_pong_options pp(std::chrono::milliseconds interval, std::chrono::mill
   return o;
 }
 
+/// `pp(...)` with `progress_pongs` off.
+core::ping_pong_options pp_without_progress_pongs(std::chrono::milliseconds interval,
+                                                  std::chrono::milliseconds timeout,
+                                                  core::ping_role role) {
+  auto o = pp(interval, timeout, role);
+  o.progress_pongs = false;
+  return o;
+}
+
+/// At `t` ms, 1000 bytes of user data arrive.
+void data_at(timeline& tl, core::detector& d, int t) {
+  tl.go_to(std::chrono::milliseconds(t));
+  d.on_received(tl.now(), 1000);
+  d.on_data_received(tl.now());
+}
+
 long long ms(core::duration d) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
 }
@@ -101,6 +117,8 @@ TEST_CASE("detector options are validated", "[core]") {
   CHECK_FALSE(core::ping_pong_options{}.validate());
   CHECK_FALSE(core::ping_pong_options::aggressive().validate());
   CHECK_FALSE(core::ping_pong_options::msgtest_ok().validate());
+  CHECK(core::ping_pong_options{}.progress_pongs);
+  CHECK_FALSE(core::ping_pong_options::msgtest_ok().progress_pongs);
   CHECK(ms(core::ping_pong_options::standard().detection_bound()) == 25000);
   CHECK(ms(core::ping_pong_options::msgtest_ok().interval) == 2000);
   CHECK(ms(core::ping_pong_options::msgtest_ok().timeout) == 5000);
@@ -484,6 +502,141 @@ TEST_CASE("ping_pong: the msgtest_ok preset on both ends", "[core]") {
   CHECK(server.poll(t.now()).kind == action::none);
   t.go_to(17050ms);
   CHECK(server.poll(t.now()).reason == error::heartbeat_timeout);
+}
+
+TEST_CASE("ping_pong: msgtest_ok timing, exactly as documented", "[core]") {
+  const auto o = core::ping_pong_options::msgtest_ok();
+  CHECK_FALSE(o.progress_pongs);
+  SECTION("the server: 5 s after the first unanswered ping, 7 s after the client's last byte") {
+    timeline t;
+    core::detector server(o, liveness::role::server, t.now());
+    t.go_to(1000ms);
+    server.on_received(t.now(), 2);  // the client's last byte
+    t.go_to(2999ms);
+    CHECK(server.poll(t.now()).kind == action::none);
+    t.go_to(3000ms);
+    REQUIRE(server.poll(t.now()).kind == action::send_ping);
+    server.on_sent(t.now(), 7);
+    server.on_ping_sent(t.now());
+    t.go_to(7999ms);
+    CHECK(server.poll(t.now()).kind == action::none);
+    t.go_to(8000ms);
+    CHECK(server.poll(t.now()).reason == error::heartbeat_timeout);
+  }
+  SECTION("the server: bytes after a ping but no OK, at most 10 s after the last byte") {
+    timeline t;
+    core::detector server(o, liveness::role::server, t.now());
+    t.go_to(2000ms);
+    REQUIRE(server.poll(t.now()).kind == action::send_ping);
+    server.on_sent(t.now(), 7);
+    server.on_ping_sent(t.now());
+    t.go_to(2001ms);
+    server.on_received(t.now(), 1);  // the client's last byte, and no OK
+    server.on_data_received(t.now());
+    t.go_to(7000ms);  // the ping is missed; a fresh one goes out
+    REQUIRE(server.poll(t.now()).kind == action::send_ping);
+    CHECK(server.stats().consecutive_misses == 1);
+    server.on_sent(t.now(), 7);
+    server.on_ping_sent(t.now());
+    t.go_to(11999ms);
+    CHECK(server.poll(t.now()).kind == action::none);
+    t.go_to(12000ms);  // 9999 ms after the last byte
+    CHECK(server.poll(t.now()).reason == error::heartbeat_timeout);
+  }
+  SECTION("the client: 7 s after the last byte from the server") {
+    timeline t;
+    core::detector client(o, liveness::role::client, t.now());
+    t.go_to(2000ms);
+    client.on_received(t.now(), 7);
+    REQUIRE(client.on_ping_received(t.now()));
+    client.on_sent(t.now(), 2);
+    client.on_pong_sent(t.now());
+    // The server hangs: no "Msgtest" at 4 s, none after. The client keeps writing (its
+    // writes never wait for the window): that proves nothing.
+    for (int ms_ = 2100; ms_ < 9000; ms_ += 100) {
+      t.go_to(std::chrono::milliseconds(ms_));
+      client.on_sent(t.now(), 100);
+      CHECK(client.poll(t.now()).kind == action::none);
+    }
+    t.go_to(9000ms);
+    CHECK(client.poll(t.now()).reason == error::heartbeat_timeout);
+    CHECK(client.stats().pongs_sent == 1);  // never an unasked OK
+  }
+}
+
+TEST_CASE("ping_pong: msgtest_ok on both ends, a client that only uploads is never cut off",
+          "[core]") {
+  // The server receives the client's data and writes nothing. With progress pongs on it
+  // would write an unasked "OK" every 2 s (which a classic client takes for garbage); the
+  // preset's server pings instead, as the classic server's timer does, and the client,
+  // which hears nothing else from the server, answers and stays alive.
+  for (const bool progress_pongs : {false, true}) {
+    INFO("progress_pongs " << progress_pongs);
+    timeline t;
+    auto o = core::ping_pong_options::msgtest_ok();
+    o.progress_pongs = progress_pongs;
+    core::detector server(o, liveness::role::server, t.now());
+    core::detector client(o, liveness::role::client, t.now());
+    bool ping_in_flight = false;
+    bool pong_in_flight = false;
+    bool unasked_pong = false;
+    std::size_t oks = 0;
+    for (int ms_ = 10; ms_ <= 30000; ms_ += 10) {
+      t.go_to(std::chrono::milliseconds(ms_));
+      // Last step's frames arrive (10 ms one way).
+      if (ping_in_flight) {
+        client.on_received(t.now(), 7);
+        if (client.on_ping_received(t.now())) {
+          client.on_sent(t.now(), 2);
+          client.on_pong_sent(t.now());
+          pong_in_flight = true;
+        }
+        ping_in_flight = false;
+      }
+      if (unasked_pong) {
+        client.on_received(t.now(), 2);
+        client.on_pong_received(t.now());
+        unasked_pong = false;
+      }
+      if (pong_in_flight) {
+        server.on_received(t.now(), 2);
+        server.on_pong_received(t.now());
+        pong_in_flight = false;
+        ++oks;
+      }
+      // The client uploads 1 KiB every 100 ms.
+      if (ms_ % 100 == 0) {
+        client.on_sent(t.now(), 1024);
+        server.on_received(t.now(), 1024);
+        server.on_data_received(t.now());
+      }
+      const auto rs = server.poll(t.now());
+      REQUIRE(rs.kind != action::peer_dead);
+      if (rs.kind == action::send_ping) {
+        server.on_sent(t.now(), 7);
+        server.on_ping_sent(t.now());
+        ping_in_flight = true;
+      }
+      if (server.take_progress_pong(t.now())) {
+        server.on_sent(t.now(), 2);
+        server.on_pong_sent(t.now());
+        unasked_pong = true;
+      }
+      REQUIRE(client.poll(t.now()).kind != action::peer_dead);
+    }
+    if (progress_pongs) {
+      CHECK(server.stats().progress_pongs >= 14);  // the unasked "OK" of the issue
+      CHECK(server.stats().pings_sent == 0);
+    } else {
+      CHECK(server.stats().progress_pongs == 0);
+      CHECK(server.stats().pongs_sent == 0);
+      CHECK(server.stats().progress_pings >= 14);  // about one per 2 s
+      CHECK(server.stats().progress_pings <= 15);
+      CHECK(oks <= server.stats().pings_sent);
+      CHECK(oks + 1 >= server.stats().pings_sent);  // the last may be in flight
+      CHECK(server.stats().consecutive_misses == 0);
+    }
+  }
 }
 
 // ---- answering pings --------------------------------------------------------------------
@@ -882,9 +1035,13 @@ TEST_CASE("ping_pong: a reader that writes nothing sends a progress pong every i
 
 TEST_CASE("ping_pong: no progress pong on an idle link or while we write ourselves",
           "[core]") {
+  const bool progress_pongs = GENERATE(true, false);
   timeline tl;
-  core::detector d(pp(100ms, 300ms), liveness::role::client, tl.now());
-  // Heartbeat frames alone are not user data: the idle link carries only ping/pong pairs.
+  auto o = pp(100ms, 300ms);
+  o.progress_pongs = progress_pongs;
+  core::detector d(o, liveness::role::client, tl.now());
+  // Heartbeat frames alone are not user data: the idle link carries only ping/pong pairs
+  // (and with progress_pongs off, no progress ping either).
   tl.go_to(100ms);
   REQUIRE(d.poll(tl.now()).kind == action::send_ping);
   d.on_sent(tl.now(), 5);
@@ -901,12 +1058,78 @@ TEST_CASE("ping_pong: no progress pong on an idle link or while we write ourselv
     d.on_data_received(tl.now());
     d.on_sent(tl.now(), 10);
     CHECK_FALSE(d.take_progress_pong(tl.now()));
+    CHECK(d.poll(tl.now()).kind == action::none);
   }
+  CHECK(d.stats().pings_sent == 1);
+  CHECK(d.stats().progress_pings == 0);
   // Modes without pongs never send one.
   core::detector idle(core::idle_timeout_options{1s}, tl.now());
   idle.on_data_received(tl.now());
   tl.go_to(5000ms);
   CHECK_FALSE(idle.take_progress_pong(tl.now()));
+}
+
+TEST_CASE("ping_pong: progress_pongs off, a reader that does not ping writes nothing unasked",
+          "[core]") {
+  timeline tl;
+  const auto o = pp_without_progress_pongs(100ms, 300ms, core::ping_role::client);
+  REQUIRE_FALSE(o.validate());
+  core::detector d(o, liveness::role::server, tl.now());  // the end that only answers
+  REQUIRE_FALSE(d.sends_pings());
+  // Bulk user data keeps arriving for a second and we write nothing: no progress pong,
+  // no ping, and the only deadline is the silence rule's.
+  for (int t = 10; t <= 1000; t += 10) {
+    data_at(tl, d, t);
+    CHECK(d.poll(tl.now()).kind == action::none);
+    CHECK_FALSE(d.take_progress_pong(tl.now()));
+    CHECK(tl.deadline(d) == t + 400);
+  }
+  CHECK(d.stats().progress_pongs == 0);
+  CHECK(d.stats().pongs_sent == 0);
+  CHECK(d.stats().pings_sent == 0);
+  // A real ping is still answered.
+  CHECK(d.on_ping_received(tl.now()));
+}
+
+TEST_CASE("ping_pong: progress_pongs off, a pinging reader proves its reading with a ping",
+          "[core]") {
+  timeline tl;
+  core::detector d(pp_without_progress_pongs(100ms, 300ms, core::ping_role::server),
+                   liveness::role::server, tl.now());
+  REQUIRE(d.sends_pings());
+  // User data every 10 ms, we write nothing: never 100 ms of silence, but 100 ms without
+  // a write of ours since data arrived: a ping, not a pong.
+  for (int t = 10; t < 100; t += 10) {
+    data_at(tl, d, t);
+    CHECK(d.poll(tl.now()).kind == action::none);
+    CHECK(tl.deadline(d) == 100);  // an interval after our last write (the start)
+  }
+  tl.go_to(100ms);
+  CHECK(d.poll(tl.now()).kind == action::send_ping);
+  CHECK_FALSE(d.take_progress_pong(tl.now()));
+  CHECK(d.stats().progress_pings == 1);
+  CHECK(d.stats().pings_sent == 1);
+  d.on_sent(tl.now(), 7);
+  d.on_ping_sent(tl.now());
+  // The peer keeps sending data and answers late: the ping is a miss, never a death.
+  for (int t = 110; t <= 400; t += 10) {
+    data_at(tl, d, t);
+    CHECK(d.poll(tl.now()).kind != action::peer_dead);
+  }
+  CHECK(d.stats().consecutive_misses == 1);
+  CHECK(d.stats().progress_pongs == 0);
+  CHECK(d.stats().pongs_sent == 0);
+  // Our next write postpones the next progress ping; a write every 50 ms stops them.
+  const auto pings = d.stats().pings_sent;
+  for (int t = 410; t <= 1000; t += 10) {
+    data_at(tl, d, t);
+    if (t % 50 == 0) d.on_sent(tl.now(), 10);
+    if (d.poll(tl.now()).kind == action::send_ping) d.on_sent(tl.now(), 7);
+  }
+  // The one due from the miss at 400 (data since our last write at 100) went out; then
+  // none while we write.
+  CHECK(d.stats().pings_sent <= pings + 1);
+  CHECK_FALSE(d.is_dead());
 }
 
 TEST_CASE("ping_pong: pings with user data between them are no flood", "[core]") {

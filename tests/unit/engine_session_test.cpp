@@ -445,3 +445,57 @@ TEST_CASE("engine: an answer-only end that uploads stays alive through the peer'
   CHECK(r.e.detector().stats().pings_sent == 0);
   CHECK_FALSE(r.e.dead());
 }
+
+TEST_CASE("engine: the Msgtest/OK preset serving a classic client that sends data",
+          "[engine]") {
+  // The session is the classic server; the client sends "BOOKING" every 100 ms and
+  // answers each "Msgtest" with a bare "OK" in a read of its own.
+  rig<codec::line> r(core::ping_pong_options::msgtest_ok(), {},
+                     codec::line_options::msgtest_ok(), liveness::role::server);
+  const auto t0 = r.clock.now();
+  std::string to_client;
+  std::size_t oks = 0;
+  for (int step = 1; step <= 100; ++step) {  // 10 s
+    r.clock.advance_to(t0 + step * 100ms);
+    REQUIRE_FALSE(r.feed("BOOKING").shut_down);
+    if (oks * 7 < to_client.size()) {  // a "Msgtest" came in the last step: answer it
+      REQUIRE_FALSE(r.feed("OK").shut_down);
+      ++oks;
+    }
+    REQUIRE_FALSE(r.e.on_time(r.clock.now()).shut_down);
+    to_client += r.write_heartbeats();
+  }
+  // Every BOOKING arrives intact (not "BOING"), and no "OK" went into the data.
+  const std::string received(r.e.inbox().data(), r.e.inbox().held());
+  std::string expected;
+  for (int i = 0; i < 100; ++i) expected += "BOOKING";
+  CHECK(received == expected);
+  // The client got a "Msgtest" every 2 s (the server hears data, so these are progress
+  // pings) and never an unasked "OK".
+  CHECK(to_client.find("OK") == std::string::npos);
+  const auto& st = r.e.detector().stats();
+  CHECK(st.pings_sent == 5);
+  CHECK(st.progress_pings == 5);
+  CHECK(st.pongs_received == oks);
+  CHECK(st.progress_pongs == 0);
+  CHECK(st.consecutive_misses == 0);
+  CHECK(to_client.size() == 5 * 7);
+}
+
+TEST_CASE("engine: bare framing, a heartbeat is one whole on_received", "[engine]") {
+  rig<codec::line> r(core::ping_pong_options::msgtest_ok(), {},
+                     codec::line_options::msgtest_ok(), liveness::role::client);
+  r.feed("BOOKING");
+  r.feed("Msgtest");  // a read of its own: a ping, answered
+  CHECK(r.e.detector().stats().pings_received == 1);
+  CHECK(r.write_heartbeats() == "OK");
+  r.feed("MsgtestMsgtest");  // two that coalesced: one read, one pong
+  CHECK(r.e.detector().stats().pings_received == 3);
+  CHECK(r.write_heartbeats() == "OK");
+  r.feed("Msg");  // split across two reads: data, as the classic peer would take it
+  r.feed("test");
+  r.feed("xMsgtest");
+  CHECK(r.e.detector().stats().pings_received == 3);
+  CHECK(r.write_heartbeats().empty());
+  CHECK(std::string(r.e.inbox().data(), r.e.inbox().held()) == "BOOKINGMsgtestxMsgtest");
+}

@@ -2,7 +2,8 @@
 // too fast is cut off with ping_flood, a decent pace never is), the classic Msgtest/OK
 // heartbeat in both roles, a busy link that carries no pings, and live peers that must not
 // look dead (an answer-only end uploading to a pinging end, a user line left open in line
-// framing).
+// framing), and legacy peers (a classic Msgtest/OK client that sends data, served by the
+// preset: its data intact, no unasked "OK"; two preset ends where the client only uploads).
 //
 // Every test bounds its own time (run_until loops with a deadline). Timing assertions are
 // computed from the options, with an upper slack for a loaded 2-core machine; measured values
@@ -398,4 +399,199 @@ TEST_CASE("session: line codec, a user line left open does not make a live peer 
   INFO("reason: " << a.reason().message() << ", pings " << a.stats().pings_sent);
   CHECK(written);
   CHECK(dead.calls == 0);
+}
+
+// =============================================================================================
+// Legacy peers: a classic Msgtest/OK client (a plain socket that sends its data and answers
+// each "Msgtest" with a bare "OK", no newline, as the seed articles' Delphi clients do)
+// served by the preset, and two preset ends where the client only uploads
+// =============================================================================================
+
+namespace {
+
+/// Reads everything the session receives into `got`, until an error.
+template <class Session>
+struct session_reader {
+  explicit session_reader(Session& session) : s(session) {}
+  Session& s;
+  std::array<char, 4096> buf{};
+  std::string got;
+  void start() {
+    s.async_read_some(net::buffer(buf), [this](error_code ec, std::size_t n) {
+      got.append(buf.data(), n);
+      if (!ec) start();
+    });
+  }
+};
+
+/// `got` with every "OK" that stands between whole `unit`s ("BOOKING") taken out, and how
+/// many were (an "OK" written right before or after a "BOOKING" that shared its read is
+/// data: the documented ambiguity of the bare framing).
+std::pair<std::string, std::size_t> without_coalesced_oks(const std::string& got,
+                                                          const std::string& unit) {
+  std::string out;
+  std::size_t oks = 0;
+  for (std::size_t pos = 0; pos < got.size();) {
+    if (got.compare(pos, unit.size(), unit) == 0) {
+      out += unit;
+      pos += unit.size();
+    } else if (got.compare(pos, 2, "OK") == 0) {
+      ++oks;
+      pos += 2;
+    } else {
+      out += got.substr(pos);  // anything else stays, and fails the comparison
+      break;
+    }
+  }
+  return {out, oks};
+}
+
+}  // namespace
+
+TEST_CASE("session: Msgtest/OK preset serving a classic client that sends data",
+          "[session][heartbeat][legacy]") {
+  const clk::duration interval = 200ms;
+  const clk::duration timeout = 1500ms;  // wide: the test is not about detection
+  const clk::duration tick_every = 40ms;  // the client's pace: faster than the interval
+  REQUIRE_FALSE(lv::heartbeat::msgtest_ok().progress_pongs);
+  net::io_context io;
+  auto p = connected(io);
+  session_t<line_policy> s(std::move(p.server),
+                           with_role(msgtest_options(interval, timeout), lv::role::server));
+  session_reader<session_t<line_policy>> reader(s);
+  reader.start();
+  death_watch dead;
+  dead.watch(s);
+
+  // The classic client. Each tick it writes one thing: "OK" if a "Msgtest" came since the
+  // last tick, else (while sending) "BOOKING". One write per tick keeps its "OK"s in reads
+  // of their own, as a client that answers when the ping arrives mostly does.
+  raw_peer client(std::move(p.client));
+  client.start_reading();
+  bool sending = true;
+  std::size_t answered = 0;
+  std::size_t bookings = 0;
+  std::size_t msgtests_while_sending = 0;
+  net::steady_timer tick(io);
+  std::function<void()> step = [&] {
+    if (count_of(client.received, "Msgtest") > answered) {
+      client.write("OK");
+      ++answered;
+    } else if (sending) {
+      client.write("BOOKING");
+      ++bookings;
+    }
+    tick.expires_after(tick_every);
+    tick.async_wait([&](error_code ec) {
+      if (!ec) step();
+    });
+  };
+  step();
+
+  // Phase 1, about five intervals: the client sends data all the time, so the session
+  // never hears `interval` of silence; it writes nothing, so it sends progress pings.
+  run_until(io, [&] { return dead.calls > 0; }, 5 * interval);
+  REQUIRE(dead.calls == 0);
+  msgtests_while_sending = count_of(client.received, "Msgtest");
+  const auto st1 = s.stats();
+  // Phase 2, about five intervals: the client only answers; the session pings on silence.
+  sending = false;
+  run_until(io, [&] { return dead.calls > 0; }, 5 * interval);
+  tick.cancel();
+  run_for(io, 50ms);
+  CHECK(dead.calls == 0);
+  const auto st = s.stats();
+
+  const auto [bookings_got, coalesced_oks] = without_coalesced_oks(reader.got, "BOOKING");
+  std::cout << "[session] Msgtest/OK server, classic client sending data: " << bookings
+            << " BOOKING sent, " << msgtests_while_sending << " Msgtest while sending, "
+            << count_of(client.received, "Msgtest") << " Msgtest in all, " << answered
+            << " OK, " << st.pongs_received << " taken as pongs, " << coalesced_oks
+            << " OK that shared a read with data, " << st.progress_pings
+            << " progress pings, " << st.consecutive_misses << " misses in a row\n";
+  // Every BOOKING arrived intact, in order (the old framing delivered "BOING").
+  CHECK(bookings_got == [&] {
+    std::string all;
+    for (std::size_t i = 0; i < bookings; ++i) all += "BOOKING";
+    return all;
+  }());
+  CHECK(reader.got.find("BOING") == std::string::npos);
+  CHECK(bookings >= 10);
+  // The client heard only "Msgtest": never an unasked "OK" (progress pongs off), while it
+  // sent data and after.
+  CHECK(client.received == [&] {
+    std::string all;
+    for (std::size_t i = 0; i < count_of(client.received, "Msgtest"); ++i) all += "Msgtest";
+    return all;
+  }());
+  CHECK(st.progress_pongs == 0);
+  CHECK(st.pongs_sent == 0);
+  // While it sent data, the session still pinged it every interval or so (progress pings,
+  // like the classic server's 2 s timer), and kept pinging on silence afterwards.
+  CHECK(msgtests_while_sending >= 2);
+  CHECK(st1.progress_pings >= 2);
+  CHECK(st.pings_sent >= st1.pings_sent + 2);
+  CHECK(st.pongs_received + coalesced_oks >= answered);
+  CHECK_FALSE(client.closed);
+}
+
+TEST_CASE("session: Msgtest/OK preset on both ends, a client that only uploads stays alive",
+          "[session][heartbeat][legacy]") {
+  const clk::duration interval = 150ms;
+  const clk::duration timeout = 1000ms;
+  net::io_context io;
+  auto p = connected(io);
+  session_t<line_policy> server(std::move(p.server),
+                                with_role(msgtest_options(interval, timeout), lv::role::server));
+  session_t<line_policy> client(std::move(p.client), msgtest_options(interval, timeout));
+  session_reader<session_t<line_policy>> reader(server);
+  reader.start();
+  death_watch server_dead;
+  server_dead.watch(server);
+  death_watch client_dead;
+  client_dead.watch(client);
+
+  // The client writes a line every 30 ms and the server never writes: without progress
+  // pings the client, which does not ping, would hear nothing for interval + timeout
+  // (1150 ms) and give the server up within the run.
+  std::size_t sent = 0;
+  net::steady_timer tick(io);
+  std::function<void()> upload = [&] {
+    client.async_write_some(net::buffer("BOOKING\n", 8), [&](error_code ec, std::size_t n) {
+      if (ec) return;
+      sent += n;
+      tick.expires_after(30ms);
+      tick.async_wait([&](error_code ec2) {
+        if (!ec2) upload();
+      });
+    });
+  };
+  upload();
+  const clk::duration run = 2000ms;
+  run_until(io, [&] { return server_dead.calls + client_dead.calls > 0; }, run);
+  tick.cancel();
+  CHECK(server_dead.calls == 0);
+  CHECK(client_dead.calls == 0);
+  const auto ss = server.stats();
+  const auto cs = client.stats();
+  // The client's "OK" goes out right after a line of its own often enough to share the
+  // server's read with it (one io_context runs both ends): it is then data, the bare
+  // framing's documented ambiguity, and that ping is missed, not fatal.
+  const auto [lines, oks_in_data] = without_coalesced_oks(reader.got, "BOOKING\n");
+  std::cout << "[session] Msgtest/OK both ends, upload only: " << sent << " bytes in "
+            << to_ms(run) << " ms, server " << ss.progress_pings << " progress pings, "
+            << ss.pongs_received << " OK taken as pongs, " << oks_in_data
+            << " OK that shared a read with data, " << ss.consecutive_misses
+            << " misses in a row; client " << cs.pongs_sent << " OK\n";
+  CHECK(ss.progress_pongs == 0);
+  CHECK(ss.progress_pings >= 3);
+  CHECK(cs.pings_sent == 0);
+  CHECK(cs.pongs_sent >= 3);
+  CHECK(ss.pongs_received + oks_in_data <= cs.pongs_sent);
+  // What arrived is the client's lines, intact, up to the few still in flight.
+  CHECK(lines.size() >= 8 * 10);
+  CHECK(lines.size() + 8 * 4 >= sent);
+  std::string sent_lines;
+  for (std::size_t i = 0; i < sent / 8; ++i) sent_lines += "BOOKING\n";
+  CHECK(sent_lines.compare(0, lines.size(), lines) == 0);
 }

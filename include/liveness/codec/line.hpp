@@ -12,13 +12,22 @@
 //  - newline (default): a heartbeat is a whole line whose text is exactly the ping or pong
 //    text, ended by "\n" (or "\r\n" when `accept_crlf`). Every other byte, including a line
 //    that merely starts with the ping text, is user data and passes through byte for byte.
-//  - bare: heartbeats carry no terminator; every occurrence of the ping or pong text in the
-//    stream is a heartbeat. This is what the classic Delphi heartbeat does
-//    (`SendText('Msgtest')`, answered by `'OK'`), so it is needed to talk to such peers.
-//    Only safe on links whose user data never contains either text.
+//  - bare: heartbeats carry no terminator and a heartbeat is a whole read: a read whose
+//    bytes are exactly the ping or pong text, or exactly a sequence of whole texts (two
+//    heartbeats that coalesced, "OKOK"), is heartbeats; any other read is user data, byte
+//    for byte, texts inside it included (`BOOKING` stays `BOOKING`). This is how the
+//    classic Delphi peers recognise a heartbeat (`SendText('Msgtest')`, answered by
+//    `SendText('OK')`, compared with `ReceiveText = 'OK'`), so it talks to them. "A read"
+//    is one `line_decoder::feed` call: the session makes one per socket read.
+//    What stays ambiguous (as for the classic peers): user data that is itself exactly a
+//    text, or a run of texts, in one read is taken for heartbeats; a heartbeat that shares
+//    a read with user data (sent right before or after it and coalesced by the sender's
+//    Nagle or a reader that fell behind) is user data, so its text reaches the application
+//    and, for a pong, the ping it answered counts as missed (the peer's bytes still prove
+//    it alive); a text split across two reads is user data (see `line_framing::bare`).
 //
-// Choose texts your protocol never sends as a line of its own: a user line equal to the
-// ping text is indistinguishable from a ping.
+// Choose texts your protocol never sends as a line (newline) or a write (bare) of its own:
+// such user data is indistinguishable from a heartbeat.
 //
 #ifndef LIVENESS_CODEC_LINE_HPP
 #define LIVENESS_CODEC_LINE_HPP
@@ -39,7 +48,18 @@ namespace codec {
 enum class line_framing {
   /// A heartbeat is a whole line: the text, then "\n" (or "\r\n").
   newline,
-  /// A heartbeat is the bare text, anywhere in the stream, with no terminator.
+  /// A heartbeat is a whole read of bare text, with no terminator: a read (one
+  /// `line_decoder::feed` call; the session makes one per socket read) whose bytes are
+  /// exactly one text or a sequence of whole texts is heartbeats, in order; any other read
+  /// is user data, byte for byte (`BOOKING` stays `BOOKING`, `OKx` and `OK\n` are data).
+  ///
+  /// A text split across two reads is user data: nothing is held back between reads
+  /// (holding "O" in case "K" follows would delay every read that ends like a text's
+  /// start, with no bound but the next read). A classic peer writes each text with one
+  /// `send` of a few bytes, which TCP carries in one segment and the receiver appends to
+  /// its buffer whole, so a read sees all of it or none; a text is only cut when it was
+  /// queued behind other unsent bytes, and then it shares a read with them and is data
+  /// anyway.
   bare,
 };
 
@@ -71,7 +91,8 @@ struct line_options {
   static line_options standard() { return {}; }
 
   /// The classic heartbeat: the server sends the bare text "Msgtest", the client answers
-  /// "OK", without terminators. Pair with `core::ping_pong_options::msgtest_ok()`.
+  /// "OK", without terminators, each as a whole read (`line_framing::bare`). Pair with
+  /// `core::ping_pong_options::msgtest_ok()`.
   static line_options msgtest_ok() {
     line_options o;
     o.ping = "Msgtest";
@@ -86,11 +107,16 @@ struct line_options {
 
 /// Splits an inbound byte stream into user data, pings and pongs.
 ///
-/// Incremental: feed chunks of any size, split anywhere (one byte at a time works). User
-/// bytes are handed out as soon as they cannot be part of a heartbeat, pointing into the
-/// chunk being fed where possible. At most the bytes of a heartbeat candidate (the longer
-/// text plus "\r", at most 65 bytes) are held back between chunks, and they are never
-/// copied: they equal a prefix of a heartbeat text.
+/// `newline` framing: incremental; feed chunks of any size, split anywhere (one byte at a
+/// time works). User bytes are handed out as soon as they cannot be part of a heartbeat,
+/// pointing into the chunk being fed where possible. At most the bytes of a heartbeat
+/// candidate (the longer text plus "\r", at most 65 bytes) are held back between chunks,
+/// and they are never copied: they equal a prefix of a heartbeat text.
+///
+/// `bare` framing: each `feed` call is one read (see `line_framing::bare`), decoded whole:
+/// heartbeats if its bytes are exactly a sequence of whole texts, else user data (handed
+/// out in one `on_data` pointing into the read). Nothing is held back between calls, so
+/// feed each read in one call, as the session does.
 ///
 /// Handler requirements: an object `h` with
 ///   h.on_data(const char* data, std::size_t size)  user bytes, in order, size > 0;
@@ -108,9 +134,10 @@ class line_decoder {
   /// fails.
   explicit line_decoder(line_options options = {});
 
-  /// Decodes `size` bytes at `data`, calling `handler` for each event, in stream order.
-  /// Returns the error that ended the stream (`error::frame_too_large` for an over-long
-  /// line; user bytes before the excess byte are delivered first), or success.
+  /// Decodes `size` bytes at `data` (`bare` framing: one whole read), calling `handler` for
+  /// each event, in stream order. Returns the error that ended the stream
+  /// (`error::frame_too_large` for an over-long line; user bytes before the excess byte
+  /// are delivered first), or success.
   template <class Handler>
   error_code feed(const char* data, std::size_t size, Handler&& handler);
 
@@ -126,7 +153,8 @@ class line_decoder {
   /// The sticky error, or success.
   error_code error() const noexcept { return ec_; }
 
-  /// Bytes held back as a possible heartbeat (at most `max_text_size + 1`).
+  /// Bytes held back as a possible heartbeat (at most `max_text_size + 1`; always zero in
+  /// `bare` framing).
   std::size_t buffered() const noexcept { return held_; }
 
   /// Bytes of the current line received so far ('\r' included; `bare` framing: user
@@ -140,9 +168,10 @@ class line_decoder {
   // ---- Codec requirements (docs/codec.md), for the session ----------------------------
   /// `bare` framing: user bytes have no boundaries, so each completes a unit.
   bool data_completes_unit() const noexcept { return opts_.framing == line_framing::bare; }
-  /// A line (`newline`) or a heartbeat text (`bare`) has begun and not ended.
+  /// A line has begun and not ended (`newline`); never in `bare` framing (every read is
+  /// whole heartbeats or user data).
   bool mid_unit() const noexcept {
-    return opts_.framing == line_framing::bare ? held_ > 0 : line_len_ > 0;
+    return opts_.framing == line_framing::bare ? false : line_len_ > 0;
   }
   /// User lines end without an event: their count (`lines_ended`).
   std::uint64_t units_ended() const noexcept { return lines_ended_; }
@@ -158,7 +187,8 @@ class line_decoder {
   template <class Handler>
   void emit_held(Handler& handler);
   template <class Handler>
-  bool emit_text_data(const char* data, std::size_t size, Handler& handler);
+  const char* pass_line(const char* p, const char* end, const char* run, Handler& handler);
+  const std::string* bare_text_at(const char* p, const char* end) const noexcept;
   const std::string& text(bool ping) const noexcept { return ping ? opts_.ping : opts_.pong; }
   void new_line() noexcept;
 

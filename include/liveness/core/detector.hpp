@@ -33,7 +33,9 @@
 //                   (`error::heartbeat_timeout`) when nothing is received within `timeout`
 //                   of the ping; answers the peer's pings (coalesced); measures RTT; cuts
 //                   off a peer that pings too often, whatever it sends between its pings
-//                   (`error::ping_flood`; see `ping_pong_options::min_ping_interval`).
+//                   (`error::ping_flood`; see `ping_pong_options::min_ping_interval`);
+//                   proves its own reading to a peer whose data it receives while writing
+//                   nothing (a progress pong, or with `progress_pongs` off a progress ping).
 //
 #ifndef LIVENESS_CORE_DETECTOR_HPP
 #define LIVENESS_CORE_DETECTOR_HPP
@@ -97,6 +99,10 @@ struct detector_stats {
   /// Pongs this end wrote unasked, as proof of reading (see `detector::take_progress_pong`);
   /// also counted in `pongs_sent`.
   std::uint64_t progress_pongs = 0;
+  /// Pings this end sent as proof of reading instead, because
+  /// `ping_pong_options::progress_pongs` is off: after `interval` of receiving user data
+  /// while writing nothing (see `take_progress_pong`); also counted in `pings_sent`.
+  std::uint64_t progress_pings = 0;
   /// Our pings in a row that went without a pong within `timeout` while the peer was
   /// evidently alive (other traffic arrived). Reset by a pong.
   std::uint32_t consecutive_misses = 0;
@@ -213,9 +219,13 @@ class detector {
   /// apart they were sent). The answer budget still applies to them.
   void on_data_received(time_point now) noexcept;
 
-  /// In mode `ping_pong`: true (once) when this end has been receiving user data but has
-  /// written nothing for `interval`. The caller then writes a pong, unasked, and reports it
-  /// with `on_pong_sent` like any pong (until then no other pong is asked for).
+  /// In mode `ping_pong` with `ping_pong_options::progress_pongs` on (the default): true
+  /// (once) when this end has been receiving user data but has written nothing for
+  /// `interval`. The caller then writes a pong, unasked, and reports it with
+  /// `on_pong_sent` like any pong (until then no other pong is asked for). With
+  /// `progress_pongs` off it is always false; an end that pings then gets the same proof
+  /// across as a ping (`poll` asks for one at that moment), an end that does not ping
+  /// sends nothing (see `ping_pong_options::progress_pongs` for what is lost).
   ///
   /// Why: a peer that sends us bulk data writes its pings behind that data, so they reach
   /// us only after we have read everything before them. If we read slowly, the peer's ping
@@ -310,6 +320,7 @@ class detector {
   void die(const error_code& reason) noexcept;
   poll_result report_death() noexcept;
   bool paused_reading_is_progress() const noexcept;
+  time_point progress_ping_due() const noexcept;
   void sample_rtt(duration rtt) noexcept;
 
   // configuration
@@ -321,6 +332,7 @@ class detector {
   duration min_ping_interval_ = duration::zero();
   std::uint32_t max_ping_strikes_ = 0;
   bool ping_after_own_silence_ = false;  // ping_pong_options::ping_after_own_silence
+  bool progress_pongs_ = true;            // ping_pong_options::progress_pongs
 
   // state
   state state_ = state::alive;

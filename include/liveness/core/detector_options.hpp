@@ -114,6 +114,32 @@ struct ping_pong_options {
   /// the peer that it is there). No effect on an end that does not ping. Off by default.
   bool ping_after_own_silence = false;
 
+  /// Proof of reading (see `detector::take_progress_pong`). An end that keeps receiving
+  /// the peer's user data while writing nothing for `interval` tells the peer that it
+  /// reads: with `true` (the default) by writing a pong unasked (a "progress pong").
+  ///
+  /// With `false` no pong is ever written unasked: every pong answers a ping. This is for
+  /// peers that take an unasked pong for garbage, such as the classic Msgtest/OK clients
+  /// (a client that sends data would otherwise receive an unasked "OK" every `interval`).
+  /// An end that pings proves its reading with a ping instead (a "progress ping": sent
+  /// after `interval` of receiving user data without writing, as after `interval` of
+  /// silence; the peer answers it, which classic peers do). An end that does not ping
+  /// (the client under `ping_role::server`, the server under `ping_role::client`, both
+  /// under `answer_only`) then writes nothing unasked, and this is what is lost:
+  ///  - when the peer sends us bulk data and we write nothing, the peer's ping waits
+  ///    behind that data and reaches us only once we have read everything before it; if
+  ///    reading up to it takes longer than the peer's `timeout` and none of the peer's
+  ///    writes had to wait for our receive window meanwhile (which would prove to it that
+  ///    we read), the peer declares us dead with `error::heartbeat_timeout` although we
+  ///    are reading. Keep `timeout` well above the time we need to read what the peer
+  ///    can have in flight.
+  ///  - a peer that does not ping and only uploads to us hears nothing from us; unless
+  ///    it pings or its writes wait for our window, it declares us dead `interval +
+  ///    timeout` after our last byte. (A pinging peer is not affected: with
+  ///    `progress_pongs` off it sends progress pings, with it on we send progress pongs.)
+  /// Any value is valid.
+  bool progress_pongs = true;
+
   /// The answer budget's burst: `16 * (max_ping_strikes + 1)` answered pings (64 by
   /// default). See `min_ping_interval`.
   std::uint64_t ping_burst() const noexcept;
@@ -128,12 +154,34 @@ struct ping_pong_options {
             std::chrono::milliseconds(100), 3};
   }
 
-  /// The classic application heartbeat: the server pings ("Msgtest") every 2 s and drops a
-  /// client that has not answered ("OK") within 5 s; the client only answers, and gives
-  /// the server up after 7 s without a ping. Pair with `codec::line_options::msgtest_ok()`.
+  /// The classic application heartbeat (the seeds' Delphi server: `SendText('Msgtest')`
+  /// every 2 s, a client that has not answered `'OK'` is closed after 5 s), with
+  /// `interval` 2 s, `timeout` 5 s, `pinger` `ping_role::server`, `progress_pongs` off (no
+  /// unasked "OK" ever reaches a client). Pair with `codec::line_options::msgtest_ok()`.
+  /// Exactly (plus however late a timer fires):
+  ///  - the server sends "Msgtest" after 2 s in which nothing arrived from the client, and
+  ///    (a progress ping) after 2 s in which it wrote nothing while the client's data kept
+  ///    arriving; like the classic server's timer, a client that sends data still gets a
+  ///    "Msgtest" every 2 s unless the server writes to it.
+  ///  - the server declares the client dead (`error::heartbeat_timeout`) when nothing at
+  ///    all (an "OK" or any other byte) arrives within 5 s of a "Msgtest": 5 s after the
+  ///    first unanswered ping, so 7 s after the client's last byte when the client fell
+  ///    silent with no ping outstanding. A ping that the client's bytes followed but no
+  ///    "OK" answered is counted as missed 5 s after it was sent and a fresh "Msgtest"
+  ///    then gets its own 5 s: at most 10 s after the client's last byte in that case.
+  ///  - the client sends nothing unasked: one "OK" per "Msgtest" (pings of one read, or
+  ///    that arrive while an "OK" is still being written, are answered once). It declares
+  ///    the server dead (`error::heartbeat_timeout`) 7 s (`interval + timeout`) after the
+  ///    last byte it received from the server (a "Msgtest" or data), or after the last
+  ///    sign that the server reads the client's data (a write of the client's that had
+  ///    waited for the server's receive window went out), whichever is later; not while
+  ///    its own application leaves received data unread. Against a server that pings
+  ///    every 2 s, that is 5 s after the first "Msgtest" that failed to come.
   static constexpr ping_pong_options msgtest_ok() noexcept {
-    return {std::chrono::seconds(2), std::chrono::seconds(5), ping_role::server,
-            std::chrono::milliseconds(100), 3};
+    ping_pong_options o{std::chrono::seconds(2), std::chrono::seconds(5), ping_role::server,
+                        std::chrono::milliseconds(100), 3};
+    o.progress_pongs = false;
+    return o;
   }
 
   /// Success, or `error::heartbeat_invalid_options` when `interval` or `timeout` is not

@@ -84,7 +84,10 @@ class session_engine {
 
   // ---- facts: inbound ------------------------------------------------------------------
 
-  /// `size` bytes (more than zero) were read from the peer at `now`.
+  /// `size` bytes (more than zero) were read from the peer at `now`: one read, all its
+  /// bytes. They go to the codec's `feed` in one call, so read boundaries reach the codec
+  /// (the line codec's `bare` framing takes a read that is exactly heartbeat texts for
+  /// heartbeats; docs/codec.md). Call it once per socket read.
   actions on_received(time_point now, const char* data, std::size_t size);
   /// The peer closed its sending side (FIN).
   actions on_eof(time_point now);

@@ -79,13 +79,7 @@ error_code line_decoder::feed(const char* data, std::size_t size, Handler&& hand
 template <class Handler>
 error_code line_decoder::finish(Handler&& handler) {
   if (ec_) return ec_;
-  if (held_ != 0) {
-    if (opts_.framing == line_framing::bare) {
-      if (!emit_text_data(text(can_ping_).data(), held_, handler)) return ec_;
-    } else {
-      emit_held(handler);
-    }
-  }
+  if (held_ != 0) emit_held(handler);  // newline framing only: bare framing holds nothing
   new_line();
   return ec_;
 }
@@ -99,20 +93,30 @@ void line_decoder::emit_held(Handler& handler) {
   if (cr_) handler.on_data("\r", 1);
 }
 
-// Bare framing: user bytes that come from a heartbeat text (held bytes that turned out not
-// to be one). Enforces max_line_length; false when it was exceeded.
+// User bytes [p, end), pending since `run`, up to and including the next '\n', counted
+// against max_line_length. Returns where the next line starts, or `end`; nullptr when the
+// limit was exceeded: the bytes within it were delivered from `run`, and ec_ is set.
 template <class Handler>
-bool line_decoder::emit_text_data(const char* data, std::size_t size, Handler& handler) {
-  const std::size_t room = opts_.max_line_length - line_len_;
-  if (size > room) {
-    if (room != 0) handler.on_data(data, room);
-    line_len_ = opts_.max_line_length;
+const char* line_decoder::pass_line(const char* p, const char* end, const char* run,
+                                    Handler& handler) {
+  const std::size_t max = opts_.max_line_length;
+  const auto* nl =
+      static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
+  const char* const stop = nl != nullptr ? nl : end;
+  const auto n = static_cast<std::size_t>(stop - p);
+  if (n > max - line_len_) {
+    // Deliver the bytes within the limit, then fail on the first excess byte.
+    const char* const excess = p + (max - line_len_);
+    if (excess > run) handler.on_data(run, static_cast<std::size_t>(excess - run));
+    line_len_ = max;
     ec_ = make_error_code(error::frame_too_large);
-    return false;
+    return nullptr;
   }
-  if (size != 0) handler.on_data(data, size);
-  line_len_ += size;  // heartbeat texts contain no '\n'
-  return true;
+  line_len_ += n;
+  if (nl == nullptr) return end;
+  new_line();
+  ++lines_ended_;
+  return nl + 1;
 }
 
 template <class Handler>
@@ -120,7 +124,6 @@ void line_decoder::feed_newline(const char* data, std::size_t size, Handler& han
   const char* p = data;
   const char* const end = data + size;
   const char* run = nullptr;  // start of the pending run of user bytes in [data, end)
-  const std::size_t max = opts_.max_line_length;
 
   while (p != end) {
     if (candidate_) {
@@ -201,134 +204,52 @@ void line_decoder::feed_newline(const char* data, std::size_t size, Handler& han
 
     // Inside a user line: everything up to and including the next '\n' passes through.
     if (run == nullptr) run = p;
-    const auto* nl =
-        static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
-    const char* const stop = nl != nullptr ? nl : end;
-    const auto n = static_cast<std::size_t>(stop - p);
-    if (n > max - line_len_) {
-      // Deliver the bytes within the limit, then fail on the first excess byte.
-      const char* const excess = p + (max - line_len_);
-      if (excess > run) handler.on_data(run, static_cast<std::size_t>(excess - run));
-      line_len_ = max;
-      ec_ = make_error_code(error::frame_too_large);
-      return;
-    }
-    line_len_ += n;
-    if (nl != nullptr) {
-      p = nl + 1;
-      new_line();
-      ++lines_ended_;
-    } else {
-      p = end;
-    }
+    p = pass_line(p, end, run, handler);
+    if (p == nullptr) return;
   }
   if (run != nullptr && end > run) handler.on_data(run, static_cast<std::size_t>(end - run));
 }
 
-// Bare framing: a scanner that keeps the longest suffix of the stream that is a prefix of
-// the ping or pong text (held, `can_ping_` says which text); bytes falling out of it are
-// user data. Texts are at most 64 bytes, so a mismatch costs at most 64 * 64 compares.
+// Bare framing: the ping or pong text at `p`, if one starts there (at most one can: neither
+// text contains the other), as the text; nullptr otherwise.
+inline const std::string* line_decoder::bare_text_at(const char* p, const char* end) const
+    noexcept {
+  const auto left = static_cast<std::size_t>(end - p);
+  for (const std::string* t : {&opts_.ping, &opts_.pong})
+    if (left >= t->size() && std::memcmp(p, t->data(), t->size()) == 0) return t;
+  return nullptr;
+}
+
+// Bare framing: one call is one read. A read that is exactly a sequence of whole texts
+// ("OK", "OKOK", "OKMsgtest") is heartbeats; any other read is user data, byte for byte.
 template <class Handler>
 void line_decoder::feed_bare(const char* data, std::size_t size, Handler& handler) {
-  const char* p = data;
   const char* const end = data + size;
-  const char* run = nullptr;
-  const std::string& ping = opts_.ping;
-  const std::string& pong = opts_.pong;
-
-  const auto flush_run = [&](const char* upto) {
-    if (run != nullptr && upto > run)
-      handler.on_data(run, static_cast<std::size_t>(upto - run));
-    run = nullptr;
-  };
-  // *p is a user byte from the input.
-  const auto user_byte = [&]() -> bool {
-    if (*p == '\n') {
-      line_len_ = 0;
-    } else if (line_len_ == opts_.max_line_length) {
-      flush_run(p);
-      ec_ = make_error_code(error::frame_too_large);
-      return false;
-    } else {
-      ++line_len_;
-    }
-    if (run == nullptr) run = p;
-    ++p;
-    return true;
-  };
-  const auto complete = [&]() {
-    if (held_ != text(can_ping_).size()) return;
-    held_ = 0;
-    if (can_ping_)
-      handler.on_ping(detail::empty_payload, 0);
-    else
-      handler.on_pong(detail::empty_payload, 0);
-  };
-
+  const char* p = data;
   while (p != end) {
-    const char c = *p;
-    if (held_ == 0) {
-      if (c != ping[0] && c != pong[0]) {
-        if (!user_byte()) return;
-        continue;
-      }
-      flush_run(p);
-      can_ping_ = c == ping[0];
-      held_ = 1;
-      ++p;
-      complete();
-      continue;
-    }
-
-    const std::string& held_text = text(can_ping_);  // held bytes == held_text[0, held_)
-    const std::string& other = text(!can_ping_);
-    if (held_ < held_text.size() && held_text[held_] == c) {
-      ++held_;
-      ++p;
-      complete();
-      continue;
-    }
-    if (held_ < other.size() && other[held_] == c &&
-        other.compare(0, held_, held_text, 0, held_) == 0) {
-      can_ping_ = !can_ping_;
-      ++held_;
-      ++p;
-      complete();
-      continue;
-    }
-
-    // Mismatch: drop the fewest leading held bytes (they are user data) so that the rest
-    // plus c is again a prefix of a text.
-    std::size_t drop = 1;
-    bool found = false;
-    bool which = true;
-    for (; drop <= held_; ++drop) {
-      const std::size_t keep = held_ - drop;
-      for (const bool w : {true, false}) {
-        const std::string& t = text(w);
-        if (keep < t.size() && t[keep] == c &&
-            t.compare(0, keep, held_text, drop, keep) == 0) {
-          found = true;
-          which = w;
-          break;
-        }
-      }
-      if (found) break;
-    }
-    if (found) {
-      if (!emit_text_data(held_text.data(), drop, handler)) return;
-      held_ = held_ - drop + 1;
-      can_ping_ = which;
-      ++p;
-      complete();
-      continue;
-    }
-    // Every held byte is user data, and c starts no text.
-    if (!emit_text_data(held_text.data(), held_, handler)) return;
-    held_ = 0;
-    if (!user_byte()) return;
+    const std::string* t = bare_text_at(p, end);
+    if (t == nullptr) break;
+    p += t->size();
   }
-  flush_run(end);
+  if (p == end) {
+    for (p = data; p != end;) {
+      const bool is_ping = bare_text_at(p, end) == &opts_.ping;
+      p += is_ping ? opts_.ping.size() : opts_.pong.size();
+      ++lines_ended_;
+      if (is_ping)
+        handler.on_ping(detail::empty_payload, 0);
+      else
+        handler.on_pong(detail::empty_payload, 0);
+    }
+    return;
+  }
+
+  // User data. `max_line_length` bounds the bytes between two '\n' (across reads).
+  for (p = data; p != end;) {
+    p = pass_line(p, end, data, handler);
+    if (p == nullptr) return;
+  }
+  handler.on_data(data, size);
 }
 
 // ---- line_encoder -------------------------------------------------------------------------

@@ -66,7 +66,8 @@ inline detector::detector(const ping_pong_options& options, role local, time_poi
       interval_(options.interval),
       timeout_(options.timeout),
       min_ping_interval_(options.min_ping_interval),
-      max_ping_strikes_(options.max_ping_strikes) {
+      max_ping_strikes_(options.max_ping_strikes),
+      progress_pongs_(options.progress_pongs) {
   ping_after_own_silence_ = options.ping_after_own_silence && sends_pings_;
   if (max_ping_strikes_ != 0 && min_ping_interval_ > duration::zero())
     answer_tolerance_ = detail::times_saturated(min_ping_interval_, options.ping_burst());
@@ -246,8 +247,8 @@ inline void detector::on_data_received(time_point now) noexcept {
 
 inline bool detector::take_progress_pong(time_point now) noexcept {
   observe(now);
-  if (mode_ != detector_mode::ping_pong || state_ != state::alive || !data_since_written_ ||
-      pong_pending_ || now_ < add_saturated(last_written_, interval_))
+  if (mode_ != detector_mode::ping_pong || state_ != state::alive || !progress_pongs_ ||
+      !data_since_written_ || pong_pending_ || now_ < add_saturated(last_written_, interval_))
     return false;
   pong_pending_ = true;
   data_since_written_ = false;
@@ -279,6 +280,13 @@ inline void detector::on_write_waiting(time_point now, bool waiting) noexcept {
   observe(now);
   if (waiting && !write_waiting_) write_waiting_since_ = now_;
   write_waiting_ = waiting;
+}
+
+inline time_point detector::progress_ping_due() const noexcept {
+  // Without progress pongs, a pinging end proves its reading with a ping: due once it has
+  // received user data and written nothing for `interval`.
+  if (progress_pongs_ || !data_since_written_) return time_point::max();
+  return add_saturated(last_written_, interval_);
 }
 
 inline bool detector::paused_reading_is_progress() const noexcept {
@@ -334,21 +342,25 @@ inline poll_result detector::poll(time_point now) noexcept {
 
   // A progress pong that fell due is the caller's to take (take_progress_pong, right after
   // this poll); it no longer counts in next_deadline(), which therefore lies after now.
-  if (data_since_written_ && !pong_pending_ && now_ >= add_saturated(last_written_, interval_))
+  if (progress_pongs_ && data_since_written_ && !pong_pending_ &&
+      now_ >= add_saturated(last_written_, interval_))
     progress_due_ = true;
 
   if (ping_outstanding_) return {};
 
-  const time_point ping_due = add_saturated(last_heard_, interval_);
-  // Also after our own silence (ping_pong_options::ping_after_own_silence).
-  const bool own_silence_due =
-      ping_after_own_silence_ && now_ >= add_saturated(last_written_, interval_);
   if (sends_pings_) {
-    if (now_ >= ping_due || own_silence_due) {
+    const time_point silence_due = add_saturated(last_heard_, interval_);
+    // Also after our own silence (ping_pong_options::ping_after_own_silence).
+    const bool own_silence_due =
+        ping_after_own_silence_ && now_ >= add_saturated(last_written_, interval_);
+    if (now_ >= silence_due || own_silence_due || now_ >= progress_ping_due()) {
       ping_outstanding_ = true;
       heard_since_ping_ = false;
       ping_sent_ = now_;
       detail::add_counter(stats_.pings_sent, 1);
+      // A ping before the silence is due proves our reading (not one after our own
+      // silence, which is the MQTT-style keep-alive).
+      if (now_ < silence_due && !own_silence_due) detail::add_counter(stats_.progress_pings, 1);
       return {action::send_ping, {}};
     }
     return {};
@@ -381,13 +393,13 @@ inline std::optional<time_point> detector::next_deadline() const noexcept {
       if (ping_outstanding_)
         t = add_saturated(ping_sent_, timeout_);
       else if (sends_pings_)
-        t = add_saturated(last_heard_, interval_);
+        t = (std::min)(add_saturated(last_heard_, interval_), progress_ping_due());
       else
         t = add_saturated(add_saturated((std::max)(last_heard_, last_progress_), interval_),
                           timeout_);
       if (!ping_outstanding_ && ping_after_own_silence_)
         t = (std::min)(t, add_saturated(last_written_, interval_));
-      if (data_since_written_ && !pong_pending_ && !progress_due_)
+      if (progress_pongs_ && data_since_written_ && !pong_pending_ && !progress_due_)
         t = (std::min)(t, add_saturated(last_written_, interval_));
       break;
   }
