@@ -14,8 +14,9 @@
 //   heartbeat::ping_pong<Codec>     pings after `interval` of silence, dead when nothing
 //                                   arrives within `timeout` of a ping; answers the peer's
 //                                   pings; ping and pong frames are carved out of the byte
-//                                   stream by `Codec` (codec::line or
-//                                   codec::length_prefixed).
+//                                   stream by `Codec` (codec::line,
+//                                   codec::length_prefixed, codec::mqtt or your own:
+//                                   docs/codec.md).
 //
 #ifndef LIVENESS_HEARTBEAT_HPP
 #define LIVENESS_HEARTBEAT_HPP

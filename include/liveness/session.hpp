@@ -101,7 +101,7 @@ struct session_options {
   /// multi-megabyte write.
   std::size_t max_write_chunk = 64 * 1024;
   /// The most the session holds for the application: received user bytes not yet read,
-  /// plus 8 bytes of bookkeeping per whole message held (`codec::length_prefixed`). When the
+  /// plus 8 bytes of bookkeeping per whole message held (codecs with messages). When the
   /// application does not read, reading from the socket pauses at this size (TCP flow
   /// control then slows the peer down), so a session never holds more than this plus one
   /// socket read (64 KiB). While reading is paused the heartbeat counts the unread data as
@@ -358,7 +358,8 @@ class session {
 
   /// Reads one whole user message and appends it to `buffer`, a DynamicBuffer_v1
   /// (`net::dynamic_buffer(std::string&)`, `net::streambuf`). Only for a codec with
-  /// messages (`codec::has_messages_v`; among the library's, `codec::length_prefixed`).
+  /// messages (`codec::has_messages_v`; among the library's, `codec::length_prefixed` and
+  /// `codec::mqtt`).
   ///
   /// Completion signature: `void(error_code, std::size_t message_size)`. An empty message
   /// completes with 0. `net::error::no_buffer_space` when the message does not fit the
