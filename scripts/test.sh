@@ -22,7 +22,7 @@ jobs=${JOBS:-$(nproc)}
 stage "dependencies" ensure_packages \
   cmake ninja-build g++ libasio-dev catch2 libboost1.81-dev \
   iproute2 nftables util-linux mosquitto g++-mingw-w64-x86-64-posix wine wine64 \
-  clang libclang-rt-14-dev libtsan2 libssl-dev openssl
+  clang libclang-rt-14-dev libtsan2 libssl-dev openssl pkg-config make
 
 # Debug, with line tables only (-g1): enough for the sanitizers' and a crash's stack traces,
 # and 12 % less compile time than -g (measured on the std20 test executables).

@@ -1,6 +1,8 @@
 // A program of a project that consumes liveness: it includes the umbrella header, uses the
 // library on a real socket pair and checks the backend it was given, so that the consumer
 // tests prove more than a successful link (threads, the right Asio, the include paths).
+// The expected backend is LIVENESS_EXPECT_BOOST (CMake consumers) or the first argument,
+// `boost` or `standalone` (the pkg-config consumer, whose compile takes no -D of its own).
 #include <liveness.hpp>
 
 #if defined(LIVENESS_USE_BOOST_ASIO)
@@ -10,15 +12,19 @@
 #endif
 
 #include <cstdio>
+#include <cstring>
 
 namespace net = liveness::net;
 
-int main() {
+int main(int argc, char** argv) {
 #if defined(LIVENESS_EXPECT_BOOST)
-  const bool expect_boost = true;
+  bool expect_boost = true;
 #else
-  const bool expect_boost = false;
+  bool expect_boost = false;
 #endif
+  if (argc > 1) {
+    expect_boost = std::strcmp(argv[1], "boost") == 0;
+  }
   if (liveness::uses_boost_asio != expect_boost) {
     std::printf("wrong backend\n");
     return 1;
