@@ -6,15 +6,18 @@
 // (See accompanying file LICENSE or copy at https://www.boost.org/LICENSE_1_0.txt)
 //
 // liveness::registry<Session>: the server side. Holds the sessions of the connected
-// clients, raises online/offline events (with the peer, the reason and how long it was
-// silent), counts who is online, broadcasts a message to everyone, and hides a reconnect
-// within a grace period so that a flaky client does not flap offline/online.
+// clients, raises online/offline events (with the peer, the reason, how long it was silent
+// and the session's last statistics) as callbacks and as an awaitable stream
+// (`async_next_event`), counts who is online, broadcasts a message to everyone (or everyone
+// but one), and hides a reconnect within a grace period so that a flaky client does not
+// flap offline/online.
 //
 #ifndef LIVENESS_REGISTRY_HPP
 #define LIVENESS_REGISTRY_HPP
 
 #include <liveness/config.hpp>
 #include <liveness/core/clock.hpp>
+#include <liveness/core/detector.hpp>
 #include <liveness/core/presence.hpp>
 #include <liveness/error.hpp>
 #include <liveness/session.hpp>
@@ -27,6 +30,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace liveness {
 
@@ -69,6 +73,10 @@ struct registry_options {
   /// dead (bounded by its heartbeat timeout); it retries (see `reconnect`). Choose
   /// `replace` only for ids the application has authenticated (docs/registry.md).
   duplicate_id_policy on_duplicate_id = duplicate_id_policy::reject;
+  /// The most events held for `async_next_event` (queued from its first call on). One
+  /// more drops the oldest: the next event delivered counts it in `peer_event::missed`.
+  /// The callbacks get every event regardless. Zero counts as one.
+  std::size_t max_queued_events = 1024;
 
   /// Offline at once, 256 queued messages, slow consumers closed, duplicate ids refused.
   static registry_options standard() noexcept { return {}; }
@@ -80,8 +88,18 @@ struct registry_options {
   }
 };
 
+/// What a `peer_event` reports (the callbacks know it by which one runs; the stream of
+/// `registry::async_next_event` says it here).
+enum class peer_event_kind {
+  online = 1,
+  offline,
+  replaced,
+};
+
 /// An online, offline or replaced event.
 struct peer_event {
+  /// Which event this is.
+  peer_event_kind kind = peer_event_kind::online;
   /// The id given to `add`, or, when none was given, the id made from the peer's endpoint:
   /// "tcp:addr:port" ("tcp:[v6addr]:port"), or "tcp:unknown#N" when the endpoint could not
   /// be read. Application ids never begin with "tcp:" (`add` refuses them), so the two
@@ -102,6 +120,13 @@ struct peer_event {
   /// (`stats().silent_for(now)` then; the grace period is not included). Replaced: how
   /// long the replaced session's peer had been silent. Online: zero.
   core::duration silent = core::duration::zero();
+  /// Offline: the session's last statistics (`session::stats()` when it ended: RTTs,
+  /// `last_received`, byte, ping and pong counters). Replaced: the replaced session's.
+  /// Online: default values (all empty or zero).
+  core::detector_stats stats{};
+  /// `async_next_event` only: events dropped from its queue just before this one because
+  /// it was full (`registry_options::max_queued_events`). Callbacks: always 0.
+  std::uint64_t missed = 0;
 };
 
 /// The sessions of a server, by id.
@@ -120,7 +145,7 @@ struct peer_event {
 ///
 /// Cost: O(1) per added or dying session (a hash map, one pending `async_wait_dead` per
 /// session, and one timer for all grace periods, which end in FIFO order); nothing scans
-/// the sessions except `broadcast` and `close`.
+/// the sessions except `broadcast`, `broadcast_except`, `ids` and `close`.
 ///
 /// Writing: `broadcast` and `send` queue shared messages per session and write them one at
 /// a time (a session allows one write at a time): `async_write_message` for
@@ -147,6 +172,14 @@ class registry {
   using endpoint_type = typename Session::next_layer_type::lowest_layer_type::endpoint_type;
   using event_handler = std::function<void(const peer_event&)>;
 
+  /// What `add` returns: the session (a `std::shared_ptr<Session>`: `s->`, `if (!s)`,
+  /// comparisons and conversions work as before) and the id it was added under.
+  struct added : std::shared_ptr<Session> {
+    /// The id `add` chose: the one given, or "tcp:addr:port" / "tcp:unknown#N" when none
+    /// was. Also set when the session was refused (the id that was refused).
+    std::string id;
+  };
+
   explicit registry(const executor_type& ex, const registry_options& options = {});
   registry(const registry&) = delete;
   registry& operator=(const registry&) = delete;
@@ -155,6 +188,14 @@ class registry {
 
   executor_type get_executor() const noexcept;
   const registry_options& options() const noexcept;
+
+  /// What the registry says inside an event handler: the state *after* the event.
+  /// - `on_online`: the id is counted: `size()` and `live()` include it, `find(id)` and
+  ///   `ids()` have it.
+  /// - `on_offline`: the departing id is already gone: `size()` and `live()` exclude it
+  ///   (both may be 0: do not compute `size() - 1`), `find(id)` is null, `ids()` lacks it.
+  /// - `on_replaced`: unchanged counts (the id stays online); `find(id)` is the new session.
+  /// `async_next_event` delivers events later: the registry may have changed since.
 
   /// Raised when an id comes online (it was offline). Not raised for a reconnect within
   /// the grace period, nor for a replacement.
@@ -176,7 +217,7 @@ class registry {
   /// a login); empty: "tcp:" + the endpoint text.
   ///
   /// Returns the session (shared with the registry, which drops its share when the
-  /// session dies). Raises `on_online` before returning when the id was offline, and
+  /// session dies) and the id it chose (`added::id`). Raises `on_online` before returning when the id was offline, and
   /// `on_replaced` when it replaced a live session. An already dead (or closed) session is
   /// added and then handled as a death; a live session of the same id that is already
   /// dead or closed is handled as a death first, so it is not a duplicate. After
@@ -186,30 +227,40 @@ class registry {
   /// `error::reserved_id` for an application id that begins with "tcp:";
   /// `error::duplicate_id` for an id with a live session under
   /// `duplicate_id_policy::reject`. On success `ec` is cleared.
-  std::shared_ptr<Session> add(Session&& s, const endpoint_type& peer, std::string id,
+  added add(Session&& s, const endpoint_type& peer, std::string id,
                                error_code& ec);
   /// As above; throws `liveness::system_error` when the session is refused.
-  std::shared_ptr<Session> add(Session&& s, const endpoint_type& peer, std::string id = {});
+  added add(Session&& s, const endpoint_type& peer, std::string id = {});
   /// As above, with the endpoint read from the session's socket (`remote_endpoint()`) now:
   /// it cannot be read once the peer has reset the connection (the id of an anonymous
   /// session is then "tcp:unknown#N"). Prefer the overloads taking the endpoint.
-  std::shared_ptr<Session> add(Session&& s, std::string id, error_code& ec);
+  added add(Session&& s, std::string id, error_code& ec);
   /// As above; throws `liveness::system_error` when the session is refused.
-  std::shared_ptr<Session> add(Session&& s, std::string id = {});
+  added add(Session&& s, std::string id = {});
 
-  /// Ids online: with a live session, or within their grace period.
+  /// Ids online: with a live session, or within their grace period. Inside `on_offline`
+  /// the departing id is no longer counted (see above).
   std::size_t size() const noexcept;
-  /// Ids with a live session (`size()` minus those within their grace period).
+  /// Ids with a live session (`size()` minus those within their grace period). Inside
+  /// `on_offline` the departing id is no longer counted.
   std::size_t live() const noexcept;
 
   /// The live session of `id`, or null (also during its grace period).
   std::shared_ptr<Session> find(std::string_view id) const;
+
+  /// The ids with a live session (`live()` of them; ids within their grace period are
+  /// not included), sorted. O(n log n).
+  std::vector<std::string> ids() const;
 
   /// Queues a copy of `message` (one copy, shared by all) to every live session. Returns
   /// how many sessions it was queued to. Overflowing sessions are handled by
   /// `options().on_overflow`. Write errors end nothing by themselves: a failed write means
   /// the session is dying, and its death is reported through `on_offline` as usual.
   std::size_t broadcast(net::const_buffer message);
+
+  /// As `broadcast`, to every live session but the one of `id` (one shared copy). Returns
+  /// how many sessions it was queued to. An `id` with no live session excludes nobody.
+  std::size_t broadcast_except(std::string_view id, net::const_buffer message);
 
   /// Queues a copy of `message` to the live session of `id`. False when there is none, or
   /// the message was dropped (`overflow_policy::drop`) or the session closed for overflow.
@@ -218,8 +269,36 @@ class registry {
   /// Messages dropped so far by `overflow_policy::drop`, over all sessions.
   std::uint64_t dropped() const noexcept;
 
+  /// Waits for the next online, offline or replaced event (`peer_event::kind` says which),
+  /// beside the callbacks (which still run, first).
+  ///
+  /// Completion signature: `void(error_code, peer_event)`. Events are queued from the first
+  /// call on (events before it are not: start the consumer before the first `add`), and
+  /// each is delivered once, in order, to one wait. The queue holds at most
+  /// `registry_options::max_queued_events`: when a consumer does not keep up, the oldest
+  /// events are dropped and the next one delivered says how many (`peer_event::missed`).
+  /// Completes at once (never inline) when an event is queued.
+  ///
+  /// `net::error::operation_aborted` (and a default event) after `close()` or the
+  /// registry's destruction (a pending wait completes then; queued events are discarded),
+  /// or when the wait is cancelled (per-operation cancellation, all types: the queued
+  /// events stay for the next wait). Any number of waits may be pending; which of them gets
+  /// an event is unspecified. The operation keeps the registry's internal state alive, not
+  /// the `registry` object.
+  ///
+  ///   for (;;) {
+  ///     auto [ec, e] = co_await reg.async_next_event(liveness::as_tuple(net::use_awaitable));
+  ///     if (ec) break;  // closed
+  ///     ...
+  ///   }
+  template <class CompletionToken =
+                typename net::default_completion_token<executor_type>::type>
+  auto async_next_event(CompletionToken&& token =
+                            typename net::default_completion_token<executor_type>::type());
+
   /// Closes every session and forgets them and every pending grace period. No events are
-  /// raised by it or afterwards; `add` after it closes the session it is given.
+  /// raised by it or afterwards; `add` after it closes the session it is given. Pending
+  /// `async_next_event` waits complete with `net::error::operation_aborted`.
   void close();
 
  private:

@@ -9,7 +9,9 @@
 #define LIVENESS_IMPL_REGISTRY_HPP
 
 #include <liveness/detail/asio.hpp>
+#include <liveness/detail/parked_op.hpp>
 
+#include <algorithm>
 #include <deque>
 #include <string>
 #include <string_view>
@@ -46,6 +48,43 @@ inline bool is_endpoint_id(std::string_view id) noexcept {
   return id.substr(0, endpoint_id_prefix.size()) == endpoint_id_prefix;
 }
 
+/// registry::async_next_event: takes the oldest queued event, or parks until one is
+/// queued, the registry is closed or the wait is cancelled.
+template <class State>
+struct next_event_op {
+  std::shared_ptr<State> s;
+  bool started = false;
+
+  template <class Self>
+  void operator()(Self& self) {
+    if (!started) {
+      started = true;
+      s->streaming = true;  // events are queued from the first call on
+      self.reset_cancellation_state(net::enable_total_cancellation());
+      net::post(s->ex, std::move(self));
+      return;
+    }
+    if (self.get_cancellation_state().cancelled() != net::cancellation_type::none || s->closed)
+      return finish(self, net::error::operation_aborted, peer_event{});
+    if (!s->events.empty()) {
+      peer_event ev = std::move(s->events.front());
+      s->events.pop_front();
+      return finish(self, error_code{}, std::move(ev));
+    }
+    detail::park(s->event_waiters, self, std::weak_ptr<State>(s),
+                 [](State& st) -> auto& { return st.event_waiters; });
+  }
+
+  // On the handler's associated executor (the op runs on the registry's).
+  template <class Self>
+  static void finish(Self& self, error_code ec, peer_event ev) {
+    auto ex = self.get_executor();
+    net::dispatch(ex, [self = std::move(self), ec, ev = std::move(ev)]() mutable {
+      self.complete(ec, std::move(ev));
+    });
+  }
+};
+
 }  // namespace detail
 
 template <class Session>
@@ -78,11 +117,32 @@ struct registry<Session>::state : std::enable_shared_from_this<state> {
   std::uint64_t dropped = 0;
   std::uint64_t anonymous = 0;
   bool closed = false;
+  // async_next_event: the queue (from its first call on) and the parked waits.
+  bool streaming = false;
+  std::deque<peer_event> events;
+  detail::parked_list<executor_type> event_waiters;
 
-  void raise(const std::shared_ptr<event_handler>& h, const peer_event& ev) {
+  const executor_type& get_executor() const noexcept { return ex; }
+
+  void raise(peer_event_kind kind, const std::shared_ptr<event_handler>& h, peer_event ev) {
+    if (closed) return;
+    ev.kind = kind;
+    if (streaming) queue_event(ev);
     // A copy of the shared_ptr: the handler may replace itself or close the registry.
     auto f = h;
-    if (f && *f && !closed) (*f)(ev);
+    if (f && *f) (*f)(ev);
+  }
+
+  void queue_event(peer_event ev) {
+    const std::size_t cap = std::max<std::size_t>(options.max_queued_events, 1);
+    std::uint64_t missed = 0;
+    while (events.size() >= cap) {
+      missed += 1 + events.front().missed;  // it and those dropped before it
+      events.pop_front();
+    }
+    events.push_back(std::move(ev));
+    events.front().missed += missed;  // the dropped ones came just before the new front
+    event_waiters.wake_all(ex);
   }
 
   void watch(const std::shared_ptr<conn>& c) {
@@ -104,7 +164,8 @@ struct registry<Session>::state : std::enable_shared_from_this<state> {
     ev.id = c->id;
     ev.peer = c->peer;
     ev.reason = c->closed_for ? c->closed_for : ec;
-    ev.silent = c->session->stats().silent_for(now);
+    ev.stats = c->session->stats();
+    ev.silent = ev.stats.silent_for(now);
     live.erase(it);
     presence.disconnect(c->id, now, std::move(ev));
     expire();
@@ -114,7 +175,7 @@ struct registry<Session>::state : std::enable_shared_from_this<state> {
   void expire() {
     auto self = this->shared_from_this();
     presence.expire(clock::now(), [&](const std::string&, peer_event&& ev) {
-      raise(offline, ev);
+      raise(peer_event_kind::offline, offline, std::move(ev));
     });
     if (closed) return;
     arm();
@@ -154,6 +215,24 @@ struct registry<Session>::state : std::enable_shared_from_this<state> {
     return true;
   }
 
+  // One shared copy of `message` queued to every live session but `except`'s.
+  std::size_t broadcast(const std::string_view* except, net::const_buffer message) {
+    auto self = this->shared_from_this();
+    if (closed || live.empty()) return 0;
+    auto m = std::make_shared<const std::string>(static_cast<const char*>(message.data()),
+                                                 message.size());
+    // enqueue may close a session, but closing completes its wait later (posted), so the
+    // map does not change under this loop. Copy the pointers anyway: cheap and robust.
+    std::vector<std::shared_ptr<conn>> targets;
+    targets.reserve(live.size());
+    for (auto& kv : live) {
+      if (!except || kv.first != *except) targets.push_back(kv.second);
+    }
+    std::size_t n = 0;
+    for (auto& c : targets) n += enqueue(c, m) ? 1 : 0;
+    return n;
+  }
+
   void pump(const std::shared_ptr<conn>& c) {
     if (c->writing || c->queue.empty()) return;
     c->writing = true;
@@ -189,24 +268,25 @@ struct registry<Session>::state : std::enable_shared_from_this<state> {
     return {};
   }
 
-  std::shared_ptr<Session> add(Session&& s, std::string peer, std::string id,
-                               error_code& ec) {
+  added add(Session&& s, std::string peer, std::string id, error_code& ec) {
     ec = {};
     auto self = this->shared_from_this();  // an event handler may destroy the registry
     auto c = std::make_shared<conn>();
     c->peer = std::move(peer);
     c->session = std::make_shared<Session>(std::move(s));
-    if (closed) {
-      c->session->close();
-      return c->session;
-    }
+    const bool reserved = !id.empty() && detail::is_endpoint_id(id);
     if (id.empty()) {
       id = std::string(detail::endpoint_id_prefix) +
            (c->peer.empty() ? "unknown#" + std::to_string(++anonymous) : c->peer);
-    } else if (detail::is_endpoint_id(id)) {
+    }
+    if (closed) {
+      c->session->close();
+      return added{{c->session}, std::move(id)};
+    }
+    if (reserved) {
       c->session->close();
       ec = error::reserved_id;
-      return nullptr;
+      return added{{}, std::move(id)};
     }
     c->id = id;
 
@@ -219,7 +299,7 @@ struct registry<Session>::state : std::enable_shared_from_this<state> {
         on_dead(prev, why);
         if (closed) {  // an offline handler closed (or destroyed) the registry
           c->session->close();
-          return c->session;
+          return added{{c->session}, std::move(id)};
         }
         it = live.find(id);
       }
@@ -232,7 +312,7 @@ struct registry<Session>::state : std::enable_shared_from_this<state> {
       if (options.on_duplicate_id == duplicate_id_policy::reject) {
         c->session->close();
         ec = error::duplicate_id;
-        return nullptr;
+        return added{{}, std::move(id)};
       }
       old = std::move(it->second);
       it->second = c;
@@ -240,21 +320,22 @@ struct registry<Session>::state : std::enable_shared_from_this<state> {
       replaced_ev.peer = old->peer;
       replaced_ev.replaced_by = c->peer;
       replaced_ev.reason = error::replaced;
-      replaced_ev.silent = old->session->stats().silent_for(now);
+      replaced_ev.stats = old->session->stats();
+      replaced_ev.silent = replaced_ev.stats.silent_for(now);
     } else {
       live.emplace(id, c);
     }
     const auto change = presence.connect(id, now);
     watch(c);
     if (old) old->session->close();  // its wait finds it gone: no offline
-    auto result = c->session;
+    added result{{c->session}, id};
     if (change == core::presence_change::online) {
       peer_event ev;
       ev.id = c->id;
       ev.peer = c->peer;
-      raise(online, ev);
+      raise(peer_event_kind::online, online, std::move(ev));
     } else if (old) {
-      raise(replaced, replaced_ev);
+      raise(peer_event_kind::replaced, replaced, std::move(replaced_ev));
     }
     return result;
   }
@@ -262,6 +343,8 @@ struct registry<Session>::state : std::enable_shared_from_this<state> {
   void close_all() {
     closed = true;
     timer.cancel();
+    events.clear();
+    event_waiters.wake_all(ex);  // they complete with operation_aborted
     auto sessions = std::move(live);
     live.clear();
     presence.clear();
@@ -304,15 +387,15 @@ void registry<Session>::on_replaced(event_handler handler) {
 }
 
 template <class Session>
-std::shared_ptr<Session> registry<Session>::add(Session&& s, const endpoint_type& peer,
-                                                std::string id, error_code& ec) {
+auto registry<Session>::add(Session&& s, const endpoint_type& peer,
+                                                std::string id, error_code& ec) -> added {
   auto st = state_;  // an event handler may destroy the registry
   return st->add(std::move(s), detail::endpoint_text(peer), std::move(id), ec);
 }
 
 template <class Session>
-std::shared_ptr<Session> registry<Session>::add(Session&& s, const endpoint_type& peer,
-                                                std::string id) {
+auto registry<Session>::add(Session&& s, const endpoint_type& peer,
+                                                std::string id) -> added {
   error_code ec;
   auto r = add(std::move(s), peer, std::move(id), ec);
   if (ec) throw system_error(ec, "liveness::registry::add");
@@ -320,14 +403,14 @@ std::shared_ptr<Session> registry<Session>::add(Session&& s, const endpoint_type
 }
 
 template <class Session>
-std::shared_ptr<Session> registry<Session>::add(Session&& s, std::string id, error_code& ec) {
+auto registry<Session>::add(Session&& s, std::string id, error_code& ec) -> added {
   auto st = state_;
   std::string peer = detail::remote_endpoint_text(s.next_layer().lowest_layer());
   return st->add(std::move(s), std::move(peer), std::move(id), ec);
 }
 
 template <class Session>
-std::shared_ptr<Session> registry<Session>::add(Session&& s, std::string id) {
+auto registry<Session>::add(Session&& s, std::string id) -> added {
   error_code ec;
   auto r = add(std::move(s), std::move(id), ec);
   if (ec) throw system_error(ec, "liveness::registry::add");
@@ -351,19 +434,23 @@ std::shared_ptr<Session> registry<Session>::find(std::string_view id) const {
 }
 
 template <class Session>
+std::vector<std::string> registry<Session>::ids() const {
+  std::vector<std::string> out;
+  out.reserve(state_->live.size());
+  for (auto& kv : state_->live) out.push_back(kv.first);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+template <class Session>
 std::size_t registry<Session>::broadcast(net::const_buffer message) {
-  auto st = state_;
-  if (st->closed || st->live.empty()) return 0;
-  auto m = std::make_shared<const std::string>(static_cast<const char*>(message.data()),
-                                               message.size());
-  // enqueue may close a session, but closing completes its wait later (posted), so the
-  // map does not change under this loop. Copy the pointers anyway: cheap and robust.
-  std::vector<std::shared_ptr<typename state::conn>> targets;
-  targets.reserve(st->live.size());
-  for (auto& kv : st->live) targets.push_back(kv.second);
-  std::size_t n = 0;
-  for (auto& c : targets) n += st->enqueue(c, m) ? 1 : 0;
-  return n;
+  return state_->broadcast(nullptr, message);
+}
+
+template <class Session>
+std::size_t registry<Session>::broadcast_except(std::string_view id,
+                                                net::const_buffer message) {
+  return state_->broadcast(&id, message);
 }
 
 template <class Session>
@@ -381,6 +468,13 @@ bool registry<Session>::send(std::string_view id, net::const_buffer message) {
 template <class Session>
 std::uint64_t registry<Session>::dropped() const noexcept {
   return state_->dropped;
+}
+
+template <class Session>
+template <class CompletionToken>
+auto registry<Session>::async_next_event(CompletionToken&& token) {
+  return net::async_compose<CompletionToken, void(error_code, peer_event)>(
+      detail::next_event_op<state>{state_}, token, state_->ex);
 }
 
 template <class Session>
