@@ -126,7 +126,7 @@ int run(const client_flags& f, const liveness::session_options<Policy>& options)
 
   int exit_code = 0;
   echo_io<Policy, session_t> conn(f, io);
-  conn.current = [&] { return client.current(); };
+  conn.current = [&] { return client.current().get(); };
   conn.finish = [&](int code) {
     exit_code = code;
     client.stop();
