@@ -92,6 +92,15 @@ struct reconnect_options {
   error_code validate() const noexcept;
 };
 
+/// The name of an attempt's failure, for logs: `connection_refused`, `host_unreachable`,
+/// `network_unreachable`, `timed_out` (the connect timeout, or the kernel's),
+/// `host_not_found`, `service_not_found`, `address_in_use`, `network_down`,
+/// `operation_aborted`; any other code as `liveness::error_name(ec)` names it (a
+/// `liveness::error` by its name, such as `peer_closed` for a connection that died young,
+/// else `category:value`). `liveness::error_name` itself names system codes by number
+/// only ("system:111"); the message (`ec.message()`) is the platform's text.
+std::string connect_error_name(const error_code& ec);
+
 /// A client connection that comes back.
 ///
 /// `start()` begins attempt 1: resolve `host`/`service` (every attempt resolves again, so

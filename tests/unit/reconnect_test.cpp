@@ -254,7 +254,9 @@ TEST_CASE("reconnect: a failed resolve is reported and counted like a failed con
   CHECK(ev.lines == strings{"failed", "reconnecting", "failed", "gave_up"});
   REQUIRE(ev.failures.size() == 2);
   CHECK(ev.failures[0]);
-  std::cout << "[reconnect] resolve failure: " << ev.failures[0].message() << "\n";
+  std::cout << "[reconnect] resolve failure: " << lv::connect_error_name(ev.failures[0]) << " ("
+            << ev.failures[0].message() << ")\n";
+  CHECK(lv::connect_error_name(ev.failures[0]) == "service_not_found");
 }
 
 TEST_CASE("reconnect: a server that comes up later is found by the next attempt",
@@ -372,6 +374,7 @@ TEST_CASE("reconnect: the connect timeout ends an attempt that hangs", "[reconne
   REQUIRE(ev.failures.size() == 1);
   if (ev.failures[0] == net::error::timed_out) {
     CHECK(took >= 290ms);
+    CHECK(lv::connect_error_name(ev.failures[0]) == "timed_out");
   } else {
     // The kernel accepted the SYN after all (a different backlog policy): not a timeout
     // test on this machine, but the attempt still failed or connected in bounds.
@@ -501,9 +504,14 @@ TEST_CASE("reconnect: async_run completes once with the give-up reason and the c
     got_session = s != nullptr;
   });
   REQUIRE(run_until(io, [&] { return runs == 1 && waits == 1; }, 3s));
-  std::cout << "[reconnect] async_run gave up with " << lv::error_name(why) << " ("
-            << why.message() << ")\n";
+  std::cout << "[reconnect] async_run gave up with " << lv::connect_error_name(why) << " ("
+            << why.message() << "; error_name: " << lv::error_name(why) << ")\n";
   CHECK(why == net::error::connection_refused);
+  CHECK(lv::connect_error_name(why) == "connection_refused");
+  CHECK(lv::connect_error_name(error::peer_closed) == "peer_closed");
+  CHECK(lv::connect_error_name(net::error::host_unreachable) == "host_unreachable");
+  CHECK(lv::connect_error_name(net::error::network_unreachable) == "network_unreachable");
+  CHECK(lv::connect_error_name(net::error::operation_aborted) == "operation_aborted");
   CHECK(wait_ec == net::error::connection_refused);
   CHECK_FALSE(got_session);
   CHECK(ev.gave_up == 1);

@@ -25,6 +25,29 @@ inline error_code reconnect_options::validate() const noexcept {
   return {};
 }
 
+inline std::string connect_error_name(const error_code& ec) {
+  struct named {
+    error_code code;
+    const char* name;
+  };
+  const named names[] = {
+      {net::error::connection_refused, "connection_refused"},
+      {net::error::host_unreachable, "host_unreachable"},
+      {net::error::network_unreachable, "network_unreachable"},
+      {net::error::timed_out, "timed_out"},
+      {net::error::host_not_found, "host_not_found"},
+      {net::error::host_not_found_try_again, "host_not_found_try_again"},
+      {net::error::service_not_found, "service_not_found"},
+      {net::error::address_in_use, "address_in_use"},
+      {net::error::network_down, "network_down"},
+      {net::error::connection_reset, "connection_reset"},
+      {net::error::operation_aborted, "operation_aborted"},
+  };
+  for (const auto& n : names)
+    if (ec == n.code) return n.name;
+  return error_name(ec);
+}
+
 template <class Policy, class Socket>
 struct reconnecting_client<Policy, Socket>::state : std::enable_shared_from_this<state> {
   using clock = core::clock_type;
