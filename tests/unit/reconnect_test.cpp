@@ -883,3 +883,55 @@ TEST_CASE("reconnect: a posted stop ends coroutines and io.run() returns, the ou
   CHECK(send_ec == net::error::operation_aborted);
 }
 #endif
+
+TEST_CASE("reconnect: a message whose write the connection's death cut short is written "
+          "again whole on the next connection", "[reconnect][outbox]") {
+  net::io_context io;
+  tcp::acceptor acc(io, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));
+  // Larger than what loopback socket buffers hold: the write cannot finish while the first
+  // server connection does not read.
+  const std::string big(24u << 20, 'm');
+  auto o = exact(20ms);
+  o.outbox_bytes = big.size() + 100;
+  raw_client client(io.get_executor(), "127.0.0.1", std::to_string(acc.local_endpoint().port()),
+                    no_keepalive<lv::heartbeat::none>(), o);
+  tcp::socket first(io), second(io);
+  std::string received;
+  std::vector<char> buf(1 << 16);
+  std::function<void()> read = [&] {
+    second.async_read_some(net::buffer(buf), [&](error_code ec, std::size_t n) {
+      if (ec) return;
+      received.append(buf.data(), n);
+      read();
+    });
+  };
+  net::steady_timer drop(io);
+  acc.async_accept(first, [&](error_code ec) {
+    REQUIRE_FALSE(ec);
+    drop.expires_after(300ms);  // reads nothing, then goes away (RST: unread data)
+    drop.async_wait([&](error_code) {
+      first.close();
+      acc.async_accept(second, [&](error_code e2) {
+        if (!e2) read();
+      });
+    });
+  });
+  std::vector<error_code> done;
+  client.async_send(big, [&](error_code ec) { done.push_back(ec); });
+  client.async_send("after", [&](error_code ec) { done.push_back(ec); });
+  std::vector<error_code> deaths;
+  client.on_disconnected([&](error_code ec, lv::core::duration) { deaths.push_back(ec); });
+  client.start();
+  REQUIRE(run_until(io, [&] { return deaths.size() == 1; }, 3s));
+  CHECK(done.empty());  // not sent: still queued
+  CHECK(client.outbox_size() == 2);
+  REQUIRE(run_until(io, [&] { return done.size() == 2 && received.size() == big.size() + 5; },
+                    10s));
+  std::cout << "[reconnect] first connection died with " << lv::error_name(deaths[0])
+            << "; the " << (big.size() >> 20) << " MiB message was written again whole\n";
+  CHECK_FALSE(done[0]);
+  CHECK_FALSE(done[1]);
+  CHECK(received.compare(0, big.size(), big) == 0);
+  CHECK(received.substr(big.size()) == "after");
+  client.stop();
+}
