@@ -229,7 +229,9 @@ class reconnecting_client {
   /// `net::error::no_buffer_space` at once (never inline) when the outbox is full
   /// (`reconnect_options::outbox_limit`, `outbox_bytes`); `operation_aborted` on `stop()`;
   /// the give-up reason when the client gives up (the outbox is emptied then). A send
-  /// while the client is not running is queued until it starts.
+  /// while the client is not running is queued until it starts. The outbox writes on the
+  /// session as soon as it is up: do not write on the session yourself as well (a session
+  /// takes one write at a time).
   ///
   /// Cancellation: per-operation cancellation (all types) takes the message out of the
   /// outbox and completes with `operation_aborted`, unless it is being written (then it

@@ -89,7 +89,7 @@ struct reconnecting_client<Policy, Socket>::state : std::enable_shared_from_this
   // ---- the Asio face: async_run, async_wait_connected, async_send ----
   using waiters = detail::parked_list<executor_type>;
   /// One message of the outbox, shared by the queue and its async_send operation.
-  struct item : std::enable_shared_from_this<item> {
+  struct item {
     item(const executor_type& e, std::string d) : ex(e), data(std::move(d)) {}
     executor_type ex;
     std::string data;
