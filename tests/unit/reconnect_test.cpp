@@ -3,7 +3,10 @@
 // max_attempts and reported by on_connect_failed; a connection that dies young grows the
 // backoff while one that stayed up resets it; keepalive and the heartbeat applied on every
 // new connection; the connect timeout; stop() and destruction at any point, including from
-// inside an event handler.
+// inside an event handler. The Asio face: async_run (give-up reason, cancellation),
+// async_wait_connected (shared_ptr handles), the outbox of async_send (order, limits, stop,
+// give-up, cancellation, re-send after a death, messages codec), connect_error_name, and
+// coroutines ended by a signal handler's or a posted stop() so that io.run() returns.
 //
 // The schedule's statistics (jitter spread, cap, reset) are tested with a seeded random
 // source and a manual clock in core_backoff_test.cpp. Every test bounds its own time.
@@ -791,6 +794,7 @@ TEST_CASE("reconnect: with a codec with messages each send is one message",
 
 #if defined(ASIO_HAS_CO_AWAIT) || defined(BOOST_ASIO_HAS_CO_AWAIT)
 
+#if defined(SIGUSR1)  // POSIX
 TEST_CASE("reconnect: coroutines in async_run and async_wait_connected end when a "
           "signal handler stops the client, and io.run() returns", "[reconnect][tokens]") {
   net::io_context io;
@@ -845,6 +849,8 @@ TEST_CASE("reconnect: coroutines in async_run and async_wait_connected end when 
   CHECK(wait_ec == net::error::operation_aborted);
   CHECK(dead_ec == net::error::operation_aborted);
 }
+
+#endif  // SIGUSR1
 
 TEST_CASE("reconnect: a posted stop ends coroutines and io.run() returns, the outbox "
           "completes with operation_aborted", "[reconnect][tokens][outbox]") {
