@@ -126,7 +126,7 @@ int run(const client_flags& f, const liveness::session_options<Policy>& options)
 
   int exit_code = 0;
   echo_io<Policy, session_t> conn(f, io);
-  conn.current = [&] { return client.current(); };
+  conn.current = [&] { return client.current().get(); };
   conn.finish = [&](int code) {
     exit_code = code;
     client.stop();
@@ -146,7 +146,7 @@ int run(const client_flags& f, const liveness::session_options<Policy>& options)
     if (!f.reconnect) conn.finish(1);
   });
   client.on_connect_failed([&](liveness::error_code ec) {
-    event("connect_failed reason=" + reason_text(ec));
+    event("connect_failed reason=" + connect_reason_text(ec));
     if (!f.reconnect) conn.finish(1);
   });
   client.on_reconnecting([&](liveness::core::duration delay) {
@@ -209,7 +209,7 @@ int run_tls(const client_flags& f, const liveness::session_options<Policy>& opti
     io.stop();
   };
   auto failed = [&](liveness::error_code ec) {
-    event("connect_failed reason=" + reason_text(ec));
+    event("connect_failed reason=" + connect_reason_text(ec));
     conn.finish(1);
   };
 

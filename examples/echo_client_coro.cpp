@@ -103,13 +103,13 @@ net::awaitable<int> client(client_flags f, liveness::session_options<Policy> opt
     }
     bool stable = false;
     if (ec) {
-      event("connect_failed reason=" + reason_text(ec));
+      event("connect_failed reason=" + connect_reason_text(ec));
     } else {
       // The session applies keepalive now that connect has completed; the error_code
       // constructor reports refused settings without an exception.
       auto s = std::make_shared<session_t>(std::move(socket), options, ec);
       if (ec) {
-        event("connect_failed reason=" + reason_text(ec));
+        event("connect_failed reason=" + connect_reason_text(ec));
       } else {
         const auto up = clock::now();
         event("connected peer=" + endpoint_text(s->next_layer().remote_endpoint(ec)));

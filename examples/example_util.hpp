@@ -330,6 +330,12 @@ inline std::string reason_text(const liveness::error_code& ec) {
   return liveness::error_name(liveness::classify_transport_error(ec));
 }
 
+/// Why a connect attempt failed, for the connect_failed lines: `connection_refused`,
+/// `timed_out`, `host_unreachable`, ... (`liveness::connect_error_name`).
+inline std::string connect_reason_text(const liveness::error_code& ec) {
+  return liveness::connect_error_name(ec);
+}
+
 /// How long a session's peer has been silent, in ms.
 template <class Session>
 long long silent_ms(const Session& s) {

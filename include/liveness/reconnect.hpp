@@ -22,6 +22,7 @@
 #include <liveness/detail/asio.hpp>
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -54,6 +55,13 @@ struct reconnect_options {
   /// Bound on one attempt's resolve + connect; past it the attempt fails with
   /// `net::error::timed_out`. `duration::max()`: no bound (the OS's own, minutes on Linux).
   core::duration connect_timeout = std::chrono::seconds(10);
+  /// The outbox of `async_send`: at most this many messages queued (not yet handed to a
+  /// connection's write, the one being written included) ...
+  std::size_t outbox_limit = 1024;
+  /// ... and at most this many bytes. A send that would exceed either completes at once
+  /// with `net::error::no_buffer_space` (nothing is dropped silently). Zero refuses every
+  /// send.
+  std::size_t outbox_bytes = std::size_t(1) << 20;
 
   /// First retry within 100-200 ms, doubling to 30 s, forever, reset after 10 s up, 10 s
   /// connect timeout.
@@ -83,6 +91,15 @@ struct reconnect_options {
   /// (`negative_min_delay` also for a connect_timeout that is not positive).
   error_code validate() const noexcept;
 };
+
+/// The name of an attempt's failure, for logs: `connection_refused`, `host_unreachable`,
+/// `network_unreachable`, `timed_out` (the connect timeout, or the kernel's),
+/// `host_not_found`, `service_not_found`, `address_in_use`, `network_down`,
+/// `operation_aborted`; any other code as `liveness::error_name(ec)` names it (a
+/// `liveness::error` by its name, such as `peer_closed` for a connection that died young,
+/// else `category:value`). `liveness::error_name` itself names system codes by number
+/// only ("system:111"); the message (`ec.message()`) is the platform's text.
+std::string connect_error_name(const error_code& ec);
 
 /// A client connection that comes back.
 ///
@@ -145,20 +162,92 @@ class reconnecting_client {
   void start();
 
   /// Cancels the pending resolve, connect or delay, closes the session (its pending
-  /// operations complete with operation_aborted), and raises no further events. Safe from
-  /// inside an event handler. Idempotent.
+  /// operations complete with operation_aborted), completes every pending `async_run`,
+  /// `async_wait_connected` and `async_send` of the client with
+  /// `net::error::operation_aborted` (the outbox is emptied), and raises no further events.
+  /// Safe from inside an event handler. Idempotent.
   void stop() noexcept;
 
   /// True between `start()` and `stop()` or giving up.
   bool running() const noexcept;
 
-  /// The live session, or null while not connected. The session of a connection that died
-  /// is kept (dead) until the next attempt starts, so handlers still referring to it find
-  /// it alive in memory.
-  session_type* current() noexcept;
+  /// The live session, or null while not connected (also once the current connection's
+  /// peer is dead). The pointer keeps the session object alive however long it is held;
+  /// a session whose connection died stays dead (its operations fail with the reason).
+  std::shared_ptr<session_type> current() const noexcept;
 
   /// Attempts in a row without a stable connection (see `reconnect_options`).
   std::uint32_t attempts() const noexcept;
+
+  /// Messages waiting in the outbox (the one being written included).
+  std::size_t outbox_size() const noexcept;
+
+  /// Starts the client if it is not running (as `start()`), then waits until it ends.
+  ///
+  /// Completion signature: `void(error_code why)`, exactly once: `operation_aborted` after
+  /// `stop()` (or the client's destruction) or this operation's cancellation; otherwise the
+  /// client gave up (`max_attempts`), and `why` is the failure of the last attempt
+  /// (`net::error::connection_refused`, `net::error::timed_out`, a resolve error, or the
+  /// death reason of a connection that died young, such as `error::peer_closed`). Never
+  /// inline. Any number may be pending.
+  ///
+  /// Cancellation: per-operation cancellation (all types) stops the client, as `stop()`.
+  template <class CompletionToken =
+                typename net::default_completion_token<executor_type>::type>
+  auto async_run(CompletionToken&& token =
+                     typename net::default_completion_token<executor_type>::type());
+
+  /// Waits for a connection that is up. Does not start the client.
+  ///
+  /// Completion signature: `void(error_code, std::shared_ptr<session_type>)`: the session
+  /// at once (never inline) if a connection is up now, else on the next `on_connected`;
+  /// `operation_aborted` and null on `stop()` or cancellation; the give-up reason (see
+  /// `async_run`) and null when the client gives up. While the client is not running: at
+  /// once with why its last run ended (`operation_aborted` after `stop()`, the give-up
+  /// reason), or, before its first start, it waits for the start and the connection (so
+  /// that a coroutine may wait before another calls `async_run`). Any number may be
+  /// pending.
+  ///
+  /// Cancellation: per-operation cancellation (all types) ends this wait only.
+  template <class CompletionToken =
+                typename net::default_completion_token<executor_type>::type>
+  auto async_wait_connected(CompletionToken&& token =
+                                typename net::default_completion_token<executor_type>::type());
+
+  /// Queues `message` (copied) in the outbox and sends the outbox in order on the current
+  /// connection, or after the next (re)connection. Codecs with messages
+  /// (`codec::has_messages_v`): each message is one `async_write_message`; others: the
+  /// bytes go out with `net::async_write` on the session (framed by its codec, add your own
+  /// delimiters, e.g. a newline for `codec::line`).
+  ///
+  /// Completion signature: `void(error_code)`. Success means "sent": the whole message was
+  /// handed to the kernel (the session's write completed); it does not mean the peer
+  /// received or processed it. A message whose write fails because the connection died
+  /// stays at the head of the outbox and is written again, whole, on the next connection
+  /// (the peer may then see a prefix of it on the dead connection, and, when the death was
+  /// noticed after the kernel took the bytes, the message twice: at-least-once).
+  /// `net::error::no_buffer_space` at once (never inline) when the outbox is full
+  /// (`reconnect_options::outbox_limit`, `outbox_bytes`); `operation_aborted` on `stop()`;
+  /// the give-up reason when the client gives up (the outbox is emptied then). A send
+  /// while the client is not running is queued until it starts. The outbox writes on the
+  /// session as soon as it is up: do not write on the session yourself as well (a session
+  /// takes one write at a time).
+  ///
+  /// Cancellation: per-operation cancellation (all types) takes the message out of the
+  /// outbox and completes with `operation_aborted`, unless it is being written (then it
+  /// completes when the write does).
+  template <class CompletionToken =
+                typename net::default_completion_token<executor_type>::type>
+  auto async_send(std::string message,
+                  CompletionToken&& token =
+                      typename net::default_completion_token<executor_type>::type());
+
+  /// As above, the bytes of `message` copied in.
+  template <class CompletionToken =
+                typename net::default_completion_token<executor_type>::type>
+  auto async_send(net::const_buffer message,
+                  CompletionToken&& token =
+                      typename net::default_completion_token<executor_type>::type());
 
  private:
   struct state;

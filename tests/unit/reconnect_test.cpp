@@ -3,10 +3,14 @@
 // max_attempts and reported by on_connect_failed; a connection that dies young grows the
 // backoff while one that stayed up resets it; keepalive and the heartbeat applied on every
 // new connection; the connect timeout; stop() and destruction at any point, including from
-// inside an event handler.
+// inside an event handler. The Asio face: async_run (give-up reason, cancellation),
+// async_wait_connected (shared_ptr handles), the outbox of async_send (order, limits, stop,
+// give-up, cancellation, re-send after a death, messages codec), connect_error_name, and
+// coroutines ended by a signal handler's or a posted stop() so that io.run() returns.
 //
 // The schedule's statistics (jitter spread, cap, reset) are tested with a seeded random
 // source and a manual clock in core_backoff_test.cpp. Every test bounds its own time.
+#include <liveness/as_tuple.hpp>
 #include <liveness/reconnect.hpp>
 
 #include "asio_includes.hpp"
@@ -15,6 +19,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <cstdint>
 #include <functional>
 #include <iostream>
@@ -252,7 +257,9 @@ TEST_CASE("reconnect: a failed resolve is reported and counted like a failed con
   CHECK(ev.lines == strings{"failed", "reconnecting", "failed", "gave_up"});
   REQUIRE(ev.failures.size() == 2);
   CHECK(ev.failures[0]);
-  std::cout << "[reconnect] resolve failure: " << ev.failures[0].message() << "\n";
+  std::cout << "[reconnect] resolve failure: " << lv::connect_error_name(ev.failures[0]) << " ("
+            << ev.failures[0].message() << ")\n";
+  CHECK(lv::connect_error_name(ev.failures[0]) == "service_not_found");
 }
 
 TEST_CASE("reconnect: a server that comes up later is found by the next attempt",
@@ -370,6 +377,7 @@ TEST_CASE("reconnect: the connect timeout ends an attempt that hangs", "[reconne
   REQUIRE(ev.failures.size() == 1);
   if (ev.failures[0] == net::error::timed_out) {
     CHECK(took >= 290ms);
+    CHECK(lv::connect_error_name(ev.failures[0]) == "timed_out");
   } else {
     // The kernel accepted the SYN after all (a different backlog policy): not a timeout
     // test on this machine, but the attempt still failed or connected in bounds.
@@ -469,4 +477,467 @@ TEST_CASE("lifetime: the client destroyed from inside its own event handler, or 
   c2.reset();
   run_for(io, 200ms);
   CHECK(connected == 1);
+}
+
+// =============================================================================================
+// The Asio face: async_run, async_wait_connected, async_send, current() as a shared_ptr
+// =============================================================================================
+
+TEST_CASE("reconnect: async_run completes once with the give-up reason and the callbacks "
+          "are still raised", "[reconnect][tokens]") {
+  net::io_context io;
+  raw_client client(io.get_executor(), "127.0.0.1", closed_port(io),
+                    no_keepalive<lv::heartbeat::none>(), exact(20ms, 2u));
+  event_log<raw_client> ev;
+  ev.attach(client);
+  int runs = 0;
+  error_code why;
+  client.async_run([&](error_code ec) {
+    ++runs;
+    why = ec;
+  });
+  CHECK(runs == 0);  // never inline
+  CHECK(client.running());  // started by async_run
+  int waits = 0;
+  error_code wait_ec;
+  bool got_session = true;
+  client.async_wait_connected([&](error_code ec, std::shared_ptr<raw_client::session_type> s) {
+    ++waits;
+    wait_ec = ec;
+    got_session = s != nullptr;
+  });
+  REQUIRE(run_until(io, [&] { return runs == 1 && waits == 1; }, 3s));
+  std::cout << "[reconnect] async_run gave up with " << lv::connect_error_name(why) << " ("
+            << why.message() << "; error_name: " << lv::error_name(why) << ")\n";
+  CHECK(why == net::error::connection_refused);
+  CHECK(lv::connect_error_name(why) == "connection_refused");
+  CHECK(lv::connect_error_name(error::peer_closed) == "peer_closed");
+  CHECK(lv::connect_error_name(net::error::host_unreachable) == "host_unreachable");
+  CHECK(lv::connect_error_name(net::error::network_unreachable) == "network_unreachable");
+  CHECK(lv::connect_error_name(net::error::operation_aborted) == "operation_aborted");
+  CHECK(wait_ec == net::error::connection_refused);
+  CHECK_FALSE(got_session);
+  CHECK(ev.gave_up == 1);
+  CHECK(ev.lines == strings{"failed", "reconnecting", "failed", "gave_up"});
+  run_for(io, 100ms);
+  CHECK(runs == 1);
+}
+
+TEST_CASE("reconnect: async_wait_connected hands out a session that outlives the connection",
+          "[reconnect][tokens]") {
+  net::io_context io;
+  server srv(io);
+  raw_client client(io.get_executor(), "127.0.0.1", srv.port(),
+                    no_keepalive<lv::heartbeat::none>(), exact(50ms));
+  std::vector<std::shared_ptr<raw_client::session_type>> got;
+  std::vector<error_code> ecs;
+  auto wait = [&] {
+    client.async_wait_connected([&](error_code ec, std::shared_ptr<raw_client::session_type> s) {
+      ecs.push_back(ec);
+      got.push_back(std::move(s));
+    });
+  };
+  wait();  // before start(): waits for the start and the connection
+  client.start();
+  REQUIRE(run_until(io, [&] { return got.size() == 1; }, 2s));
+  REQUIRE(got[0] != nullptr);
+  CHECK_FALSE(ecs[0]);
+  CHECK(client.current() == got[0]);
+  // Up now: completes at once, never inline, with the same session.
+  wait();
+  CHECK(got.size() == 1);
+  REQUIRE(run_until(io, [&] { return got.size() == 2; }, 1s));
+  CHECK(got[1] == got[0]);
+
+  // The connection dies: the handle still points to a (dead) session, and a wait from
+  // then on completes with the new connection.
+  client.on_disconnected([&](error_code, lv::core::duration) {
+    CHECK(client.current() == nullptr);
+    wait();
+  });
+  REQUIRE(run_until(io, [&] { return srv.accepted.size() == 1; }, 2s));
+  srv.close_all();
+  REQUIRE(run_until(io, [&] { return got.size() == 3; }, 2s));
+  CHECK_FALSE(ecs[2]);
+  REQUIRE(got[2] != nullptr);
+  CHECK(got[2] != got[0]);
+  CHECK(got[0]->is_dead());
+  CHECK(got[0]->reason() == error::peer_closed);
+  CHECK_FALSE(got[2]->is_dead());
+
+  // After stop(): at once, operation_aborted.
+  client.stop();
+  wait();
+  REQUIRE(run_until(io, [&] { return got.size() == 4; }, 1s));
+  CHECK(ecs[3] == net::error::operation_aborted);
+  CHECK(got[3] == nullptr);
+
+  // Per-operation cancellation ends the wait only.
+  raw_client refused(io.get_executor(), "127.0.0.1", closed_port(io),
+                     no_keepalive<lv::heartbeat::none>(), exact(50ms));
+  refused.start();
+  net::cancellation_signal sig;
+  bool cancelled_done = false;
+  error_code cancelled_ec;
+  refused.async_wait_connected(net::bind_cancellation_slot(
+      sig.slot(), [&](error_code ec, std::shared_ptr<raw_client::session_type> s) {
+        cancelled_done = true;
+        cancelled_ec = ec;
+        CHECK(s == nullptr);
+      }));
+  run_for(io, 20ms);
+  CHECK_FALSE(cancelled_done);
+  sig.emit(net::cancellation_type::terminal);
+  REQUIRE(run_until(io, [&] { return cancelled_done; }, 1s));
+  CHECK(cancelled_ec == net::error::operation_aborted);
+  CHECK(refused.running());
+}
+
+TEST_CASE("reconnect: cancelling async_run stops the client and completes every pending "
+          "operation", "[reconnect][tokens]") {
+  net::io_context io;
+  server srv(io);
+  raw_client client(io.get_executor(), "127.0.0.1", srv.port(),
+                    no_keepalive<lv::heartbeat::none>(), exact(50ms));
+  net::cancellation_signal sig;
+  std::vector<error_code> done;
+  client.async_run(net::bind_cancellation_slot(sig.slot(), [&](error_code ec) {
+    done.push_back(ec);
+  }));
+  REQUIRE(run_until(io, [&] { return client.current() != nullptr; }, 2s));
+  auto held = client.current();
+  client.async_run([&](error_code ec) { done.push_back(ec); });  // joins the run
+  sig.emit(net::cancellation_type::terminal);
+  REQUIRE(run_until(io, [&] { return done.size() == 2; }, 1s));
+  CHECK(done[0] == net::error::operation_aborted);
+  CHECK(done[1] == net::error::operation_aborted);
+  CHECK_FALSE(client.running());
+  CHECK(client.current() == nullptr);
+  CHECK_FALSE(held->is_open());  // closed, still safe to call
+}
+
+namespace {
+
+/// A server that accepts one connection at a time and collects everything it reads.
+struct reader_server {
+  net::io_context& io;
+  tcp::acceptor acceptor;
+  std::shared_ptr<tcp::socket> sock;
+  std::string received;
+  int accepted = 0;
+  char buf[4096];
+
+  reader_server(net::io_context& i, unsigned short port = 0)
+      : io(i), acceptor(i, tcp::endpoint(net::ip::make_address("127.0.0.1"), port)) {
+    accept();
+  }
+  std::string port() const { return std::to_string(acceptor.local_endpoint().port()); }
+  void accept() {
+    sock = std::make_shared<tcp::socket>(io);
+    acceptor.async_accept(*sock, [this, s = sock](error_code ec) {
+      if (ec) return;
+      ++accepted;
+      read(s);
+    });
+  }
+  void read(std::shared_ptr<tcp::socket> s) {
+    s->async_read_some(net::buffer(buf), [this, s](error_code ec, std::size_t n) {
+      if (ec) return;
+      received.append(buf, n);
+      read(s);
+    });
+  }
+  /// Drops the connection and accepts the next.
+  void drop() {
+    error_code ignored;
+    sock->close(ignored);
+    accept();
+  }
+  void close() {
+    error_code ignored;
+    acceptor.close(ignored);
+    if (sock) sock->close(ignored);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("reconnect: async_send queues while disconnected and sends in order after "
+          "connecting", "[reconnect][outbox]") {
+  net::io_context io;
+  const std::string port = closed_port(io);
+  raw_client client(io.get_executor(), "127.0.0.1", port, no_keepalive<lv::heartbeat::none>(),
+                    exact(30ms));
+  std::vector<std::string> order;
+  std::vector<error_code> results;
+  auto send = [&](std::string m) {
+    client.async_send(m, [&, m](error_code ec) {
+      order.push_back(m);
+      results.push_back(ec);
+    });
+  };
+  client.start();
+  send("one\n");
+  send("two\n");
+  client.async_send(net::buffer("three\n", 6), [&](error_code ec) {
+    order.push_back("three\n");
+    results.push_back(ec);
+  });
+  CHECK(order.empty());  // never inline
+  CHECK(client.outbox_size() == 3);
+  run_for(io, 100ms);  // refused attempts meanwhile
+  CHECK(order.empty());
+  reader_server srv(io, static_cast<unsigned short>(std::stoi(port)));
+  REQUIRE(run_until(io, [&] { return order.size() == 3; }, 3s));
+  CHECK(order == strings{"one\n", "two\n", "three\n"});
+  for (auto& r : results) CHECK_FALSE(r);
+  REQUIRE(run_until(io, [&] { return srv.received.size() == 14; }, 2s));
+  CHECK(srv.received == "one\ntwo\nthree\n");
+  CHECK(client.outbox_size() == 0);
+
+  // Queued while the client knows it is disconnected: goes on the new connection.
+  client.on_disconnected([&](error_code, lv::core::duration) { send("four\n"); });
+  srv.drop();
+  REQUIRE(run_until(io, [&] { return order.size() == 4 && srv.accepted == 2; }, 3s));
+  REQUIRE(run_until(io, [&] { return srv.received.size() == 19; }, 2s));
+  CHECK(srv.received == "one\ntwo\nthree\nfour\n");
+  CHECK_FALSE(results[3]);
+}
+
+TEST_CASE("reconnect: a full outbox refuses the new send at once, stop() aborts the queue",
+          "[reconnect][outbox]") {
+  net::io_context io;
+  auto o = exact(50ms);
+  o.outbox_limit = 2;
+  o.outbox_bytes = 10;
+  raw_client client(io.get_executor(), "127.0.0.1", closed_port(io),
+                    no_keepalive<lv::heartbeat::none>(), o);
+  std::vector<std::pair<std::string, error_code>> done;
+  auto send = [&](std::string m) {
+    client.async_send(m, [&, m](error_code ec) { done.emplace_back(m, ec); });
+  };
+  send("12345");
+  send(std::string(11, 'x'));  // over the byte limit
+  send("678");
+  send("9");  // over the message limit
+  REQUIRE(run_until(io, [&] { return done.size() == 2; }, 1s));
+  CHECK(done[0].second == net::error::no_buffer_space);
+  CHECK(done[0].first.size() == 11);
+  CHECK(done[1].first == "9");
+  CHECK(done[1].second == net::error::no_buffer_space);
+  CHECK(client.outbox_size() == 2);
+  client.stop();
+  REQUIRE(run_until(io, [&] { return done.size() == 4; }, 1s));
+  CHECK(done[2] == std::make_pair(std::string("12345"), error_code(net::error::operation_aborted)));
+  CHECK(done[3] == std::make_pair(std::string("678"), error_code(net::error::operation_aborted)));
+  CHECK(client.outbox_size() == 0);
+}
+
+TEST_CASE("reconnect: sends fail with the give-up reason, a cancelled send leaves the outbox",
+          "[reconnect][outbox]") {
+  net::io_context io;
+  raw_client client(io.get_executor(), "127.0.0.1", closed_port(io),
+                    no_keepalive<lv::heartbeat::none>(), exact(20ms, 2u));
+  std::vector<error_code> done;
+  net::cancellation_signal sig;
+  client.async_send("a", net::bind_cancellation_slot(sig.slot(), [&](error_code ec) {
+                      done.push_back(ec);
+                    }));
+  client.async_send("b", [&](error_code ec) { done.push_back(ec); });
+  CHECK(client.outbox_size() == 2);
+  sig.emit(net::cancellation_type::terminal);
+  REQUIRE(run_until(io, [&] { return done.size() == 1; }, 1s));
+  CHECK(done[0] == net::error::operation_aborted);
+  CHECK(client.outbox_size() == 1);
+  client.start();
+  REQUIRE(run_until(io, [&] { return done.size() == 2; }, 3s));
+  CHECK(done[1] == net::error::connection_refused);
+  CHECK_FALSE(client.running());
+}
+
+TEST_CASE("reconnect: with a codec with messages each send is one message",
+          "[reconnect][outbox]") {
+  using lp = lv::heartbeat::ping_pong<lv::codec::length_prefixed>;
+  using lp_client = lv::reconnecting_client<lp>;
+  net::io_context io;
+  tcp::acceptor acc(io, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));
+  std::unique_ptr<lv::session<tcp::socket, lp>> peer;
+  std::vector<std::string> got;
+  std::string msg;
+  std::function<void()> read = [&] {
+    msg.clear();
+    peer->async_read_message(net::dynamic_buffer(msg), [&](error_code ec, std::size_t) {
+      if (ec) return;
+      got.push_back(msg);
+      read();
+    });
+  };
+  tcp::socket s(io);
+  acc.async_accept(s, [&](error_code ec) {
+    if (ec) return;
+    auto so = no_keepalive<lp>();
+    so.role = lv::role::server;
+    peer = std::make_unique<lv::session<tcp::socket, lp>>(std::move(s), so);
+    read();
+  });
+  lp_client client(io.get_executor(), "127.0.0.1", std::to_string(acc.local_endpoint().port()),
+                   no_keepalive<lp>(), exact(50ms));
+  int sent = 0;
+  for (const char* m : {"hello", "", "world"})
+    client.async_send(m, [&](error_code ec) { sent += ec ? 100 : 1; });
+  client.start();
+  REQUIRE(run_until(io, [&] { return got.size() == 3; }, 3s));
+  CHECK(got == strings{"hello", "", "world"});
+  CHECK(sent == 3);
+  client.stop();
+}
+
+#if defined(ASIO_HAS_CO_AWAIT) || defined(BOOST_ASIO_HAS_CO_AWAIT)
+
+#if defined(SIGUSR1)  // POSIX
+TEST_CASE("reconnect: coroutines in async_run and async_wait_connected end when a "
+          "signal handler stops the client, and io.run() returns", "[reconnect][tokens]") {
+  net::io_context io;
+  // One accept only, so that the server holds no pending work once connected.
+  tcp::acceptor acc(io, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));
+  tcp::socket peer(io);
+  acc.async_accept(peer, [](error_code) {});
+  raw_client client(io.get_executor(), "127.0.0.1",
+                    std::to_string(acc.local_endpoint().port()),
+                    no_keepalive<lv::heartbeat::none>(), exact(50ms));
+  net::signal_set signals(io, SIGUSR1);
+  signals.async_wait([&](error_code ec, int) {
+    if (!ec) client.stop();
+  });
+  error_code run_ec, wait_ec, dead_ec;
+  int connections = 0;
+  bool run_done = false, loop_done = false;
+  net::co_spawn(
+      io,
+      [&]() -> net::awaitable<void> {
+        auto [ec] = co_await client.async_run(lv::as_tuple(net::use_awaitable));
+        run_ec = ec;
+        run_done = true;
+      },
+      net::detached);
+  net::co_spawn(
+      io,
+      [&]() -> net::awaitable<void> {
+        for (;;) {
+          auto [ec, s] = co_await client.async_wait_connected(lv::as_tuple(net::use_awaitable));
+          if (ec) {
+            wait_ec = ec;
+            break;
+          }
+          ++connections;
+          std::raise(SIGUSR1);  // a user's Ctrl-C
+          auto [why] = co_await s->async_wait_dead(lv::as_tuple(net::use_awaitable));
+          dead_ec = why;
+        }
+        loop_done = true;
+      },
+      net::detached);
+  const auto start = clk::now();
+  io.run_for(10s);  // returns when nothing is left to do
+  const auto took = clk::now() - start;
+  std::cout << "[reconnect] io.run() returned " << to_ms(took) << " ms after starting\n";
+  CHECK(took < 5s);
+  CHECK(run_done);
+  CHECK(loop_done);
+  CHECK(connections == 1);
+  CHECK(run_ec == net::error::operation_aborted);
+  CHECK(wait_ec == net::error::operation_aborted);
+  CHECK(dead_ec == net::error::operation_aborted);
+}
+
+#endif  // SIGUSR1
+
+TEST_CASE("reconnect: a posted stop ends coroutines and io.run() returns, the outbox "
+          "completes with operation_aborted", "[reconnect][tokens][outbox]") {
+  net::io_context io;
+  raw_client client(io.get_executor(), "127.0.0.1", closed_port(io),
+                    no_keepalive<lv::heartbeat::none>(), exact(50ms));
+  error_code run_ec, wait_ec, send_ec;
+  net::co_spawn(
+      io,
+      [&]() -> net::awaitable<void> {
+        auto [ec] = co_await client.async_run(lv::as_tuple(net::use_awaitable));
+        run_ec = ec;
+      },
+      net::detached);
+  net::co_spawn(
+      io,
+      [&]() -> net::awaitable<void> {
+        auto [ec, s] = co_await client.async_wait_connected(lv::as_tuple(net::use_awaitable));
+        wait_ec = ec;
+      },
+      net::detached);
+  net::co_spawn(
+      io,
+      [&]() -> net::awaitable<void> {
+        auto [ec] = co_await client.async_send("queued\n", lv::as_tuple(net::use_awaitable));
+        send_ec = ec;
+      },
+      net::detached);
+  net::steady_timer t(io, 150ms);
+  t.async_wait([&](error_code) { net::post(io, [&] { client.stop(); }); });
+  const auto start = clk::now();
+  io.run_for(10s);
+  CHECK(clk::now() - start < 5s);
+  CHECK(run_ec == net::error::operation_aborted);
+  CHECK(wait_ec == net::error::operation_aborted);
+  CHECK(send_ec == net::error::operation_aborted);
+}
+#endif
+
+TEST_CASE("reconnect: a message whose write the connection's death cut short is written "
+          "again whole on the next connection", "[reconnect][outbox]") {
+  net::io_context io;
+  tcp::acceptor acc(io, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));
+  // Larger than what loopback socket buffers hold: the write cannot finish while the first
+  // server connection does not read.
+  const std::string big(24u << 20, 'm');
+  auto o = exact(20ms);
+  o.outbox_bytes = big.size() + 100;
+  raw_client client(io.get_executor(), "127.0.0.1", std::to_string(acc.local_endpoint().port()),
+                    no_keepalive<lv::heartbeat::none>(), o);
+  tcp::socket first(io), second(io);
+  std::string received;
+  std::vector<char> buf(1 << 16);
+  std::function<void()> read = [&] {
+    second.async_read_some(net::buffer(buf), [&](error_code ec, std::size_t n) {
+      if (ec) return;
+      received.append(buf.data(), n);
+      read();
+    });
+  };
+  net::steady_timer drop(io);
+  acc.async_accept(first, [&](error_code ec) {
+    REQUIRE_FALSE(ec);
+    drop.expires_after(300ms);  // reads nothing, then goes away (RST: unread data)
+    drop.async_wait([&](error_code) {
+      first.close();
+      acc.async_accept(second, [&](error_code e2) {
+        if (!e2) read();
+      });
+    });
+  });
+  std::vector<error_code> done;
+  client.async_send(big, [&](error_code ec) { done.push_back(ec); });
+  client.async_send("after", [&](error_code ec) { done.push_back(ec); });
+  std::vector<error_code> deaths;
+  client.on_disconnected([&](error_code ec, lv::core::duration) { deaths.push_back(ec); });
+  client.start();
+  REQUIRE(run_until(io, [&] { return deaths.size() == 1; }, 3s));
+  CHECK(done.empty());  // not sent: still queued
+  CHECK(client.outbox_size() == 2);
+  REQUIRE(run_until(io, [&] { return done.size() == 2 && received.size() == big.size() + 5; },
+                    10s));
+  std::cout << "[reconnect] first connection died with " << lv::error_name(deaths[0])
+            << "; the " << (big.size() >> 20) << " MiB message was written again whole\n";
+  CHECK_FALSE(done[0]);
+  CHECK_FALSE(done[1]);
+  CHECK(received.compare(0, big.size(), big) == 0);
+  CHECK(received.substr(big.size()) == "after");
+  client.stop();
 }

@@ -9,7 +9,9 @@
 #define LIVENESS_IMPL_RECONNECT_HPP
 
 #include <liveness/detail/asio.hpp>
+#include <liveness/detail/parked_op.hpp>
 
+#include <deque>
 #include <exception>
 #include <random>
 #include <utility>
@@ -21,6 +23,29 @@ inline error_code reconnect_options::validate() const noexcept {
   if (connect_timeout <= core::duration::zero())
     return make_error_code(core::backoff_error::negative_min_delay);
   return {};
+}
+
+inline std::string connect_error_name(const error_code& ec) {
+  struct named {
+    error_code code;
+    const char* name;
+  };
+  const named names[] = {
+      {net::error::connection_refused, "connection_refused"},
+      {net::error::host_unreachable, "host_unreachable"},
+      {net::error::network_unreachable, "network_unreachable"},
+      {net::error::timed_out, "timed_out"},
+      {net::error::host_not_found, "host_not_found"},
+      {net::error::host_not_found_try_again, "host_not_found_try_again"},
+      {net::error::service_not_found, "service_not_found"},
+      {net::error::address_in_use, "address_in_use"},
+      {net::error::network_down, "network_down"},
+      {net::error::connection_reset, "connection_reset"},
+      {net::error::operation_aborted, "operation_aborted"},
+  };
+  for (const auto& n : names)
+    if (ec == n.code) return n.name;
+  return error_name(ec);
 }
 
 template <class Policy, class Socket>
@@ -60,6 +85,95 @@ struct reconnecting_client<Policy, Socket>::state : std::enable_shared_from_this
   bool timed_out = false;
   std::uint64_t generation = 0;  // changes on start/stop: stale handlers are ignored
   std::uint64_t attempt_no = 0;  // changes on every attempt
+
+  // ---- the Asio face: async_run, async_wait_connected, async_send ----
+  using waiters = detail::parked_list<executor_type>;
+  /// One message of the outbox, shared by the queue and its async_send operation.
+  struct item {
+    item(const executor_type& e, std::string d) : ex(e), data(std::move(d)) {}
+    executor_type ex;
+    std::string data;
+    bool done = false;       // completed: `result` holds why
+    bool in_flight = false;  // being written
+    error_code result;
+    waiters waiter;  // its async_send operation
+    executor_type get_executor() const noexcept { return ex; }
+    void finish(error_code ec) {
+      done = true;
+      in_flight = false;
+      result = ec;
+      try {
+        waiter.wake_all(ex);
+      } catch (...) {
+      }
+    }
+  };
+  waiters run_waiters;   // async_run
+  waiters conn_waiters;  // async_wait_connected
+  std::deque<std::shared_ptr<item>> outbox;
+  std::size_t outbox_bytes = 0;
+  bool writing = false;
+  std::uint64_t ends = 0;  // changes whenever a run ends (stop or giving up)
+  error_code end_reason;   // why the last run ended
+  error_code last_failure; // the failure of the last attempt
+
+  executor_type get_executor() const noexcept { return ex; }
+
+  template <class Op>
+  void park(waiters& list, Op& op) {
+    const bool run = &list == &run_waiters;
+    detail::park(list, op, this->weak_from_this(),
+                 [run](state& s) -> waiters& { return run ? s.run_waiters : s.conn_waiters; });
+  }
+
+  void wake(waiters& list) noexcept {
+    try {
+      list.wake_all(ex);
+    } catch (...) {
+    }
+  }
+
+  /// The run ended (`why`): every pending async_run, async_wait_connected and async_send
+  /// completes.
+  void end(error_code why) noexcept {
+    ++ends;
+    end_reason = why;
+    wake(run_waiters);
+    wake(conn_waiters);
+    auto q = std::move(outbox);
+    outbox.clear();
+    outbox_bytes = 0;
+    writing = false;
+    for (auto& m : q) m->finish(why);
+  }
+
+  /// Writes the head of the outbox on the live session, one message at a time.
+  void pump() {
+    if (writing || outbox.empty() || !session || session->is_dead() || !session->is_open())
+      return;
+    writing = true;
+    auto m = outbox.front();
+    m->in_flight = true;
+    std::weak_ptr<state> ws = this->shared_from_this();
+    auto sess = session;
+    auto on_written = net::bind_executor(ex, [ws, m, sess](error_code ec, std::size_t) {
+      auto s = ws.lock();
+      if (!s || m->done) return;
+      m->in_flight = false;
+      if (s->outbox.empty() || s->outbox.front() != m) return;
+      s->writing = false;
+      if (ec) return s->pump();  // stays at the head: written again on the next connection
+      s->outbox.pop_front();
+      s->outbox_bytes -= m->data.size();
+      m->finish({});
+      s->pump();
+    });
+    if constexpr (codec::has_messages_v<typename Policy::codec>) {
+      sess->async_write_message(net::buffer(m->data), std::move(on_written));
+    } else {
+      net::async_write(*sess, net::buffer(m->data), std::move(on_written));
+    }
+  }
 
   std::shared_ptr<std::function<void(session_type&)>> connected;
   std::shared_ptr<std::function<void(error_code, core::duration)>> disconnected;
@@ -124,6 +238,7 @@ struct reconnecting_client<Policy, Socket>::state : std::enable_shared_from_this
     if (timed_out) ec = net::error::timed_out;
     timed_out = false;
     socket.reset();
+    last_failure = ec;
     if (!raise(connect_failed, gen, ec)) return;
     next(gen, schedule.on_failed(rng));
   }
@@ -150,6 +265,8 @@ struct reconnecting_client<Policy, Socket>::state : std::enable_shared_from_this
       st->down(gen, ec);
     }));
     auto keep = session;
+    wake(conn_waiters);
+    pump();
     raise(connected, gen, *keep);
   }
 
@@ -158,6 +275,7 @@ struct reconnecting_client<Policy, Socket>::state : std::enable_shared_from_this
     const auto silent = session->stats().silent_for(now);
     retired = std::move(session);
     session.reset();
+    last_failure = reason;
     if (!raise(disconnected, gen, reason, silent)) return;
     next(gen, schedule.on_disconnected(now, rng));
   }
@@ -166,6 +284,7 @@ struct reconnecting_client<Policy, Socket>::state : std::enable_shared_from_this
     if (!delay) {
       running = false;
       ++generation;
+      end(last_failure);
       auto f = gave_up;
       if (f && *f) (*f)(schedule.attempts());
       return;
@@ -180,7 +299,19 @@ struct reconnecting_client<Policy, Socket>::state : std::enable_shared_from_this
     });
   }
 
+  void start() {
+    if (running) return;
+    running = true;
+    const auto gen = ++generation;
+    schedule.reset();
+    std::weak_ptr<state> ws = this->shared_from_this();
+    net::post(ex, [ws, gen] {
+      if (auto st = ws.lock()) st->attempt(gen);
+    });
+  }
+
   void stop() noexcept {
+    end(net::error::operation_aborted);
     running = false;
     ++generation;
     try {
@@ -259,15 +390,7 @@ void reconnecting_client<Policy, Socket>::on_gave_up(
 
 template <class Policy, class Socket>
 void reconnecting_client<Policy, Socket>::start() {
-  auto& s = *state_;
-  if (s.running) return;
-  s.running = true;
-  const auto gen = ++s.generation;
-  s.schedule.reset();
-  std::weak_ptr<state> ws = state_;
-  net::post(s.ex, [ws, gen] {
-    if (auto st = ws.lock()) st->attempt(gen);
-  });
+  state_->start();
 }
 
 template <class Policy, class Socket>
@@ -281,8 +404,146 @@ bool reconnecting_client<Policy, Socket>::running() const noexcept {
 }
 
 template <class Policy, class Socket>
-auto reconnecting_client<Policy, Socket>::current() noexcept -> session_type* {
-  return state_->session.get();
+auto reconnecting_client<Policy, Socket>::current() const noexcept
+    -> std::shared_ptr<session_type> {
+  auto& s = state_->session;
+  if (!s || s->is_dead()) return nullptr;
+  return s;
+}
+
+template <class Policy, class Socket>
+std::size_t reconnecting_client<Policy, Socket>::outbox_size() const noexcept {
+  return state_->outbox.size();
+}
+
+namespace detail {
+
+/// The operations of reconnecting_client: each posts its first step to the client's
+/// executor, then parks on the client's state until woken (a connection, the end of the
+/// run, its message written) or cancelled.
+template <class State>
+struct reconnect_run_op {
+  std::shared_ptr<State> s;
+  bool started = false;
+  std::uint64_t ends = 0;
+
+  template <class Self>
+  void operator()(Self& self) {
+    if (!started) {
+      ends = s->ends;
+      if (!s->running) s->start();
+      start_op(started, self, s->ex);
+      return;
+    }
+    if (s->ends != ends) return complete_op(self, s->end_reason);
+    if (cancelled(self)) {
+      s->stop();
+      return complete_op(self, net::error::operation_aborted);
+    }
+    s->park(s->run_waiters, self);
+  }
+};
+
+template <class State, class Session>
+struct reconnect_wait_op {
+  std::shared_ptr<State> s;
+  bool started = false;
+  std::uint64_t ends = 0;
+
+  template <class Self>
+  static void finish(Self& self, error_code ec, std::shared_ptr<Session> p) {
+    auto ex = self.get_executor();
+    net::dispatch(ex, [self = std::move(self), ec, p = std::move(p)]() mutable {
+      self.complete(ec, std::move(p));
+    });
+  }
+
+  template <class Self>
+  void operator()(Self& self) {
+    if (!started) {
+      ends = s->ends;
+      start_op(started, self, s->ex);
+      return;
+    }
+    if (s->session && !s->session->is_dead() && s->session->is_open())
+      return finish(self, {}, s->session);
+    if (s->ends != ends || (!s->running && s->ends != 0))
+      return finish(self, s->end_reason, nullptr);
+    if (cancelled(self)) return finish(self, net::error::operation_aborted, nullptr);
+    s->park(s->conn_waiters, self);
+  }
+};
+
+template <class State>
+struct reconnect_send_op {
+  std::shared_ptr<State> s;
+  std::string data;
+  std::shared_ptr<typename State::item> m;  // null: refused (the outbox was full)
+  bool started = false;
+
+  template <class Self>
+  void operator()(Self& self) {
+    if (!started) {
+      // Queued at initiation, so that sends keep the order of their initiations.
+      if (s->outbox.size() < s->opts.outbox_limit &&
+          data.size() <= s->opts.outbox_bytes - s->outbox_bytes) {
+        m = std::make_shared<typename State::item>(s->ex, std::move(data));
+        s->outbox.push_back(m);
+        s->outbox_bytes += m->data.size();
+      }
+      start_op(started, self, s->ex);
+      return;
+    }
+    if (m && !m->in_flight && !m->done) s->pump();
+    if (!m) return complete_op(self, net::error::no_buffer_space);
+    if (m->done) return complete_op(self, m->result);
+    if (cancelled(self) && !m->in_flight) {
+      for (auto it = s->outbox.begin(); it != s->outbox.end(); ++it) {
+        if (*it != m) continue;
+        s->outbox.erase(it);
+        s->outbox_bytes -= m->data.size();
+        break;
+      }
+      m->done = true;
+      return complete_op(self, net::error::operation_aborted);
+    }
+    auto* item = m.get();
+    detail::park(item->waiter, self, std::weak_ptr<typename State::item>(m),
+                 [](typename State::item& i) -> typename State::waiters& { return i.waiter; });
+  }
+};
+
+}  // namespace detail
+
+template <class Policy, class Socket>
+template <class CompletionToken>
+auto reconnecting_client<Policy, Socket>::async_run(CompletionToken&& token) {
+  return net::async_compose<CompletionToken, void(error_code)>(
+      detail::reconnect_run_op<state>{state_}, token, state_->ex);
+}
+
+template <class Policy, class Socket>
+template <class CompletionToken>
+auto reconnecting_client<Policy, Socket>::async_wait_connected(CompletionToken&& token) {
+  return net::async_compose<CompletionToken, void(error_code, std::shared_ptr<session_type>)>(
+      detail::reconnect_wait_op<state, session_type>{state_}, token, state_->ex);
+}
+
+template <class Policy, class Socket>
+template <class CompletionToken>
+auto reconnecting_client<Policy, Socket>::async_send(std::string message,
+                                                     CompletionToken&& token) {
+  return net::async_compose<CompletionToken, void(error_code)>(
+      detail::reconnect_send_op<state>{state_, std::move(message), nullptr}, token,
+      state_->ex);
+}
+
+template <class Policy, class Socket>
+template <class CompletionToken>
+auto reconnecting_client<Policy, Socket>::async_send(net::const_buffer message,
+                                                     CompletionToken&& token) {
+  return async_send(std::string(static_cast<const char*>(message.data()), message.size()),
+                    std::forward<CompletionToken>(token));
 }
 
 template <class Policy, class Socket>
