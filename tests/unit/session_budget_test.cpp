@@ -89,6 +89,23 @@ TEST_CASE("within: every failure the policy sees is bounded by the budget, in wh
   }
 }
 
+TEST_CASE("within: a very long budget stays within every platform's keepalive limits",
+          "[session][budget]") {
+  for (const core::duration budget :
+       {core::duration(std::chrono::hours(24)), core::duration(std::chrono::hours(24 * 365)),
+        core::duration::max()}) {
+    INFO("budget " << ms(budget) << " ms");
+    const auto o = lv::session_options<line_policy>::within(budget, role::client);
+    CHECK_FALSE(o.validate());
+    CHECK(o.keepalive->idle <= 32767s);
+    CHECK(o.keepalive->interval <= 32767s);
+    CHECK(o.detection_bound().worst <= budget);
+    const auto n = lv::session_options<lv::heartbeat::none>::within(budget, role::client);
+    CHECK_FALSE(n.validate());
+    CHECK(n.detection_bound().worst <= budget);
+  }
+}
+
 TEST_CASE("within: the classic budgets give the classic keepalive", "[session][budget]") {
   // 7 s (plus the reserve) is the aggressive preset's 4 s + 3 x 1 s; 35 s keeps 3 probes.
   const auto fast = lv::session_options<lv::heartbeat::none>::within(7200ms, role::client);

@@ -143,11 +143,16 @@ session_options<Policy> session_options<Policy>::within(core::duration budget,
   const auto whole = [](core::duration d) {
     return std::chrono::duration_cast<seconds>(d).count();
   };
+  // Every value within what Linux and Windows both accept (idle and interval at most
+  // 32767 s, the user timeout at most 2147483 s), so that a long budget stays valid.
+  constexpr long long max_keepalive_s = 32767;
+  constexpr long long max_user_timeout_s = 2147483;
   const long long kb = std::max<long long>(2, whole(avail));
-  const long long interval_s = std::max<long long>(1, kb / 7);
+  const long long interval_s = std::clamp<long long>(kb / 7, 1, max_keepalive_s);
   const long long probes = std::min<long long>(3, std::max<long long>(1, (kb - 1) / interval_s));
-  const long long idle_s = std::max<long long>(1, kb - interval_s * probes);
-  const long long user_s = std::max<long long>(1, whole(avail - detail::retransmission_slack));
+  const long long idle_s = std::clamp<long long>(kb - interval_s * probes, 1, max_keepalive_s);
+  const long long user_s = std::clamp<long long>(
+      whole(avail - detail::retransmission_slack), 1, max_user_timeout_s);
   keepalive_options ka;
   ka.idle = seconds(idle_s);
   ka.interval = seconds(interval_s);
@@ -161,16 +166,17 @@ session_options<Policy> session_options<Policy>::within(core::duration budget,
   // 100 ms), far below the pace of a peer built from the same budget.
   using hb_options = typename Policy::options;
   if constexpr (std::is_base_of_v<core::ping_pong_options, hb_options>) {
-    const auto interval = std::chrono::duration_cast<milliseconds>(avail * 3 / 5);
+    // Whole milliseconds, computed in the budget's own unit (no overflow for any budget).
+    const core::duration interval = std::chrono::duration_cast<milliseconds>(avail / 5 * 3);
     o.heartbeat.interval = interval;
-    o.heartbeat.timeout = std::chrono::duration_cast<milliseconds>(avail) - interval;
+    o.heartbeat.timeout = std::chrono::duration_cast<milliseconds>(avail - interval);
     o.heartbeat.pinger = ping_role::both;
     o.heartbeat.min_ping_interval =
         std::min<core::duration>(std::chrono::milliseconds(100), interval / 4);
     // A client built from the same budget pings (or answers our ping) within it.
     if (r == liveness::role::server) o.first_message_timeout = budget;
   } else if constexpr (std::is_same_v<hb_options, core::idle_timeout_options>) {
-    o.heartbeat.timeout = std::chrono::duration_cast<milliseconds>(avail);
+    o.heartbeat.timeout = core::duration(std::chrono::duration_cast<milliseconds>(avail));
   }
   return o;
 }
