@@ -5,143 +5,104 @@
 // Distributed under the Boost Software License, Version 1.0.
 // (See accompanying file LICENSE or copy at https://www.boost.org/LICENSE_1_0.txt)
 //
-// echo_client_coro: echo_client written with C++20 coroutines (net::co_spawn and
-// net::use_awaitable): the same flags, events and exit codes (docs/examples.md). The
-// reconnect loop is written out here, so that the coroutine version shows the whole life
-// of a connection: connect, watch, read and write until the peer is declared dead, wait,
-// connect again.
+// echo_client_coro: echo_client written with C++20 coroutines (net::co_spawn,
+// net::use_awaitable, liveness::as_tuple): the same flags, events and exit codes
+// (docs/examples.md; no --tls). A liveness::reconnecting_client connects and reconnects;
+// one coroutine awaits each connection (`async_wait_connected`) and its death
+// (`async_wait_dead`), another reads the echoes of a connection, a third sends --send TEXT
+// through the client's outbox, which keeps what is sent while disconnected.
 //
-// Built only when the compiler supports C++20 coroutines.
+// Built only when the compiler and Asio support C++20 coroutines.
 //
-#include "client_flags.hpp"
+#include "flags.hpp"
 
-#include <algorithm>
+#include <liveness/reconnect.hpp>
+
 #include <memory>
-#include <random>
 
 using namespace example;
 
 namespace {
 
-using liveness::error_code;
-namespace this_coro = net::this_coro;
+using liveness::as_tuple;
+using net::use_awaitable;
 
 template <class Session>
-net::awaitable<void> reader(std::shared_ptr<Session> s, std::shared_ptr<long> echoes,
-                            std::optional<long> count, std::shared_ptr<bool> done) {
-  using policy = typename Session::policy_type;
+net::awaitable<void> read_echoes(std::shared_ptr<Session> s, echo_counter& echoes) {
   std::string in;
   for (;;) {
-    error_code ec;
-    std::size_t n = 0;
-    if constexpr (std::is_same_v<policy, length_policy>) {
-      n = co_await s->async_read_message(net::dynamic_buffer(in),
-                                         net::redirect_error(net::use_awaitable, ec));
-    } else {
-      n = co_await net::async_read_until(*s, net::dynamic_buffer(in), '\n',
-                                         net::redirect_error(net::use_awaitable, ec));
-    }
-    if (ec) co_return;  // the death is reported by the connection's coroutine
-    std::string text = in.substr(0, n);
-    in.erase(0, n);
-    if constexpr (!std::is_same_v<policy, length_policy>) {
-      if (!text.empty() && text.back() == '\n') text.pop_back();
-    }
-    event("echo text=" + text);
-    if (count && ++*echoes >= *count) {
-      event("done echoes=" + std::to_string(*echoes));
-      *done = true;
-      s->close();  // ends the connection's wait with operation_aborted
-      co_return;
-    }
+    auto [ec, n] = co_await async_read_item(*s, in, as_tuple(use_awaitable));
+    if (ec || !echoes.got(take_item<Session>(in, n))) co_return;  // death: see watch()
   }
 }
 
-template <class Session>
-net::awaitable<void> sender(std::shared_ptr<Session> s, std::string text,
-                            std::optional<ms> every) {
-  using policy = typename Session::policy_type;
-  if constexpr (!std::is_same_v<policy, length_policy>) text.push_back('\n');
-  net::steady_timer timer(co_await this_coro::executor);
+/// Each connection: report it, read it, await its death and report why.
+template <class Client>
+net::awaitable<void> watch(Client& client, const client_flags& f, echo_counter& echoes) {
   for (;;) {
-    error_code ec;
-    if constexpr (std::is_same_v<policy, length_policy>) {
-      co_await s->async_write_message(net::buffer(text),
-                                      net::redirect_error(net::use_awaitable, ec));
-    } else {
-      co_await net::async_write(*s, net::buffer(text),
-                                net::redirect_error(net::use_awaitable, ec));
-    }
-    if (ec || !every || s->is_dead()) co_return;
-    timer.expires_after(*every);
-    co_await timer.async_wait(net::redirect_error(net::use_awaitable, ec));
-    if (s->is_dead()) co_return;
+    auto [ec, s] = co_await client.async_wait_connected(as_tuple(use_awaitable));
+    if (!s) co_return;  // stopped, or gave up (on_gave_up said so)
+    liveness::error_code pec;
+    event("connected peer=" + endpoint_text(s->next_layer().remote_endpoint(pec)));
+    net::co_spawn(client.get_executor(), read_echoes(s, echoes), net::detached);
+    // as_tuple: the death reason arrives as a value (plain use_awaitable would throw it).
+    auto [why] = co_await s->async_wait_dead(as_tuple(use_awaitable));
+    if (why == net::error::operation_aborted) co_return;  // we stopped the client
+    event("disconnected reason=" + reason_text(why) +
+          " silent_ms=" + std::to_string(silent_ms(*s)));
+    if (!f.reconnect) co_return echoes.finish(1);
   }
 }
 
-/// The whole client. Returns the exit code.
-template <class Policy>
-net::awaitable<int> client(client_flags f, liveness::session_options<Policy> options) {
-  using session_t = liveness::session<tcp::socket, Policy>;
-  auto ex = co_await this_coro::executor;
-  tcp::resolver resolver(ex);
-  net::steady_timer delay_timer(ex);
-  const auto schedule = f.reconnect_options();
-  std::minstd_rand rng(std::random_device{}());
-  auto echoes = std::make_shared<long>(0);
-  auto done = std::make_shared<bool>(false);
-  std::uint32_t failures = 0;  // attempts in a row without a stable connection
+/// --send TEXT now and then every --every, through the outbox.
+template <class Client>
+net::awaitable<void> send(Client& client, const client_flags& f, net::steady_timer& every) {
+  using session_t = typename Client::session_type;
   for (;;) {
-    // One attempt: resolve, connect, watch.
-    error_code ec;
-    const auto endpoints = co_await resolver.async_resolve(
-        f.host, f.port, net::redirect_error(net::use_awaitable, ec));
-    tcp::socket socket(ex);
-    if (!ec) {
-      co_await net::async_connect(socket, endpoints,
-                                  net::redirect_error(net::use_awaitable, ec));
-    }
-    bool stable = false;
-    if (ec) {
-      event("connect_failed reason=" + connect_reason_text(ec));
-    } else {
-      // The session applies keepalive now that connect has completed; the error_code
-      // constructor reports refused settings without an exception.
-      auto s = std::make_shared<session_t>(std::move(socket), options, ec);
-      if (ec) {
-        event("connect_failed reason=" + connect_reason_text(ec));
-      } else {
-        const auto up = clock::now();
-        event("connected peer=" + endpoint_text(s->next_layer().remote_endpoint(ec)));
-        net::co_spawn(ex, reader(s, echoes, f.count, done), net::detached);
-        if (f.send) net::co_spawn(ex, sender(s, *f.send, f.every), net::detached);
-        // as_tuple: the death reason arrives as a value (plain use_awaitable would throw it).
-        auto [why] = co_await s->async_wait_dead(liveness::as_tuple(net::use_awaitable));
-        if (*done) co_return 0;
-        event("disconnected reason=" + reason_text(why) +
-              " silent_ms=" + std::to_string(silent_ms(*s)));
-        s->close();
-        stable = clock::now() - up >= schedule.stable_after;
+    client.async_send(item<session_t>(*f.send), [](liveness::error_code ec) {
+      if (ec && ec != net::error::operation_aborted) {
+        event("send_failed reason=" + reason_text(ec));
       }
-    }
-    if (!f.reconnect) co_return 1;
-    failures = stable ? 0 : failures + 1;
-    if (schedule.max_attempts && failures >= *schedule.max_attempts) {
-      event("gave_up attempts=" + std::to_string(failures));
-      co_return 1;
-    }
-    // Exponential backoff with full jitter above the floor: [min, min(max, min * 2^n)].
-    const auto floor = std::chrono::duration_cast<ms>(schedule.min_delay);
-    const auto cap = std::chrono::duration_cast<ms>(schedule.max_delay);
-    ms ceiling = floor;
-    for (std::uint32_t i = 1; i < failures && ceiling < cap; ++i) ceiling *= 2;
-    ceiling = std::min(ceiling, cap);
-    std::uniform_int_distribution<ms::rep> pick(floor.count(), ceiling.count());
-    const ms delay(pick(rng));
-    event("reconnecting in_ms=" + std::to_string(delay.count()));
-    delay_timer.expires_after(delay);
-    co_await delay_timer.async_wait(net::redirect_error(net::use_awaitable, ec));
+    });
+    if (!f.every) co_return;
+    every.expires_after(*f.every);
+    auto [ec] = co_await every.async_wait(as_tuple(use_awaitable));
+    if (ec) co_return;
   }
+}
+
+template <class Policy>
+int run(const client_flags& f, const liveness::session_options<Policy>& options) {
+  net::io_context io;
+  liveness::reconnecting_client<Policy> client(io.get_executor(), f.host, f.port, options,
+                                               f.reconnect_options());
+  net::steady_timer every(io);
+  net::signal_set signals(io, SIGINT, SIGTERM);
+  int exit_code = 0;
+  echo_counter echoes{f.count, [&](int code) {
+    exit_code = code;
+    client.stop();  // completes async_run, async_wait_connected and the sends
+    every.cancel();
+    signals.cancel();
+  }};
+  client.on_connect_failed([&](liveness::error_code ec) {
+    event("connect_failed reason=" + liveness::connect_error_name(ec));
+    if (!f.reconnect) echoes.finish(1);
+  });
+  client.on_reconnecting([](liveness::duration delay) {
+    event("reconnecting in_ms=" + std::to_string(to_ms(delay)));
+  });
+  client.on_gave_up([&](std::uint32_t attempts) {
+    event("gave_up attempts=" + std::to_string(attempts));
+    echoes.finish(1);
+  });
+  signals.async_wait([&](liveness::error_code ec, int) { if (!ec) echoes.finish(0); });
+
+  client.async_run([](liveness::error_code) {});  // the events say why it ends
+  net::co_spawn(io, watch(client, f, echoes), net::detached);
+  if (f.send) net::co_spawn(io, send(client, f, every), net::detached);
+  io.run();
+  return exit_code;
 }
 
 }  // namespace
@@ -149,30 +110,6 @@ net::awaitable<int> client(client_flags f, liveness::session_options<Policy> opt
 int main(int argc, char** argv) {
   program() = {"echo_client_coro", client_usage_text("echo_client_coro")};
   const client_flags flags = parse_client_flags(argc, argv);
-  net::io_context io;
-  int exit_code = 1;
-  with_policy(flags.watch, liveness::role::client, [&](const auto& options) {
-    net::co_spawn(io, client(flags, options), [&](std::exception_ptr e, int code) {
-      if (e) {
-        try {
-          std::rethrow_exception(e);
-        } catch (const std::exception& x) {
-          std::cerr << "echo_client_coro: " << x.what() << std::endl;
-        }
-        code = 1;
-      }
-      exit_code = code;
-      io.stop();
-    });
-    return 0;
-  });
-  net::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](error_code ec, int) {
-    if (!ec) {
-      exit_code = 0;
-      io.stop();
-    }
-  });
-  io.run();
-  return exit_code;
+  return with_policy(flags.watch, liveness::role::client,
+                     [&](const auto& options) { return run(flags, options); });
 }

@@ -8,124 +8,50 @@
 // echo_server: echoes what its clients send, watches every client with a liveness::session
 // (TCP keepalive, and a ping/pong heartbeat with --heartbeat), keeps them in a
 // liveness::registry and prints who comes online and who goes offline, and why. With
-// --tls it speaks TLS (liveness/tls.hpp): the handshake comes first (at most 10 s), then
-// the session watches the TLS stream, its heartbeats inside TLS.
+// --tls the TLS handshake comes first (at most 10 s), then the session watches the TLS
+// stream. Flags (flags.hpp), event lines and exit codes: docs/examples.md.
 //
-//   echo_server --listen HOST:PORT [--keepalive IDLE:INTVL:COUNT]
-//               [--heartbeat INTERVAL/TIMEOUT] [--codec line|length]
-//               [--ping TEXT --pong TEXT] [--role server|client|both|answer]
-//               [--message-timeout DUR] [--first-message-timeout DUR] [--close-linger DUR]
-//               [--tls --cert FILE --key FILE]
-//
-// Events (one line each, flushed at once; docs/examples.md):
-//   listening addr=ADDR keepalive_bound_ms=N [heartbeat_bound_ms=N]
-//   online id=ID peer=ADDR
-//   offline id=ID peer=ADDR reason=REASON silent_ms=N
-//   accept_paused reason=REASON            (once per episode at the descriptor limit)
-//   accept_resumed paused_ms=N retries=N
-//   error what=TEXT                        (what=tls_handshake reason=R: a failed handshake)
-// A client's id is its endpoint id ("tcp:127.0.0.1:40312"; docs/registry.md).
+// Events: listening addr=ADDR keepalive_bound_ms=N [heartbeat_bound_ms=N]
+//         online id=ID peer=ADDR
+//         offline id=ID peer=ADDR reason=REASON silent_ms=N
+//         accept_paused reason=REASON / accept_resumed paused_ms=N retries=N
+//         error what=accept|session|tls_handshake reason=REASON
 // Exit code: 0 after SIGINT/SIGTERM, 1 when it cannot listen, 2 on bad flags.
 //
 #include "example_tls.hpp"
-#include "example_util.hpp"
+#include "flags.hpp"
 
 #include <liveness/registry.hpp>
 
-#include <functional>
 #include <memory>
 
 using namespace example;
 
 namespace {
 
-const char* const usage_text =
-    "echo_server --listen HOST:PORT [--keepalive IDLE:INTVL:COUNT] "
-    "[--heartbeat INTERVAL/TIMEOUT] [--codec line|length] [--ping TEXT --pong TEXT] "
-    "[--role server|client|both|answer] [--message-timeout DUR] "
-    "[--first-message-timeout DUR] [--close-linger DUR] [--tls --cert FILE --key FILE]";
-
-struct server_flags {
-  std::string host;
-  std::string port;
-  watch_flags watch;
-  /// --tls with the certificate (chain) and private key files, PEM.
-  bool tls = false;
-  std::string cert;
-  std::string key;
-};
-
-server_flags parse_flags(int argc, char** argv) {
-  server_flags f;
-  bool have_listen = false;
-  for (int i = 1; i < argc; ++i) {
-    const std::string flag = argv[i];
-    if (flag == "--help" || flag == "-h") {
-      std::cout << "usage: " << usage_text << std::endl;
-      std::exit(0);
-    }
-    if (flag.rfind("--", 0) != 0) bad_flags("unexpected argument: " + flag);
-    if (flag == "--tls") {
-      require_tls();
-      f.tls = true;
-      continue;
-    }
-    if (i + 1 >= argc) bad_flags(flag + ": missing value");
-    const std::string value = argv[++i];
-    if (flag == "--listen") {
-      std::tie(f.host, f.port) = host_port_flag(flag, value);
-      have_listen = true;
-    } else if (flag == "--cert") {
-      f.cert = value;
-    } else if (flag == "--key") {
-      f.key = value;
-    } else if (!parse_watch_flag(flag, value, f.watch)) {
-      bad_flags("unknown flag: " + flag);
-    }
-  }
-  if (!have_listen) bad_flags("--listen HOST:PORT is required");
-  if (f.tls && (f.cert.empty() || f.key.empty())) bad_flags("--tls needs --cert FILE and --key FILE");
-  if (!f.tls && (!f.cert.empty() || !f.key.empty())) bad_flags("--cert and --key need --tls");
-  check_watch_flags(f.watch);
-  return f;
+/// Echoes what one client sends, item by item: lines, or whole messages with the length
+/// codec (example_util.hpp). A failed read or write ends it; the registry reports why.
+template <class Session>
+void echo(std::shared_ptr<Session> s, std::shared_ptr<std::string> in) {
+  async_read_item(*s, *in, [s, in](liveness::error_code ec, std::size_t n) {
+    if (ec) return;
+    auto out = std::make_shared<std::string>(in->substr(0, n));
+    in->erase(0, n);
+    async_write_item(*s, *out, [s, in, out](liveness::error_code wec, std::size_t) {
+      if (!wec) echo(s, in);
+    });
+  });
 }
 
-/// Echoes what one client sends, in the units of its policy: lines (line codec and
-/// keepalive only: bytes are echoed as they come), or whole messages (length codec).
-template <class Session>
-void echo(std::shared_ptr<Session> s, std::shared_ptr<std::string> buffer) {
-  using policy = typename Session::policy_type;
-  auto on_written = [s, buffer](liveness::error_code ec, std::size_t) {
-    if (!ec) echo(s, buffer);
-  };
-  if constexpr (std::is_same_v<policy, length_policy>) {
-    buffer->clear();
-    s->async_read_message(net::dynamic_buffer(*buffer),
-                          [s, buffer, on_written](liveness::error_code ec, std::size_t) {
-                            if (ec) return;  // the registry reports the death
-                            s->async_write_message(net::buffer(*buffer), on_written);
-                          });
-  } else if constexpr (std::is_same_v<policy, line_policy>) {
-    // Whole lines, so that heartbeats can go out between them.
-    net::async_read_until(*s, net::dynamic_buffer(*buffer), '\n',
-                          [s, buffer](liveness::error_code ec, std::size_t n) {
-                            if (ec) return;
-                            auto line = std::make_shared<std::string>(buffer->substr(0, n));
-                            buffer->erase(0, n);
-                            net::async_write(*s, net::buffer(*line),
-                                             [s, buffer, line](liveness::error_code wec,
-                                                               std::size_t) {
-                                               if (!wec) echo(s, buffer);
-                                             });
-                          });
+void print(const liveness::accept_event& e) {
+  using kind = liveness::accept_event_kind;
+  if (e.kind == kind::paused) {
+    event("accept_paused reason=" + reason_text(e.error));
+  } else if (e.kind == kind::resumed) {
+    event("accept_resumed paused_ms=" + std::to_string(to_ms(e.pause)) +
+          " retries=" + std::to_string(e.retries));
   } else {
-    buffer->resize(16 * 1024);
-    s->async_read_some(net::buffer(*buffer),
-                       [s, buffer, on_written](liveness::error_code ec, std::size_t n) {
-                         if (ec) return;
-                         buffer->resize(n);
-                         net::async_write(*s, net::buffer(*buffer), on_written);
-                       });
+    event("error what=accept reason=" + reason_text(e.error));
   }
 }
 
@@ -135,22 +61,8 @@ int serve(const server_flags& f, const liveness::session_options<Policy>& option
   using session_t = liveness::session<Stream, Policy>;
   net::io_context io;
   tcp::acceptor acceptor(io);
-#if defined(LIVENESS_EXAMPLE_TLS)
-  net::ssl::context tls(net::ssl::context::tls_server);
-  if constexpr (std::is_same_v<Stream, tls_stream>) {
-    try {
-      tls.use_certificate_chain_file(f.cert);
-      tls.use_private_key_file(f.key, net::ssl::context::pem);
-    } catch (const std::exception& e) {
-      std::cerr << "echo_server: --cert " << f.cert << " --key " << f.key << ": " << e.what()
-                << std::endl;
-      return 1;
-    }
-  }
-#endif
   try {
-    tcp::resolver resolver(io);
-    const tcp::endpoint ep = *resolver.resolve(f.host, f.port).begin();
+    const tcp::endpoint ep = *tcp::resolver(io).resolve(f.host, f.port).begin();
     acceptor.open(ep.protocol());
     acceptor.set_option(tcp::acceptor::reuse_address(true));
     acceptor.bind(ep);
@@ -161,6 +73,7 @@ int serve(const server_flags& f, const liveness::session_options<Policy>& option
     return 1;
   }
 
+  // The registry reports every client once online and once offline, with the reason.
   liveness::registry<session_t> clients(io.get_executor());
   clients.on_online([](const liveness::peer_event& e) {
     event("online id=" + e.id + " peer=" + e.peer);
@@ -169,19 +82,20 @@ int serve(const server_flags& f, const liveness::session_options<Policy>& option
     event("offline id=" + e.id + " peer=" + e.peer + " reason=" + reason_text(e.reason) +
           " silent_ms=" + std::to_string(to_ms(e.silent)));
   });
-
-  // Accept until stopped. At the descriptor limit (EMFILE, ENFILE, ENOBUFS, ENOMEM) the loop
-  // pauses, 10 ms doubling to 1 s, instead of retrying at once, and says so once per episode.
   auto add = [&](Stream stream, const tcp::endpoint& peer) {
-    try {
-      // The session applies keepalive to the accepted socket and starts the heartbeat;
-      // the registry names it by the endpoint accept() returned.
-      auto s = clients.add(session_t(std::move(stream), options), peer);
-      echo(s, std::make_shared<std::string>());
-    } catch (const liveness::system_error& e) {
-      event("error what=session reason=" + reason_text(e.code()));
-    }
+    // The session applies keepalive and starts the heartbeat; the registry names the
+    // client by its endpoint.
+    liveness::error_code ec;
+    session_t s(std::move(stream), options, ec);
+    if (ec) return event("error what=session reason=" + reason_text(ec));
+    echo(clients.add(std::move(s), peer), std::make_shared<std::string>());
   };
+
+#if defined(LIVENESS_EXAMPLE_TLS)
+  std::optional<net::ssl::context> tls;
+  if (f.tls) tls.emplace(server_tls_context(f.cert, f.key));
+#endif
+  // Accepts until stopped; at the descriptor limit it pauses (10 ms doubling to 1 s).
   liveness::async_accept_loop(
       acceptor, liveness::accept_options{},
       [&](tcp::socket socket, const tcp::endpoint& peer) {
@@ -189,38 +103,16 @@ int serve(const server_flags& f, const liveness::session_options<Policy>& option
           add(std::move(socket), peer);
         } else {
 #if defined(LIVENESS_EXAMPLE_TLS)
-          // TLS: the handshake first (keepalive is applied by the session, after it).
-          auto stream = std::make_shared<tls_stream>(std::move(socket), tls);
+          auto stream = std::make_shared<tls_stream>(std::move(socket), *tls);
           handshake(stream, net::ssl::stream_base::server, [&, stream, peer](liveness::error_code ec) {
-            if (ec) {
-              event("error what=tls_handshake reason=" + reason_text(ec));
-              return;
-            }
+            if (ec) return event("error what=tls_handshake reason=" + reason_text(ec));
             add(std::move(*stream), peer);
           });
 #endif
         }
       },
-      [](const liveness::accept_event& e) {
-        switch (e.kind) {
-          case liveness::accept_event_kind::paused:
-            event("accept_paused reason=" + reason_text(e.error));
-            break;
-          case liveness::accept_event_kind::resumed:
-            event("accept_resumed paused_ms=" + std::to_string(to_ms(e.pause)) +
-                  " retries=" + std::to_string(e.retries));
-            break;
-          case liveness::accept_event_kind::failed:
-            event("error what=accept reason=" + reason_text(e.error));
-            break;
-        }
-      },
-      [](liveness::error_code ec) {
-        // Only an acceptor that stopped listening ends it otherwise (never here).
-        if (ec != net::error::operation_aborted) {
-          event("error what=accept reason=" + reason_text(ec));
-        }
-      });
+      [](const liveness::accept_event& e) { print(e); },
+      [](liveness::error_code) {});  // ends only when the acceptor is closed
   event("listening addr=" + endpoint_text(acceptor.local_endpoint()) + " " + watch_text(f.watch));
 
   net::signal_set signals(io, SIGINT, SIGTERM);
@@ -228,7 +120,7 @@ int serve(const server_flags& f, const liveness::session_options<Policy>& option
     liveness::error_code ignored;
     acceptor.close(ignored);
     clients.close();
-    io.stop();
+    io.stop();  // pending TLS handshakes too
   });
   io.run();
   return 0;
@@ -237,8 +129,8 @@ int serve(const server_flags& f, const liveness::session_options<Policy>& option
 }  // namespace
 
 int main(int argc, char** argv) {
-  program() = {"echo_server", usage_text};
-  const server_flags flags = parse_flags(argc, argv);
+  program() = {"echo_server", server_usage_text};
+  const server_flags flags = parse_server_flags(argc, argv);
   return with_policy(flags.watch, liveness::role::server, [&](const auto& options) {
 #if defined(LIVENESS_EXAMPLE_TLS)
     if (flags.tls) return serve<tls_stream>(flags, options);

@@ -21,6 +21,8 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
+#include <string>
 
 namespace example {
 
@@ -33,6 +35,40 @@ inline void require_tls() {
 
 #if defined(LIVENESS_EXAMPLE_TLS)
 using tls_stream = net::ssl::stream<tcp::socket>;
+
+/// echo_server's context: the certificate chain and key (PEM), or exit 1 saying why.
+inline net::ssl::context server_tls_context(const std::string& cert, const std::string& key) {
+  net::ssl::context tls(net::ssl::context::tls_server);
+  try {
+    tls.use_certificate_chain_file(cert);
+    tls.use_private_key_file(key, net::ssl::context::pem);
+  } catch (const std::exception& e) {
+    std::cerr << program().name << ": --cert " << cert << " --key " << key << ": " << e.what()
+              << std::endl;
+    std::exit(1);
+  }
+  return tls;
+}
+
+/// echo_client's context: verify the server against `ca` (PEM), or, without it, no
+/// verification and a warning on stderr. Exit 1 when `ca` cannot be loaded.
+inline net::ssl::context client_tls_context(const std::optional<std::string>& ca) {
+  net::ssl::context tls(net::ssl::context::tls_client);
+  if (!ca) {
+    std::cerr << program().name << ": warning: --tls without --ca: the server's certificate "
+                 "is not verified" << std::endl;
+    tls.set_verify_mode(net::ssl::verify_none);
+    return tls;
+  }
+  try {
+    tls.load_verify_file(*ca);
+    tls.set_verify_mode(net::ssl::verify_peer);
+  } catch (const std::exception& e) {
+    std::cerr << program().name << ": --ca " << *ca << ": " << e.what() << std::endl;
+    std::exit(1);
+  }
+  return tls;
+}
 
 /// The longest a TLS handshake may take.
 inline constexpr ms handshake_timeout{10000};

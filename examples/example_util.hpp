@@ -27,10 +27,13 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <iostream>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 
 namespace example {
@@ -299,6 +302,80 @@ decltype(auto) with_policy(const watch_flags& w, liveness::role role, F&& f) {
   return f(session_options_for<line_policy>(w, role));
 }
 
+/// The examples' unit of text: a whole message with the length codec
+/// (`async_read_message`), else a line (at most `max_line` bytes with its newline).
+template <class Session>
+inline constexpr bool by_message_v =
+    std::is_same_v<typename Session::policy_type, length_policy>;
+
+inline constexpr std::size_t max_line = 64 * 1024;
+
+/// Reads one item (see by_message_v) of `s` into the end of `in`. Completion:
+/// `void(error_code, std::size_t n)`: the item is the first n bytes of `in` (a line with
+/// its newline); `net::error::not_found` for a line longer than max_line.
+template <class Session, class Token>
+auto async_read_item(Session& s, std::string& in, Token&& token) {
+  if constexpr (by_message_v<Session>) {
+    return s.async_read_message(net::dynamic_buffer(in), std::forward<Token>(token));
+  } else {
+    return net::async_read_until(s, net::dynamic_buffer(in, max_line), '\n',
+                                 std::forward<Token>(token));
+  }
+}
+
+/// Takes the item of `n` bytes off the front of `in`, without a line's newline.
+template <class Session>
+std::string take_item(std::string& in, std::size_t n) {
+  std::string text = in.substr(0, n);
+  in.erase(0, n);
+  if (!by_message_v<Session> && !text.empty() && text.back() == '\n') text.pop_back();
+  return text;
+}
+
+/// `text` as the item `Session` sends: a line gets its newline.
+template <class Session>
+std::string item(std::string text) {
+  if constexpr (!by_message_v<Session>) text.push_back('\n');
+  return text;
+}
+
+/// Writes `bytes` (an item, newline included) as one message or as plain bytes.
+/// Completion: `void(error_code, std::size_t)`.
+template <class Session, class Token>
+auto async_write_item(Session& s, const std::string& bytes, Token&& token) {
+  if constexpr (by_message_v<Session>) {
+    return s.async_write_message(net::buffer(bytes), std::forward<Token>(token));
+  } else {
+    return net::async_write(s, net::buffer(bytes), std::forward<Token>(token));
+  }
+}
+
+/// The echo clients' count of echoes: prints each (`echo text=`), and after --count of
+/// them prints `done echoes=N` and calls `finish(0)`.
+struct echo_counter {
+  std::optional<long> count;
+  std::function<void(int exit_code)> finish;
+  long echoes = 0;
+
+  /// False once the count is reached (stop reading).
+  bool got(const std::string& text) {
+    event("echo text=" + text);
+    if (!count || ++echoes < *count) return true;
+    event("done echoes=" + std::to_string(echoes));
+    finish(0);
+    return false;
+  }
+};
+
+/// Reads the echoes of one connection until it ends (or the count is reached).
+template <class Session>
+void read_echoes(std::shared_ptr<Session> s, std::shared_ptr<std::string> in,
+                 echo_counter& echoes) {
+  async_read_item(*s, *in, [s, in, &echoes](liveness::error_code ec, std::size_t n) {
+    if (!ec && echoes.got(take_item<Session>(*in, n))) read_echoes(s, in, echoes);
+  });
+}
+
 /// "heartbeat=none keepalive=..." description of the watch for the listening/connected
 /// lines' extra fields.
 inline std::string watch_text(const watch_flags& w) {
@@ -328,12 +405,6 @@ inline long long ms_since(clock::time_point t) { return to_ms(clock::now() - t);
 /// transport errors ("peer_closed", "heartbeat_timeout"), else "<category>:<value>".
 inline std::string reason_text(const liveness::error_code& ec) {
   return liveness::error_name(liveness::classify_transport_error(ec));
-}
-
-/// Why a connect attempt failed, for the connect_failed lines: `connection_refused`,
-/// `timed_out`, `host_unreachable`, ... (`liveness::connect_error_name`).
-inline std::string connect_reason_text(const liveness::error_code& ec) {
-  return liveness::connect_error_name(ec);
 }
 
 /// How long a session's peer has been silent, in ms.

@@ -1,14 +1,15 @@
 //
-// examples/client_flags.hpp
+// examples/flags.hpp
 //
 // Copyright (c) 2026 The liveness authors.
 // Distributed under the Boost Software License, Version 1.0.
 // (See accompanying file LICENSE or copy at https://www.boost.org/LICENSE_1_0.txt)
 //
-// The flags of echo_client and echo_client_coro (the same contract for both).
+// The flags of echo_server, echo_client and echo_client_coro (docs/examples.md; the two
+// clients share one contract).
 //
-#ifndef LIVENESS_EXAMPLES_CLIENT_FLAGS_HPP
-#define LIVENESS_EXAMPLES_CLIENT_FLAGS_HPP
+#ifndef LIVENESS_EXAMPLES_FLAGS_HPP
+#define LIVENESS_EXAMPLES_FLAGS_HPP
 
 #include "example_tls.hpp"
 #include "example_util.hpp"
@@ -16,6 +17,67 @@
 #include <liveness/reconnect.hpp>
 
 namespace example {
+
+/// Walks the flags: `--help` prints the usage line and exits 0; `--tls` (the one flag
+/// without a value) sets `*tls` when `tls` is given (else it is unknown); every other flag
+/// is `--NAME VALUE`, handed to `on_value(flag, value)`. Exit 2 on a stray argument or a
+/// missing value.
+template <class OnValue>
+void for_each_flag(int argc, char** argv, bool* tls, OnValue on_value) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string flag = argv[i];
+    if (flag == "--help" || flag == "-h") {
+      std::cout << "usage: " << program().usage << std::endl;
+      std::exit(0);
+    }
+    if (flag.rfind("--", 0) != 0) bad_flags("unexpected argument: " + flag);
+    if (tls && flag == "--tls") {
+      require_tls();
+      *tls = true;
+      continue;
+    }
+    if (i + 1 >= argc) bad_flags(flag + ": missing value");
+    on_value(flag, std::string(argv[++i]));
+  }
+}
+
+inline const char* const server_usage_text =
+    "echo_server --listen HOST:PORT [--keepalive IDLE:INTVL:COUNT] "
+    "[--heartbeat INTERVAL/TIMEOUT] [--codec line|length] [--ping TEXT --pong TEXT] "
+    "[--role server|client|both|answer] [--message-timeout DUR] "
+    "[--first-message-timeout DUR] [--close-linger DUR] [--tls --cert FILE --key FILE]";
+
+struct server_flags {
+  std::string host;
+  std::string port;
+  watch_flags watch;
+  /// --tls with the certificate (chain) and private key files, PEM.
+  bool tls = false;
+  std::string cert;
+  std::string key;
+};
+
+inline server_flags parse_server_flags(int argc, char** argv) {
+  server_flags f;
+  bool have_listen = false;
+  for_each_flag(argc, argv, &f.tls, [&](const std::string& flag, const std::string& value) {
+    if (flag == "--listen") {
+      std::tie(f.host, f.port) = host_port_flag(flag, value);
+      have_listen = true;
+    } else if (flag == "--cert") {
+      f.cert = value;
+    } else if (flag == "--key") {
+      f.key = value;
+    } else if (!parse_watch_flag(flag, value, f.watch)) {
+      bad_flags("unknown flag: " + flag);
+    }
+  });
+  if (!have_listen) bad_flags("--listen HOST:PORT is required");
+  if (f.tls && (f.cert.empty() || f.key.empty())) bad_flags("--tls needs --cert FILE and --key FILE");
+  if (!f.tls && (!f.cert.empty() || !f.key.empty())) bad_flags("--cert and --key need --tls");
+  check_watch_flags(f.watch);
+  return f;
+}
 
 /// `tls`: the program takes --tls [--ca FILE] (echo_client).
 inline const char* client_usage_text(const std::string& name, bool tls = false) {
@@ -60,20 +122,8 @@ struct client_flags {
 inline client_flags parse_client_flags(int argc, char** argv, bool tls = false) {
   client_flags f;
   bool have_connect = false;
-  for (int i = 1; i < argc; ++i) {
-    const std::string flag = argv[i];
-    if (flag == "--help" || flag == "-h") {
-      std::cout << "usage: " << program().usage << std::endl;
-      std::exit(0);
-    }
-    if (flag.rfind("--", 0) != 0) bad_flags("unexpected argument: " + flag);
-    if (tls && flag == "--tls") {
-      require_tls();
-      f.tls = true;
-      continue;
-    }
-    if (i + 1 >= argc) bad_flags(flag + ": missing value");
-    const std::string value = argv[++i];
+  for_each_flag(argc, argv, tls ? &f.tls : nullptr, [&](const std::string& flag,
+                                                         const std::string& value) {
     if (tls && flag == "--ca") {
       f.ca = value;
     } else if (flag == "--connect") {
@@ -94,7 +144,7 @@ inline client_flags parse_client_flags(int argc, char** argv, bool tls = false) 
     } else if (!parse_watch_flag(flag, value, f.watch)) {
       bad_flags("unknown flag: " + flag);
     }
-  }
+  });
   if (!have_connect) bad_flags("--connect HOST:PORT is required");
   check_watch_flags(f.watch);
   if (f.every && !f.send) bad_flags("--every needs --send TEXT");
@@ -119,4 +169,4 @@ inline client_flags parse_client_flags(int argc, char** argv, bool tls = false) 
 
 }  // namespace example
 
-#endif  // LIVENESS_EXAMPLES_CLIENT_FLAGS_HPP
+#endif  // LIVENESS_EXAMPLES_FLAGS_HPP
