@@ -217,8 +217,8 @@ class registry {
   /// a login); empty: "tcp:" + the endpoint text.
   ///
   /// Returns the session (shared with the registry, which drops its share when the
-  /// session dies) and the id it chose (`added::id`). Raises `on_online` before returning when the id was offline, and
-  /// `on_replaced` when it replaced a live session. An already dead (or closed) session is
+  /// session dies) and the id it chose (`added::id`). Raises `on_online` before returning
+  /// when the id was offline, and `on_replaced` when it replaced a live session. An already dead (or closed) session is
   /// added and then handled as a death; a live session of the same id that is already
   /// dead or closed is handled as a death first, so it is not a duplicate. After
   /// `close()`, the session is closed at once, nothing is raised, and it is returned.
@@ -227,8 +227,7 @@ class registry {
   /// `error::reserved_id` for an application id that begins with "tcp:";
   /// `error::duplicate_id` for an id with a live session under
   /// `duplicate_id_policy::reject`. On success `ec` is cleared.
-  added add(Session&& s, const endpoint_type& peer, std::string id,
-                               error_code& ec);
+  added add(Session&& s, const endpoint_type& peer, std::string id, error_code& ec);
   /// As above; throws `liveness::system_error` when the session is refused.
   added add(Session&& s, const endpoint_type& peer, std::string id = {});
   /// As above, with the endpoint read from the session's socket (`remote_endpoint()`) now:
