@@ -146,7 +146,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   c.client.on_connect_failed([&](liveness::error_code why) {  // callbacks mix with coroutines
-    event("connect_failed reason=" + connect_reason_text(why) +
+    event("connect_failed reason=" + liveness::connect_error_name(why) +
           " outbox=" + std::to_string(c.client.outbox_size()));
   });
   c.signals.async_wait([&](liveness::error_code sec, int) {
