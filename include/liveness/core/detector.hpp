@@ -15,6 +15,13 @@
 //                                ping:  if (det.on_ping_received(now)) queue one pong
 //                                pong:  det.on_pong_received(now)
 //                                data:  det.on_data_received(now)
+//                                  if (det.take_too_many_pings()) that pong (or, when
+//                                  none is owed, a pong of its own) carries the notice
+//                                  pong with an agreement payload (core/agreement.hpp):
+//                                         det.on_pong_received(now), then
+//                                         det.on_hello_received(now, v) or
+//                                         det.on_too_many_pings_received(now)
+//   at connect, with own_hello()  write it (a pong carrying it), before anything else
 //   when a pong has been written det.on_pong_sent(now)
 //   when bytes were written      det.on_sent(now, n)
 //   facts about our own side     det.on_ping_held(now) (a wanted ping cannot go out yet),
@@ -35,7 +42,9 @@
 //                   off a peer that pings too often, whatever it sends between its pings
 //                   (`error::ping_flood`; see `ping_pong_options::min_ping_interval`);
 //                   proves its own reading to a peer whose data it receives while writing
-//                   nothing (a progress pong, or with `progress_pongs` off a progress ping).
+//                   nothing (a progress pong, or with `progress_pongs` off a progress ping);
+//                   agrees with the peer on the pace (the hello, "too many pings" and the
+//                   doubling rule: `ping_pong_options::hello`, `::too_many_pings`).
 //
 #ifndef LIVENESS_CORE_DETECTOR_HPP
 #define LIVENESS_CORE_DETECTOR_HPP

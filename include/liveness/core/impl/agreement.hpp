@@ -37,8 +37,17 @@ inline void put_u32(char* out, std::uint32_t v) noexcept {
 }
 
 inline std::uint32_t get_u32(const char* p) noexcept {
-  const auto b = [p](int i) { return static_cast<std::uint32_t>(static_cast<unsigned char>(p[i])); };
+  const auto b = [p](int i) {
+    return static_cast<std::uint32_t>(static_cast<unsigned char>(p[i]));
+  };
   return b(0) << 24 | b(1) << 16 | b(2) << 8 | b(3);
+}
+
+inline void put_tag(char* p, char kind) noexcept {
+  p[0] = 'L';
+  p[1] = 'V';
+  p[2] = kind;
+  p[3] = '\x01';  // version 1
 }
 
 inline bool has_tag(const char* p, std::size_t size, char kind) noexcept {
@@ -50,10 +59,7 @@ inline bool has_tag(const char* p, std::size_t size, char kind) noexcept {
 inline agreement_payload encode_hello(const hello_values& v) noexcept {
   agreement_payload out;
   char* p = out.bytes.data();
-  p[0] = 'L';
-  p[1] = 'V';
-  p[2] = 'H';
-  p[3] = '\x01';
+  detail::put_tag(p, 'H');
   detail::put_u32(p + 4, detail::to_wire_ms(v.interval));
   detail::put_u32(p + 8, detail::to_wire_ms(v.timeout));
   detail::put_u32(p + 12, detail::to_wire_ms(v.min_ping_interval));
@@ -64,11 +70,7 @@ inline agreement_payload encode_hello(const hello_values& v) noexcept {
 
 inline agreement_payload encode_too_many_pings() noexcept {
   agreement_payload out;
-  char* p = out.bytes.data();
-  p[0] = 'L';
-  p[1] = 'V';
-  p[2] = 'T';
-  p[3] = '\x01';
+  detail::put_tag(out.bytes.data(), 'T');
   out.size = too_many_pings_payload_size;
   return out;
 }
