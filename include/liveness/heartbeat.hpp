@@ -68,7 +68,8 @@ template <class Codec>
 struct ping_pong {
   /// Flat: the timing and the flood guard of `core::ping_pong_options`
   /// (`opts.heartbeat.interval`, `.timeout`, `.pinger`, `.min_ping_interval`,
-  /// `.max_ping_strikes`), and the codec's options at `opts.heartbeat.codec`.
+  /// `.max_ping_strikes`), agreement (`.hello`, `.too_many_pings`: with codecs that carry
+  /// it, `codec::carries_agreement_v`), and the codec's options at `opts.heartbeat.codec`.
   struct options : core::ping_pong_options {
     /// How pings and pongs look in the stream, and the size limits.
     typename Codec::options codec = Codec::options::standard();
@@ -91,7 +92,11 @@ struct ping_pong {
   };
   using codec = Codec;
   static core::detector make_detector(const options& o, role local, core::time_point now) {
-    return core::detector(static_cast<const core::ping_pong_options&>(o), local, now);
+    core::ping_pong_options po = o;
+    // Agreement needs a codec that carries its frames: without one, nothing can change
+    // the schedule, and the detection bound stays interval + timeout.
+    if constexpr (!liveness::codec::carries_agreement_v<Codec>) po.hello = po.too_many_pings = false;
+    return core::detector(po, local, now);
   }
   static typename codec::options codec_options(const options& o) { return o.codec; }
 };

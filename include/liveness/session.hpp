@@ -92,7 +92,8 @@ struct session_options {
   /// applied).
   std::optional<keepalive_options> keepalive = keepalive_options::standard();
   /// The heartbeat policy's own options: for `heartbeat::ping_pong<C>`,
-  /// `heartbeat.interval`, `heartbeat.timeout`, `heartbeat.pinger`, the flood guard, and
+  /// `heartbeat.interval`, `heartbeat.timeout`, `heartbeat.pinger`, the flood guard,
+  /// agreement with the peer (`heartbeat.hello`, `heartbeat.too_many_pings`), and
   /// the codec's options at `heartbeat.codec`; for `heartbeat::idle_timeout`,
   /// `heartbeat.timeout`; nothing for `heartbeat::none`.
   typename Policy::options heartbeat = Policy::options::standard();
@@ -170,7 +171,11 @@ struct session_options {
   static duration smallest_budget() noexcept;
 
   /// The worst case of these options, per failure, from their values as the kernels take
-  /// them (keepalive rounded up to whole seconds). A session's own
+  /// them (keepalive rounded up to whole seconds). The heartbeat's part is `interval +
+  /// timeout`, or with a codec that carries agreement frames (`codec::length_prefixed`)
+  /// and `hello` or `too_many_pings` on, `max(interval, timeout) + timeout`: as far as the
+  /// peer may slow our pings (`ping_pong_options::agreed_detection_bound()`; the same for
+  /// every `within()` result, whose interval is at least its timeout). A session's own
   /// `session::detection_bound()` uses what the kernel actually applied.
   detection_report detection_bound() const;
 
@@ -282,14 +287,17 @@ class session {
   const keepalive_report& keepalive() const noexcept;
 
   /// The worst case of this session, per failure (see `detection_report`): as
-  /// `session_options::detection_bound()`, with the keepalive values the kernel applied
+  /// `session_options::detection_bound()` (including how far agreement with the peer may
+  /// stretch the heartbeat's part), with the keepalive values the kernel applied
   /// (`keepalive()`); when the keepalive was left alone, the dead-host bounds rest on the
   /// heartbeat alone. Default (all never) for a moved-from session.
   detection_report detection_bound() const;
 
   /// The heartbeat counters: last received / sent, last and smoothed RTT, pings sent,
-  /// pongs received, consecutive misses; `stats().silent_for(now)` is how long the peer has
-  /// been silent. Default values (zero counts, no times) for a moved-from session.
+  /// pongs received, consecutive misses; agreement with the peer (`ping_interval` in
+  /// force, `ping_interval_backoffs`, `peer_hello`, `too_many_pings_sent` / `_received`,
+  /// `agreement_clamped`; docs/session.md); `stats().silent_for(now)` is how long the peer
+  /// has been silent. Default values (zero counts, no times) for a moved-from session.
   core::detector_stats stats() const;
 
   /// True while the session's socket is open: false for a moved-from session, after

@@ -109,6 +109,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::uint8_t s = in.byte();
     pp.max_ping_strikes = s >= 250 ? 0xFFFFFFFFu : s % 6;
     pp.ping_after_own_silence = (mode_byte & 8) != 0;
+    pp.hello = (mode_byte & 16) != 0;  // agreement
+    pp.too_many_pings = (mode_byte & 32) == 0;
     const bool valid = !pp.validate();
     try {
       made.emplace(pp, local, start);
@@ -238,7 +240,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::uint8_t kind = op & 15;
     const bool told = kind <= 8 || kind == 10 || kind == 11 || kind == 12 || kind == 13 ||
                       (kind == 9 && (op >> 4) >= 14) ||
-                      (kind == 14 && (op >> 4) >= 10 && (op >> 4) <= 13);
+                      (kind == 14 && (op >> 4) >= 10 && (op >> 4) <= 13) ||
+                      (kind == 14 && (op >> 4) <= 1);  // the peer's hello or notice
     if (told && now > latest) latest = now;
     const std::size_t n = static_cast<std::size_t>(op >> 4) * 1000;
 #ifdef LIVENESS_FUZZ_TRACE
@@ -306,6 +309,28 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       case 14:
         // The facts a session reports about its own side (held ping, paused reads, a
         // write waiting for the peer's window), each way.
+        if ((op >> 4) <= 2) {
+          // Agreement: the peer's hello or notice, our notice; the interval in force and
+          // the silence we wait stay within the options' bound.
+          if ((op >> 4) == 0) {
+            core::hello_values v;
+            v.interval = pick_duration(in, true);
+            v.timeout = pick_duration(in, true);
+            v.min_ping_interval = pick_duration(in, true);
+            v.pings = (in.byte() & 1) != 0;
+            d.on_hello_received(now, v);
+          }
+          if ((op >> 4) == 1) d.on_too_many_pings_received(now);
+          if ((op >> 4) == 2) (void)d.take_too_many_pings();
+          if (mode == 2) {
+            const auto& st = d.stats();
+            LIVENESS_FUZZ_CHECK(st.ping_interval >= pp.interval);
+            LIVENESS_FUZZ_CHECK(st.ping_interval <= pp.max_agreed_interval());
+            LIVENESS_FUZZ_CHECK(st.peer_silence_limit <=
+                                core::add_saturated(pp.max_agreed_interval(), pp.timeout));
+            LIVENESS_FUZZ_CHECK(d.detection_bound() == pp.agreed_detection_bound());
+          }
+        }
         if ((op >> 4) == 10) d.on_ping_held(now);
         if ((op >> 4) == 11) d.on_reading_paused(now, true);
         if ((op >> 4) == 12) d.on_reading_paused(now, false);

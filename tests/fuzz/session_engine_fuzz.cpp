@@ -44,6 +44,8 @@ void run(reader& in, typename Codec::options co) {
   const std::uint8_t role = in.byte();
   hb.pinger = static_cast<core::ping_role>(role % 4);
   hb.progress_pongs = (role & 4) == 0;
+  hb.hello = (role & 8) != 0;               // agreement (docs/session.md)
+  hb.too_many_pings = (role & 16) == 0;
   hb.min_ping_interval = std::chrono::milliseconds(10 * (in.byte() & 3));  // <= interval
   engine::limits l;
   l.max_write_chunk = 1 + (in.byte() & 63);

@@ -88,6 +88,24 @@ struct is_codec
 template <class C>
 inline constexpr bool is_codec_v = is_codec<C>::value;
 
+namespace detail {
+template <class C, class = void>
+struct has_pong_payload : std::false_type {};
+template <class C>
+struct has_pong_payload<
+    C, std::void_t<decltype(std::declval<const typename C::encoder&>().append_pong_payload(
+           static_cast<const char*>(nullptr), std::size_t{}, std::declval<std::string&>()))>>
+    : std::true_type {};
+}  // namespace detail
+
+/// True when the codec can carry agreement frames (the hello and the "too many pings"
+/// notice, docs/session.md): its encoder has the optional member
+/// `append_pong_payload(const char* payload, std::size_t size, std::string& out)` (a pong
+/// carrying up to 64 payload bytes) and its decoder hands pong payloads to `on_pong`.
+/// Among the library's codecs, `codec::length_prefixed`.
+template <class C>
+inline constexpr bool carries_agreement_v = is_codec_v<C> && detail::has_pong_payload<C>::value;
+
 /// True when the codec carries user messages with boundaries (`async_read_message`,
 /// `async_write_message`, the registry's message sends).
 template <class C>

@@ -17,6 +17,12 @@
 //        0x02  pong: payload 0-64 bytes (conventionally the ping's payload, echoed)
 //   anything else is a protocol error.
 //
+// Agreement (liveness 0.3): a pong whose payload starts with "LVH\x01" is a hello, one
+// starting with "LVT\x01" a "too many pings" notice (core/agreement.hpp has the layout).
+// They are ordinary pongs to this decoder (it hands every pong payload on) and to an end
+// that does not know them, which is why they are pongs: the 0.2 decoder ends the stream
+// on an unknown type byte.
+//
 // A large user message is sent as several data frames (0x80 ... 0x80 0x00) so that pings
 // and pongs can travel between them: a heartbeat never waits behind a long write.
 // Sans-I/O: no sockets, no Asio. The decoder never allocates: data payloads are handed out
@@ -237,6 +243,13 @@ class length_prefixed_encoder {
   /// Appends an empty ping or pong frame to `out`.
   void append_heartbeat(bool ping_frame, std::string& out) const {
     const auto f = ping_frame ? ping() : pong();
+    out.append(f.data(), f.size());
+  }
+  /// Optional member (agreement frames, docs/codec.md): appends a pong frame carrying the
+  /// `size` payload bytes at `payload` (at most 64; the hello and the "too many pings"
+  /// notice of core/agreement.hpp ride on it).
+  void append_pong_payload(const char* payload, std::size_t size, std::string& out) const {
+    const auto f = pong(payload, size);
     out.append(f.data(), f.size());
   }
 

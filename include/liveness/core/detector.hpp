@@ -15,6 +15,13 @@
 //                                ping:  if (det.on_ping_received(now)) queue one pong
 //                                pong:  det.on_pong_received(now)
 //                                data:  det.on_data_received(now)
+//                                  if (det.take_too_many_pings()) that pong (or, when
+//                                  none is owed, a pong of its own) carries the notice
+//                                  pong with an agreement payload (core/agreement.hpp):
+//                                         det.on_pong_received(now), then
+//                                         det.on_hello_received(now, v) or
+//                                         det.on_too_many_pings_received(now)
+//   at connect, with own_hello()  write it (a pong carrying it), before anything else
 //   when a pong has been written det.on_pong_sent(now)
 //   when bytes were written      det.on_sent(now, n)
 //   facts about our own side     det.on_ping_held(now) (a wanted ping cannot go out yet),
@@ -35,12 +42,15 @@
 //                   off a peer that pings too often, whatever it sends between its pings
 //                   (`error::ping_flood`; see `ping_pong_options::min_ping_interval`);
 //                   proves its own reading to a peer whose data it receives while writing
-//                   nothing (a progress pong, or with `progress_pongs` off a progress ping).
+//                   nothing (a progress pong, or with `progress_pongs` off a progress ping);
+//                   agrees with the peer on the pace (the hello, "too many pings" and the
+//                   doubling rule: `ping_pong_options::hello`, `::too_many_pings`).
 //
 #ifndef LIVENESS_CORE_DETECTOR_HPP
 #define LIVENESS_CORE_DETECTOR_HPP
 
 #include <liveness/config.hpp>
+#include <liveness/core/agreement.hpp>
 #include <liveness/core/clock.hpp>
 #include <liveness/core/detector_options.hpp>
 #include <liveness/error.hpp>
@@ -108,6 +118,28 @@ struct detector_stats {
   std::uint32_t consecutive_misses = 0;
   /// The peer's too-early pings in a row (see `ping_pong_options::min_ping_interval`).
   std::uint32_t ping_strikes = 0;
+
+  // Agreement (ping_pong_options::hello, ::too_many_pings; docs/session.md).
+  /// The ping interval in force (mode `ping_pong`; zero otherwise): the options'
+  /// `interval`, raised by the peer's hello or doubled by its "too many pings" notices,
+  /// at most `ping_pong_options::max_agreed_interval()`.
+  duration ping_interval = duration::zero();
+  /// How long this end waits for a silent peer when it does not ping (mode `ping_pong`;
+  /// zero otherwise): `interval + timeout`, raised by a pinging peer's hello to what its
+  /// schedule needs, at most `max_agreed_interval() + timeout`.
+  duration peer_silence_limit = duration::zero();
+  /// The peer's hello, once one arrived (the latest).
+  std::optional<hello_values> peer_hello;
+  /// Times `ping_interval` doubled on the peer's "too many pings" notice.
+  std::uint32_t ping_interval_backoffs = 0;
+  /// "Too many pings" notices received, and sent (each rode on a pong, or went as an
+  /// unasked pong of its own when the answer was coalesced).
+  std::uint64_t too_many_pings_received = 0;
+  std::uint64_t too_many_pings_sent = 0;
+  /// Times the peer asked for more than this end allows (a hello's `min_ping_interval`,
+  /// or a notice, beyond `max_agreed_interval()`; a hello promising a schedule slower
+  /// than `max_agreed_interval() + timeout` of silence): this end kept to its own bound.
+  std::uint32_t agreement_clamped = 0;
 
   /// How long the peer has been silent at `now`: since `last_received`, or since
   /// `started` if nothing was ever received. Never negative.
@@ -265,6 +297,37 @@ class detector {
   /// longer does (`false`: it was written, or failed). See `on_reading_paused`.
   void on_write_waiting(time_point now, bool waiting) noexcept;
 
+  // ---- agreement (ping_pong_options::hello, ::too_many_pings) ---------------------------
+
+  /// The hello this end sends at connect (its `interval`, `timeout`, accepted
+  /// `min_ping_interval`, whether it pings). Empty unless mode `ping_pong` with `hello` on.
+  std::optional<hello_values> own_hello() const noexcept;
+
+  /// The codec decoded the peer's hello (a pong with a hello payload: report the pong with
+  /// `on_pong_received` too). A pinging end pings no faster than the peer accepts:
+  /// `ping_interval = max(current, min(max(interval, v.min_ping_interval),
+  /// max_agreed_interval()))`. An end that does not ping waits for a pinging peer as long
+  /// as its schedule needs: `peer_silence_limit = max(interval + timeout, the peer's
+  /// interval (raised to our min_ping_interval as it will) + its timeout)`, at most
+  /// `max_agreed_interval() + timeout`. Clamping counts in `agreement_clamped`. Ignored
+  /// with `hello` off, outside mode `ping_pong` and once dead.
+  void on_hello_received(time_point now, const hello_values& v) noexcept;
+
+  /// The codec decoded the peer's "too many pings" notice (a pong: report it with
+  /// `on_pong_received` too). A pinging end doubles `ping_interval`, at most
+  /// `max_agreed_interval()` (already there: `agreement_clamped`). Counted always; acted on
+  /// only with `too_many_pings` on, in mode `ping_pong`, while alive.
+  void on_too_many_pings_received(time_point now) noexcept;
+
+  /// True (once per notice) when the pong owed for the peer's latest ping should carry a
+  /// "too many pings" notice: the ping was a strike that did not end the connection, or
+  /// it was answered with more than half of the answer budget spent. At most one per
+  /// ping received, so at most `max_ping_strikes` per run of strikes. The caller sends it
+  /// on the pong it writes for that ping, or as a pong of its own when the ping was
+  /// coalesced; either way it is counted in `too_many_pings_sent` here. Always false with
+  /// `too_many_pings` off.
+  bool take_too_many_pings() noexcept;
+
   /// Declares the peer dead for `reason` (e.g. a codec or transport error), so that death
   /// is reported through the same path. The first reason wins; an empty `reason` and calls
   /// after death are ignored. The next `poll` reports it.
@@ -309,6 +372,15 @@ class detector {
   /// The options' `interval` (ping_pong), or zero.
   duration interval() const noexcept { return interval_; }
 
+  /// The ping interval in force (ping_pong: `stats().ping_interval`), or zero.
+  duration ping_interval() const noexcept { return ping_interval_; }
+
+  /// The worst-case heartbeat bound of this detector: `interval + timeout` (ping_pong;
+  /// `max_agreed_interval() + timeout` when agreement is on, see
+  /// `ping_pong_options::agreed_detection_bound()`), `timeout` (idle_timeout), or
+  /// `duration::max()` (none).
+  duration detection_bound() const noexcept;
+
   /// The options' `timeout` (idle_timeout, ping_pong), or zero.
   duration timeout() const noexcept { return timeout_; }
 
@@ -333,6 +405,12 @@ class detector {
   std::uint32_t max_ping_strikes_ = 0;
   bool ping_after_own_silence_ = false;  // ping_pong_options::ping_after_own_silence
   bool progress_pongs_ = true;            // ping_pong_options::progress_pongs
+  bool hello_ = false;                    // ping_pong_options::hello
+  bool too_many_pings_ = false;           // ping_pong_options::too_many_pings
+  duration max_agreed_interval_ = duration::zero();
+  duration ping_interval_ = duration::zero();       // in force (agreement)
+  duration peer_silence_limit_ = duration::zero();  // ends that do not ping (agreement)
+  bool notice_due_ = false;  // the pong owed should carry "too many pings"
 
   // state
   state state_ = state::alive;

@@ -140,6 +140,50 @@ struct ping_pong_options {
   /// Any value is valid.
   bool progress_pongs = true;
 
+  /// Agreement (docs/session.md, "Two ends that agree"): at connect, tell the peer this
+  /// end's heartbeat expectations (`interval`, `timeout`, the `min_ping_interval` it
+  /// accepts, whether it pings) in a hello, and follow the peer's hello: ping no faster
+  /// than the peer accepts (the interval becomes `max(interval, peer's min_ping_interval)`)
+  /// and, as an end that does not ping, time the peer out no sooner than its own schedule
+  /// lets it speak (ZMTP 3.1's HEARTBEAT_TTL). Both within `max_agreed_interval()`: a peer
+  /// asking for more is clamped there (`detector_stats::agreement_clamped`), never beyond
+  /// this end's own bound. Only codecs that carry agreement frames
+  /// (`codec::carries_agreement_v`: `codec::length_prefixed`) send or read a hello; the
+  /// hello is a pong with a payload, which an end without this feature (liveness 0.2)
+  /// takes for an ordinary unasked pong, so either end may turn it on alone.
+  ///
+  /// Off by default: it puts a frame (22 bytes) on the wire at connect that 0.2 never
+  /// sent, which a hand-written peer reading the stream byte for byte would see, and it
+  /// lets the peer slow our pings (within the bound above). Without it two ends still
+  /// settle a mismatch through `too_many_pings` (after a few strikes); with it on both
+  /// ends, there are none.
+  bool hello = false;
+
+  /// Agreement: before cutting the peer off with `error::ping_flood`, tell it "too many
+  /// pings": the pong that answers each too-early ping (a strike, or a ping answered
+  /// while more than half of the answer budget is spent) carries the notice, so it costs
+  /// no frame of its own unless that pong was coalesced. An end receiving the notice
+  /// doubles its ping interval, up to `max_agreed_interval()` (gRPC's GOAWAY
+  /// too_many_pings rule); see `detector_stats::ping_interval_backoffs`. A peer that
+  /// ignores it is still cut off. Only with codecs that carry agreement frames. On by
+  /// default: the notice only adds a payload to a pong that was owed anyway, which a peer
+  /// without this feature takes as the answer it waits for.
+  bool too_many_pings = true;
+
+  /// The longest ping interval agreement may lead this end to (the peer's hello, its "too
+  /// many pings" notices): `max(interval, timeout)`. A pinging end's detection bound then
+  /// stays within `max_agreed_interval() + timeout`, and a peer with the same options that
+  /// does not ping (it waits `interval + timeout` for us) still hears from us in time.
+  /// The same limit caps how long an end that does not ping waits for a pinging peer
+  /// that announced a slower schedule: `max_agreed_interval() + timeout` of silence.
+  duration max_agreed_interval() const noexcept;
+
+  /// The detection bound once agreement has stretched it as far as it may:
+  /// `max_agreed_interval() + timeout` (saturating) when `hello` or `too_many_pings` is on,
+  /// else `detection_bound()`. Equal to `detection_bound()` whenever `interval >= timeout`
+  /// (every `session_options::within()` result).
+  duration agreed_detection_bound() const noexcept;
+
   /// The answer budget's burst: `16 * (max_ping_strikes + 1)` answered pings (64 by
   /// default). See `min_ping_interval`.
   std::uint64_t ping_burst() const noexcept;
@@ -190,7 +234,8 @@ struct ping_pong_options {
   /// value.
   error_code validate() const noexcept;
 
-  /// `interval + timeout` (saturating): the longest silence before a peer is declared dead.
+  /// `interval + timeout` (saturating): the longest silence before a peer is declared dead,
+  /// as long as the peer asks for no slower pace (see `agreed_detection_bound()`).
   duration detection_bound() const noexcept;
 };
 

@@ -102,7 +102,11 @@ class session_engine {
   bool writer_busy() const noexcept { return writing_; }
   /// The heartbeat frames to write now (the writer is then busy until
   /// `on_heartbeats_written`), or empty: none wanted, the writer is busy, or our own
-  /// stream is in the middle of a unit that a heartbeat must not split.
+  /// stream is in the middle of a unit that a heartbeat must not split. In this order:
+  /// the hello (first of all, once, with a codec that carries agreement frames and
+  /// `ping_pong_options::hello` on), the pong owed (carrying a "too many pings" notice
+  /// when the detector asks for one; a notice whose ping was coalesced goes as a pong of
+  /// its own), the ping.
   std::string_view take_heartbeats();
   /// The frames of `take_heartbeats` were written (`bytes`).
   actions on_heartbeats_written(time_point now, std::size_t bytes);
@@ -173,6 +177,8 @@ class session_engine {
   bool writing_ = false;  // a heartbeat write or a user chunk is going out
   bool ping_wanted_ = false;
   bool pong_wanted_ = false;
+  bool hello_wanted_ = false;   // the hello has not been taken yet
+  bool notice_wanted_ = false;  // a "too many pings" notice is owed
   bool ping_out_ = false;  // the heartbeat write in progress carries a ping / a pong
   bool pong_out_ = false;
   bool dead_ = false;

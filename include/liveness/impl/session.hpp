@@ -113,12 +113,8 @@ template <class Socket, class Policy>
 detection_report session<Socket, Policy>::detection_bound() const {
   if (!impl_) return {};
   const core::detector& d = impl_->engine_.detector();
-  core::duration hb = core::duration::max();
-  if (d.mode() == core::detector_mode::ping_pong) {
-    hb = detail::add_or_never(d.interval(), d.timeout());
-  } else if (d.mode() == core::detector_mode::idle_timeout) {
-    hb = d.timeout();
-  }
+  // interval + timeout, or as far as agreement with the peer may stretch it.
+  const core::duration hb = d.detection_bound();
   const keepalive_report& k = impl_->keepalive_;
   const core::duration ka =
       k.detection_bound ? core::duration(*k.detection_bound) : core::duration::max();

@@ -41,12 +41,16 @@ inline core::duration add_or_never(core::duration a, core::duration b) noexcept 
   return core::add_saturated(a, b);
 }
 
-/// The heartbeat's bound of a policy's options: interval + timeout (ping_pong), timeout
-/// (idle_timeout), never (none).
-template <class Options>
+/// The heartbeat's bound of a policy's options: interval + timeout (ping_pong; as far as
+/// agreement may stretch it, `agreed_detection_bound()`, when the codec carries agreement
+/// frames), timeout (idle_timeout), never (none).
+template <class Policy, class Options>
 core::duration heartbeat_bound(const Options& o) noexcept {
   if constexpr (std::is_base_of_v<core::ping_pong_options, Options>) {
-    return o.detection_bound();
+    if constexpr (codec::carries_agreement_v<typename Policy::codec>)
+      return o.agreed_detection_bound();
+    else
+      return o.detection_bound();
   } else if constexpr (std::is_same_v<Options, core::idle_timeout_options>) {
     return o.timeout;
   } else {
@@ -118,7 +122,7 @@ session_options<Policy> session_options<Policy>::suggested(liveness::role r) {
 
 template <class Policy>
 core::duration session_options<Policy>::smallest_budget() noexcept {
-  if (detail::heartbeat_bound(typename Policy::options{}) == core::duration::max())
+  if (detail::heartbeat_bound<Policy>(typename Policy::options{}) == core::duration::max())
     return std::chrono::milliseconds(2500);
   return std::chrono::milliseconds(1500);
 }
@@ -196,7 +200,7 @@ session_options<Policy> session_options<Policy>::within(core::duration budget,
 
 template <class Policy>
 detection_report session_options<Policy>::detection_bound() const {
-  const core::duration hb = detail::heartbeat_bound(heartbeat);
+  const core::duration hb = detail::heartbeat_bound<Policy>(heartbeat);
   core::duration ka = core::duration::max();
   core::duration in_flight = core::duration::max();
   if (keepalive) {

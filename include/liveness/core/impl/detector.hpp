@@ -67,7 +67,10 @@ inline detector::detector(const ping_pong_options& options, role local, time_poi
       timeout_(options.timeout),
       min_ping_interval_(options.min_ping_interval),
       max_ping_strikes_(options.max_ping_strikes),
-      progress_pongs_(options.progress_pongs) {
+      progress_pongs_(options.progress_pongs),
+      hello_(options.hello),
+      too_many_pings_(options.too_many_pings),
+      max_agreed_interval_(options.max_agreed_interval()) {
   ping_after_own_silence_ = options.ping_after_own_silence && sends_pings_;
   if (max_ping_strikes_ != 0 && min_ping_interval_ > duration::zero())
     answer_tolerance_ = detail::times_saturated(min_ping_interval_, options.ping_burst());
@@ -97,8 +100,15 @@ inline void detector::reset(time_point now) noexcept {
   reading_paused_ = false;
   write_waiting_ = false;
   write_waiting_since_ = now;
+  ping_interval_ = interval_;
+  peer_silence_limit_ = add_saturated(interval_, timeout_);
+  notice_due_ = false;
   stats_ = detector_stats();
   stats_.started = now;
+  if (mode_ == detector_mode::ping_pong) {
+    stats_.ping_interval = ping_interval_;
+    stats_.peer_silence_limit = peer_silence_limit_;
+  }
 }
 
 // ---- internals ----------------------------------------------------------------------------
@@ -122,6 +132,7 @@ inline void detector::die(const error_code& reason) noexcept {
   ping_outstanding_ = false;
   pong_pending_ = false;
   progress_due_ = false;
+  notice_due_ = false;
 }
 
 inline poll_result detector::report_death() noexcept {
@@ -172,6 +183,8 @@ inline bool detector::on_ping_received(time_point now) noexcept {
       die(make_error_code(error::ping_flood));
       return false;
     }
+    // Tell the peer before it is too late (ping_pong_options::too_many_pings).
+    if (too_many_pings_ && max_ping_strikes_ != 0) notice_due_ = true;
   } else {
     stats_.ping_strikes = 0;
   }
@@ -193,6 +206,8 @@ inline bool detector::on_ping_received(time_point now) noexcept {
       return false;
     }
     answer_budget_at_ = paid;
+    // More than half of the budget spent: tell the peer (too_many_pings).
+    if (too_many_pings_ && elapsed(now_, paid) > answer_tolerance_ / 2) notice_due_ = true;
   }
   pong_pending_ = true;
   progress_due_ = false;  // this pong is the proof of reading too
@@ -286,13 +301,94 @@ inline time_point detector::progress_ping_due() const noexcept {
   // Without progress pongs, a pinging end proves its reading with a ping: due once it has
   // received user data and written nothing for `interval`.
   if (progress_pongs_ || !data_since_written_) return time_point::max();
-  return add_saturated(last_written_, interval_);
+  return add_saturated(last_written_, ping_interval_);
 }
 
 inline bool detector::paused_reading_is_progress() const noexcept {
   if (!reading_paused_) return false;
   return !(write_waiting_ && timeout_ > duration::zero() &&
            now_ - write_waiting_since_ >= timeout_);
+}
+
+// ---- agreement ----------------------------------------------------------------------------
+
+inline std::optional<hello_values> detector::own_hello() const noexcept {
+  if (mode_ != detector_mode::ping_pong || !hello_) return std::nullopt;
+  hello_values v;
+  v.interval = interval_;
+  v.timeout = timeout_;
+  // What our flood guard accepts: any rate when it is off.
+  v.min_ping_interval = max_ping_strikes_ != 0 ? min_ping_interval_ : duration::zero();
+  v.pings = sends_pings_;
+  return v;
+}
+
+inline void detector::on_hello_received(time_point now, const hello_values& v) noexcept {
+  observe(now);
+  if (mode_ != detector_mode::ping_pong || !hello_ || state_ != state::alive) return;
+  stats_.peer_hello = v;
+  if (sends_pings_) {
+    // Ping no faster than the peer accepts, within our own bound.
+    duration want = (std::max)(interval_, v.min_ping_interval);
+    if (want > max_agreed_interval_) {
+      want = max_agreed_interval_;
+      detail::increment(stats_.agreement_clamped);
+    }
+    if (want > ping_interval_) ping_interval_ = want;
+    stats_.ping_interval = ping_interval_;
+  } else if (v.pings) {
+    // The peer pings after its interval of silence, raised to what our guard accepts (as
+    // it will, having our hello) and at most as far as its own bound lets it go; then it
+    // waits its timeout. Do not time it out sooner, nor later than our own bound.
+    const duration ours = max_ping_strikes_ != 0 ? min_ping_interval_ : duration::zero();
+    const duration peer_interval =
+        (std::min)((std::max)(v.interval, ours), (std::max)(v.interval, v.timeout));
+    duration want = (std::max)(add_saturated(interval_, timeout_),
+                               add_saturated(peer_interval, v.timeout));
+    const duration ceiling = add_saturated(max_agreed_interval_, timeout_);
+    if (want > ceiling) {
+      want = ceiling;
+      detail::increment(stats_.agreement_clamped);
+    }
+    if (want > peer_silence_limit_) peer_silence_limit_ = want;
+    stats_.peer_silence_limit = peer_silence_limit_;
+  }
+}
+
+inline void detector::on_too_many_pings_received(time_point now) noexcept {
+  observe(now);
+  detail::add_counter(stats_.too_many_pings_received, 1);
+  if (mode_ != detector_mode::ping_pong || !too_many_pings_ || !sends_pings_ ||
+      state_ != state::alive)
+    return;
+  // gRPC's rule: double the interval; ours stops at max_agreed_interval().
+  const duration doubled = (std::min)(detail::times_saturated(ping_interval_, 2),
+                                      max_agreed_interval_);
+  if (doubled > ping_interval_) {
+    ping_interval_ = doubled;
+    stats_.ping_interval = ping_interval_;
+    detail::increment(stats_.ping_interval_backoffs);
+  } else {
+    detail::increment(stats_.agreement_clamped);
+  }
+}
+
+inline bool detector::take_too_many_pings() noexcept {
+  if (!notice_due_) return false;
+  notice_due_ = false;
+  if (state_ != state::alive) return false;
+  detail::add_counter(stats_.too_many_pings_sent, 1);
+  return true;
+}
+
+inline duration detector::detection_bound() const noexcept {
+  switch (mode_) {
+    case detector_mode::none: return duration::max();
+    case detector_mode::idle_timeout: return timeout_;
+    case detector_mode::ping_pong: break;
+  }
+  if (!hello_ && !too_many_pings_) return add_saturated(interval_, timeout_);
+  return add_saturated(max_agreed_interval_, timeout_);
 }
 
 inline void detector::declare_dead(time_point now, const error_code& reason) noexcept {
@@ -349,10 +445,10 @@ inline poll_result detector::poll(time_point now) noexcept {
   if (ping_outstanding_) return {};
 
   if (sends_pings_) {
-    const time_point silence_due = add_saturated(last_heard_, interval_);
+    const time_point silence_due = add_saturated(last_heard_, ping_interval_);
     // Also after our own silence (ping_pong_options::ping_after_own_silence).
     const bool own_silence_due =
-        ping_after_own_silence_ && now_ >= add_saturated(last_written_, interval_);
+        ping_after_own_silence_ && now_ >= add_saturated(last_written_, ping_interval_);
     if (now_ >= silence_due || own_silence_due || now_ >= progress_ping_due()) {
       ping_outstanding_ = true;
       heard_since_ping_ = false;
@@ -367,8 +463,7 @@ inline poll_result detector::poll(time_point now) noexcept {
   }
   // An end that does not ping also counts the progress of its own writes: the peer is
   // reading them, so its silence is not death.
-  if (now_ >= add_saturated(add_saturated((std::max)(last_heard_, last_progress_), interval_),
-                            timeout_)) {
+  if (now_ >= add_saturated((std::max)(last_heard_, last_progress_), peer_silence_limit_)) {
     die(make_error_code(error::heartbeat_timeout));
     return report_death();
   }
@@ -393,12 +488,11 @@ inline std::optional<time_point> detector::next_deadline() const noexcept {
       if (ping_outstanding_)
         t = add_saturated(ping_sent_, timeout_);
       else if (sends_pings_)
-        t = (std::min)(add_saturated(last_heard_, interval_), progress_ping_due());
+        t = (std::min)(add_saturated(last_heard_, ping_interval_), progress_ping_due());
       else
-        t = add_saturated(add_saturated((std::max)(last_heard_, last_progress_), interval_),
-                          timeout_);
+        t = add_saturated((std::max)(last_heard_, last_progress_), peer_silence_limit_);
       if (!ping_outstanding_ && ping_after_own_silence_)
-        t = (std::min)(t, add_saturated(last_written_, interval_));
+        t = (std::min)(t, add_saturated(last_written_, ping_interval_));
       if (progress_pongs_ && data_since_written_ && !pong_pending_ && !progress_due_)
         t = (std::min)(t, add_saturated(last_written_, interval_));
       break;

@@ -8,6 +8,8 @@
 #ifndef LIVENESS_CORE_IMPL_DETECTOR_OPTIONS_HPP
 #define LIVENESS_CORE_IMPL_DETECTOR_OPTIONS_HPP
 
+#include <algorithm>
+
 namespace liveness {
 namespace core {
 
@@ -35,6 +37,15 @@ inline error_code ping_pong_options::validate() const noexcept {
 
 inline duration ping_pong_options::detection_bound() const noexcept {
   return add_saturated(interval, timeout);
+}
+
+inline duration ping_pong_options::max_agreed_interval() const noexcept {
+  return (std::max)(interval, timeout);
+}
+
+inline duration ping_pong_options::agreed_detection_bound() const noexcept {
+  if (!hello && !too_many_pings) return detection_bound();
+  return add_saturated(max_agreed_interval(), timeout);
 }
 
 inline std::uint64_t ping_pong_options::ping_burst() const noexcept {

@@ -22,7 +22,10 @@ session_engine<Codec>::session_engine(core::detector detector,
       detector_(std::move(detector)),
       decoder_(codec_options),
       encoder_(codec_options),
-      inbox_(l.read_buffer_limit) {}
+      inbox_(l.read_buffer_limit) {
+  if constexpr (codec::carries_agreement_v<Codec>)
+    hello_wanted_ = detector_.own_hello().has_value();
+}
 
 // ---- inbound --------------------------------------------------------------------------
 
@@ -40,10 +43,21 @@ struct session_engine<Codec>::decode_events {
   void on_ping(const char*, std::size_t) {
     unit_done = true;
     if (e.detector_.on_ping_received(now)) e.pong_wanted_ = true;
+    if (e.detector_.take_too_many_pings()) e.notice_wanted_ = true;
   }
-  void on_pong(const char*, std::size_t) {
+  void on_pong(const char* payload, std::size_t size) {
     unit_done = true;
     e.detector_.on_pong_received(now);
+    if constexpr (codec::carries_agreement_v<Codec>) {
+      // A hello or a "too many pings" notice is a pong too (core/agreement.hpp).
+      const core::agreement_frame f = core::parse_agreement(payload, size);
+      if (f.kind == core::agreement_kind::hello) e.detector_.on_hello_received(now, f.hello);
+      if (f.kind == core::agreement_kind::too_many_pings)
+        e.detector_.on_too_many_pings_received(now);
+    } else {
+      (void)payload;
+      (void)size;
+    }
   }
   void on_message_begin() {}
   void on_message_end() {
@@ -171,14 +185,33 @@ auto session_engine<Codec>::next_deadline() const noexcept -> std::optional<time
 
 template <class Codec>
 std::string_view session_engine<Codec>::take_heartbeats() {
-  if (writing_ || dead_ || closed_ || !(ping_wanted_ || pong_wanted_)) return {};
+  if (writing_ || dead_ || closed_ ||
+      !(ping_wanted_ || pong_wanted_ || hello_wanted_ || notice_wanted_))
+    return {};
   if (!encoder_.heartbeat_allowed()) return {};
   heartbeat_out_.clear();
   pong_out_ = pong_wanted_;
   ping_out_ = ping_wanted_;
-  if (pong_out_) encoder_.append_heartbeat(false, heartbeat_out_);
+  if constexpr (codec::carries_agreement_v<Codec>) {
+    if (hello_wanted_) {
+      if (const auto own = detector_.own_hello()) {
+        const auto p = core::encode_hello(*own);
+        encoder_.append_pong_payload(p.data(), p.size, heartbeat_out_);
+      }
+    }
+    if (notice_wanted_) {
+      // On the pong owed when there is one (an end without agreement sees the answer it
+      // expects), else as an unasked pong of its own.
+      const auto p = core::encode_too_many_pings();
+      encoder_.append_pong_payload(p.data(), p.size, heartbeat_out_);
+    } else if (pong_out_) {
+      encoder_.append_heartbeat(false, heartbeat_out_);
+    }
+  } else {
+    if (pong_out_) encoder_.append_heartbeat(false, heartbeat_out_);
+  }
   if (ping_out_) encoder_.append_heartbeat(true, heartbeat_out_);
-  ping_wanted_ = pong_wanted_ = false;
+  ping_wanted_ = pong_wanted_ = hello_wanted_ = notice_wanted_ = false;
   writing_ = true;
   return heartbeat_out_;
 }
