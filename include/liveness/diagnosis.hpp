@@ -161,10 +161,10 @@ struct diagnosis {
 ///  7. `keepalive_timeout`: the kernel itself gave up (probes or retransmissions
 ///     unanswered, or the network said unreachable), even without evidence ->
 ///     peer_unreachable.
-///  8. an ACK from the peer's kernel arrived after its last data, by at least 10 ms and a
-///     quarter of the peer's silence (`last_data_received - last_ack_received >=
-///     max(10 ms, last_data_received / 4)`), with nothing retransmitted or probed in vain
-///     -> peer_unresponsive.
+///  8. an ACK from the peer's kernel arrived after its last data by more than a delayed
+///     ACK could explain (`last_data_received - last_ack_received >= max(10 ms, min(250 ms,
+///     last_data_received / 4))`), with nothing retransmitted or probed in vain ->
+///     peer_unresponsive.
 ///  9. otherwise -> unknown (nothing of ours waited for the peer's kernel, or the platform
 ///     reports no timings).
 diagnosis diagnose(const error_code& reason, const tcp_evidence& evidence);

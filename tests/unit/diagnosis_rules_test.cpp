@@ -239,7 +239,7 @@ TEST_CASE("diagnosis: ACKs after the peer's last data are peer_unresponsive", "[
   // unresponsive (the ping may be answered by the kernel any moment).
   e.unacked_segments = 1;
   CHECK(judge(error::heartbeat_timeout, e) == verdict::peer_unresponsive);
-  // The boundary: the ACK must follow the data by a quarter of the silence and 10 ms.
+  // The boundary: the ACK must follow the data by max(10 ms, min(250 ms, silence / 4)).
   e.unacked_segments = 0;
   e.last_data_received = 800ms;
   e.last_ack_received = 600ms;  // gap 200 ms = 800 / 4
@@ -252,9 +252,18 @@ TEST_CASE("diagnosis: ACKs after the peer's last data are peer_unresponsive", "[
   e.last_ack_received = 20ms;
   CHECK(judge(error::heartbeat_timeout, e) == verdict::peer_unresponsive);
   // A delayed ACK just after the peer's last data, then silence (a cable cut on the end
-  // that only answers): not enough.
+  // that only answers): not enough, however long the silence.
   e.last_data_received = 2000ms;
   e.last_ack_received = 1960ms;
+  CHECK(judge(error::heartbeat_timeout, e) == verdict::unknown);
+  e.last_data_received = 60000ms;
+  e.last_ack_received = 59800ms;  // the longest delayed ACK, 200 ms
+  CHECK(judge(error::heartbeat_timeout, e) == verdict::unknown);
+  // A long silence needs 250 ms, not a quarter of it (a ping 300 ms into 1.3 s).
+  e.last_data_received = 1300ms;
+  e.last_ack_received = 1050ms;
+  CHECK(judge(error::heartbeat_timeout, e) == verdict::peer_unresponsive);
+  e.last_ack_received = 1051ms;
   CHECK(judge(error::heartbeat_timeout, e) == verdict::unknown);
 }
 

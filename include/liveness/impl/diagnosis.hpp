@@ -10,6 +10,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
+#include <optional>
 #include <string>
 
 namespace liveness {
@@ -39,27 +41,21 @@ inline bool tcp_evidence::empty() const noexcept {
 
 namespace detail {
 
+inline std::string evidence_value(std::uint64_t v) { return std::to_string(v); }
+inline std::string evidence_value(std::chrono::milliseconds v) {
+  return std::to_string(v.count()) + "ms";
+}
+inline std::string evidence_value(std::chrono::microseconds v) {
+  return std::to_string(v.count()) + "us";
+}
+
 template <class T>
 void append_field(std::string& out, const char* name, const std::optional<T>& v) {
   if (!v) return;
   if (!out.empty()) out += ' ';
   out += name;
   out += '=';
-  out += std::to_string(*v);
-}
-inline void append_field(std::string& out, const char* name,
-                         const std::optional<std::chrono::milliseconds>& v) {
-  if (!v) return;
-  if (!out.empty()) out += ' ';
-  out += name;
-  out += '=' + std::to_string(v->count()) + "ms";
-}
-inline void append_field(std::string& out, const char* name,
-                         const std::optional<std::chrono::microseconds>& v) {
-  if (!v) return;
-  if (!out.empty()) out += ' ';
-  out += name;
-  out += '=' + std::to_string(v->count()) + "us";
+  out += evidence_value(*v);
 }
 
 inline std::string evidence_ms_text(std::chrono::milliseconds d) { return std::to_string(d.count()) + " ms"; }
@@ -174,7 +170,11 @@ inline diagnosis diagnose(const error_code& reason, const tcp_evidence& evidence
   if (e.last_data_received && e.last_ack_received &&
       *e.last_ack_received < *e.last_data_received) {
     const milliseconds gap = *e.last_data_received - *e.last_ack_received;
-    if (gap >= std::max(milliseconds(10), *e.last_data_received / 4)) {
+    // More than a delayed ACK (at most 200 ms on Linux and Windows) or, for a short
+    // silence, a quarter of it.
+    const milliseconds needed =
+        std::max(milliseconds(10), std::min(milliseconds(250), *e.last_data_received / 4));
+    if (gap >= needed) {
       return decide(verdict::peer_unresponsive,
                     "the peer's kernel acknowledged " + detail::evidence_ms_text(*e.last_ack_received) +
                         " ago, its process last sent data " +
