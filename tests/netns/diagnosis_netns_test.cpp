@@ -87,47 +87,50 @@ using namespace diagnosis_netns_test;
 
 // ---- a pulled cable ------------------------------------------------------------------------
 
-TEST_CASE("diagnosis netns: blackhole under ping_pong is peer_unreachable",
-          "[diagnosis][netns][heartbeat]") {
+namespace diagnosis_netns_test {
+
+/// A connected pair of `Policy` sessions (ours the client end); after a second of healthy
+/// traffic, the cable is pulled both ways. Returns our diagnosis; checks the reason.
+template <class Policy>
+lv::diagnosis blackhole_case(lv::session_options<Policy> (*options)(lv::role),
+                             milliseconds bound, error expected, const std::string& policy) {
   net::io_context io{1};
   auto pair = ft::connected(io);
-  session_t<line_policy> ours(std::move(pair.client), heartbeat_options(lv::role::client));
-  session_t<line_policy> peer(std::move(pair.server), heartbeat_options(lv::role::server));
+  session_t<Policy> ours(std::move(pair.client), options(lv::role::client));
+  session_t<Policy> peer(std::move(pair.server), options(lv::role::server));
   ft::death_watch dead;
   dead.start(ours);
   ft::run_for(io, 1s);
   REQUIRE_FALSE(dead.reason);  // control: a healthy link
-  REQUIRE(ours.stats().pongs_received > 0);
-
   const auto t0 = steady::now();
   liveness_test::blackhole cable(pair.client_port);
-  const auto d = await_verdict(io, dead, ours, t0, 1300ms, "blackhole", "ping_pong<line>");
-  REQUIRE(dead.reason == error::heartbeat_timeout);
-  CHECK(d.verdict == verdict::peer_unreachable);
-  CHECK(d.evidence.retransmits.value_or(0) >= 1u);
+  const auto d = await_verdict(io, dead, ours, t0, bound, "blackhole", policy);
+  CHECK(dead.reason == expected);
   ours.close();
   peer.close();
   ft::drain(io);
+  return d;
+}
+
+}  // namespace diagnosis_netns_test
+
+TEST_CASE("diagnosis netns: blackhole under ping_pong is peer_unreachable",
+          "[diagnosis][netns][heartbeat]") {
+  const auto d = blackhole_case<line_policy>(heartbeat_options, 1300ms,
+                                             error::heartbeat_timeout, "ping_pong<line>");
+  CHECK(d.verdict == verdict::peer_unreachable);
+  CHECK(d.evidence.retransmits.value_or(0) >= 1u);  // our ping went unacknowledged
 }
 
 TEST_CASE("diagnosis netns: blackhole under keepalive only is peer_unreachable",
           "[diagnosis][netns][keepalive]") {
-  net::io_context io{1};
-  auto pair = ft::connected(io);
-  session_t<keepalive_only> ours(std::move(pair.client), keepalive_options(lv::role::client));
-  session_t<keepalive_only> peer(std::move(pair.server), keepalive_options(lv::role::server));
-  ft::death_watch dead;
-  dead.start(ours);
-  const auto t0 = steady::now();
-  liveness_test::blackhole cable(pair.client_port);
-  const auto d = await_verdict(io, dead, ours, t0, 3000ms, "blackhole", "keepalive");
-  REQUIRE(dead.reason == error::keepalive_timeout);
+  // The keepalive idle time (1 s) has passed during the healthy second: the probes start
+  // at once and go unanswered.
+  const auto d = blackhole_case<keepalive_only>(keepalive_options, 3000ms,
+                                                error::keepalive_timeout, "keepalive");
   CHECK(d.verdict == verdict::peer_unreachable);
   CHECK(d.evidence.probes.value_or(0) >= 1u);  // the probes went unanswered
   CHECK(d.evidence.state == lv::tcp_state::closed);  // the kernel gave up
-  ours.close();
-  peer.close();
-  ft::drain(io);
 }
 
 // ---- a hung peer process ------------------------------------------------------------------
