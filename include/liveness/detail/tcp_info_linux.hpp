@@ -7,8 +7,8 @@
 //
 // Linux: getsockopt(IPPROTO_TCP, TCP_INFO). glibc's struct tcp_info (<netinet/tcp.h>) stops
 // at tcpi_total_retrans; the kernel's (<linux/tcp.h>, which cannot be included next to
-// glibc's) goes on with tcpi_notsent_bytes (4.6) and tcpi_snd_wnd (the peer's window, 5.4 era
-// kernels). The fields after glibc's are mirrored here from the kernel's ABI (fields are
+// glibc's) goes on with tcpi_notsent_bytes and, in later kernels, tcpi_snd_wnd (the peer's
+// window). The fields after glibc's are mirrored here from the kernel's ABI (fields are
 // only ever appended); the kernel copies min(our size, its size) and returns the length,
 // so a field is used only when the returned length covers it.
 //
