@@ -7,7 +7,8 @@
 //
 // liveness_demo: plays the classic dead-peer failures against real sockets on this machine
 // and prints a table: the scenario, what detected it (TCP, keepalive or the heartbeat),
-// the budget, when it was detected and the reason. Exit code 0 when every scenario is
+// the budget, when it was detected, the reason and the verdict of `session::diagnosis()`
+// (docs/diagnosis.md): the row is ok only when the verdict matches the scenario too. Exit code 0 when every scenario is
 // inside its budget, 1 otherwise, 2 on bad flags.
 //
 //   liveness_demo [--only NAME[,NAME...]] [--list]
@@ -231,19 +232,21 @@ bool run_until(net::io_context& io, Pred done, clock::time_point deadline) {
   return true;
 }
 
-/// When and why a session's peer was declared dead.
+/// When and why a session's peer was declared dead, and the library's verdict.
 struct death {
   std::optional<clock::time_point> at;
   liveness::error_code reason;
+  liveness::verdict verdict = liveness::verdict::unknown;
 };
 
 template <class Session>
 std::shared_ptr<death> watch(Session& s) {
   auto d = std::make_shared<death>();
-  s.async_wait_dead([d](liveness::error_code why) {
+  s.async_wait_dead([d, &s](liveness::error_code why) {
     if (why == net::error::operation_aborted) return;
     d->at = clock::now();
     d->reason = why;
+    d->verdict = s.diagnosis().verdict;
   });
   return d;
 }
@@ -294,11 +297,14 @@ struct row {
   std::string after;
   std::string reason;
   std::string result;  // ok / MISSED / skipped
+  std::string verdict = "-";  // session::diagnosis().verdict (printed after the reason)
 };
 
-/// A row for a detection that must happen within `budget` from `t0`.
+/// A row for a detection that must happen within `budget` from `t0`, with the reason one of
+/// `expected` and the verdict `expected_verdict`.
 row detection_row(std::string scenario, std::string watch_text, const death& d,
-                  clock::time_point t0, ms budget, std::vector<liveness::error> expected) {
+                  clock::time_point t0, ms budget, std::vector<liveness::error> expected,
+                  liveness::verdict expected_verdict) {
   row r{std::move(scenario), std::move(watch_text), "-", seconds_text(budget), "", "",
         ""};
   if (!d.at) {
@@ -311,19 +317,22 @@ row detection_row(std::string scenario, std::string watch_text, const death& d,
   r.detected_by = detector_of(d.reason);
   r.after = seconds_text(after);
   r.reason = liveness::error_name(d.reason);
+  r.verdict = liveness::to_string(d.verdict);
   bool expected_reason = false;
   for (auto e : expected) expected_reason = expected_reason || d.reason == e;
-  r.result = (after <= budget && expected_reason) ? "ok" : "MISSED";
+  r.result =
+      (after <= budget && expected_reason && d.verdict == expected_verdict) ? "ok" : "MISSED";
   return r;
 }
 
 void print_table(const std::vector<row>& rows) {
-  const std::vector<std::string> head = {"scenario", "watched by",     "detected by", "budget",
-                                         "detected after", "reason", "result"};
+  const std::vector<std::string> head = {"scenario",       "watched by", "detected by",
+                                         "budget",         "detected after", "reason",
+                                         "verdict",        "result"};
   std::vector<std::size_t> w(head.size());
   auto cells = [](const row& r) {
-    return std::vector<std::string>{r.scenario, r.watch, r.detected_by, r.budget,
-                                    r.after,    r.reason, r.result};
+    return std::vector<std::string>{r.scenario, r.watch,  r.detected_by, r.budget,
+                                    r.after,    r.reason, r.verdict,     r.result};
   };
   for (std::size_t i = 0; i < head.size(); ++i) w[i] = head[i].size();
   for (const auto& r : rows) {
@@ -361,7 +370,8 @@ std::vector<row> scenario_crash() {
   peer->signal(SIGKILL);
   run_until(io, [&] { return d->at.has_value(); }, t0 + tcp_budget + 2s);
   return {detection_row("peer crashed (SIGKILL)", ka_text, *d, t0, tcp_budget,
-                        {liveness::error::peer_closed, liveness::error::peer_reset})};
+                        {liveness::error::peer_closed, liveness::error::peer_reset},
+                        liveness::verdict::peer_closed_or_reset)};
 }
 
 std::vector<row> scenario_hung() {
@@ -389,11 +399,13 @@ std::vector<row> scenario_hung() {
   } else {
     r.after = "not in " + seconds_text(window);
     r.reason = "- (probes ACKed)";
+    r.verdict = std::string("- (") + ka.diagnosis().note + ")";
     r.result = "ok";
   }
   rows.push_back(r);
   rows.push_back(detection_row("peer hung (SIGSTOP)", ka_text + "+" + hb_text, *dhb,
-                               t0, hb_bound + slack, {liveness::error::heartbeat_timeout}));
+                               t0, hb_bound + slack, {liveness::error::heartbeat_timeout},
+                               liveness::verdict::peer_unresponsive));
   peer->signal(SIGKILL);
   return rows;
 }
@@ -409,7 +421,7 @@ std::vector<row> scenario_graceful() {
   net::async_write(s, net::buffer(bye), [](liveness::error_code, std::size_t) {});
   run_until(io, [&] { return d->at.has_value(); }, t0 + tcp_budget + 2s);
   return {detection_row("peer closed gracefully", ka_text, *d, t0, tcp_budget,
-                        {liveness::error::peer_closed})};
+                        {liveness::error::peer_closed}, liveness::verdict::peer_closed_or_reset)};
 }
 
 std::vector<row> scenario_bulk() {
@@ -461,6 +473,50 @@ std::vector<row> scenario_bulk() {
   io.restart();
   io.poll();
   return {r};
+}
+
+std::vector<row> scenario_stall() {
+  net::io_context io;
+  auto [peer, port] = start_peer("stall");
+  auto ka = connect_session<keepalive_session>(io, port, keepalive_only_options());
+  auto hb = connect_session<heartbeat_session>(io, port, heartbeat_options());
+  if (!roundtrip(io, ka) || !roundtrip(io, hb)) {
+    throw std::runtime_error("stall: the peer does not answer");
+  }
+  auto dka = watch(ka);
+  auto dhb = watch(hb);
+  // Both connections write 1 KiB lines without end; the peer's application reads nothing
+  // more, its session stops reading at read_buffer_limit, its kernel's window shuts. The
+  // heartbeat's pings wait behind our data; keepalive sends no probe while data waits, and
+  // the user timeout (3 s) ends a window that stays shut (Linux 5.11 and later).
+  auto chunk = std::make_shared<std::string>();
+  while (chunk->size() < 64 * 1024) chunk->append(1023, 'x').push_back('\n');
+  std::function<void(keepalive_session&)> write_ka = [&](keepalive_session& s) {
+    net::async_write(s, net::buffer(*chunk), [&, chunk](liveness::error_code ec, std::size_t) {
+      if (!ec) write_ka(s);
+    });
+  };
+  std::function<void(heartbeat_session&)> write_hb = [&](heartbeat_session& s) {
+    net::async_write(s, net::buffer(*chunk), [&, chunk](liveness::error_code ec, std::size_t) {
+      if (!ec) write_hb(s);
+    });
+  };
+  const auto t0 = clock::now();
+  write_ka(ka);
+  write_hb(hb);
+  run_until(io, [&] { return dka->at && dhb->at; }, t0 + keepalive_bound + slack + 2s);
+  std::vector<row> rows;
+  rows.push_back(detection_row("peer stops reading", ka_text, *dka, t0, keepalive_bound + slack,
+                               {liveness::error::keepalive_timeout},
+                               liveness::verdict::peer_not_reading));
+  rows.push_back(detection_row("peer stops reading", ka_text + "+" + hb_text, *dhb, t0,
+                               hb_bound + slack, {liveness::error::heartbeat_timeout},
+                               liveness::verdict::peer_not_reading));
+  ka.close();
+  hb.close();
+  io.restart();
+  io.poll();
+  return rows;
 }
 
 std::vector<row> scenario_fleet() {
@@ -520,12 +576,17 @@ std::vector<row> scenario_fleet() {
             " go silent (SIGSTOP)",
         "registry+heartbeat", "heartbeat", seconds_text(budget), "", "", ""};
   ms first = ms::max(), last = ms::zero();
-  int timeouts = 0;
+  int timeouts = 0, unresponsive = 0;
   for (std::size_t i = false_before; i < t.offline.size(); ++i) {
     const ms after = std::chrono::duration_cast<ms>(t.offline_at[i] - t0);
     first = std::min(first, after);
     last = std::max(last, after);
     if (t.offline[i].second.reason == liveness::error::heartbeat_timeout) ++timeouts;
+    // The clients ping, the server only answers: its verdict rests on keepalive's probes
+    // (idle 1 s), which the stopped clients' kernels answer.
+    if (t.offline[i].second.diagnosis.verdict == liveness::verdict::peer_unresponsive) {
+      ++unresponsive;
+    }
   }
   const int offline_now = static_cast<int>(t.offline.size() - false_before);
   const int false_alarms = static_cast<int>(false_before) +
@@ -539,8 +600,12 @@ std::vector<row> scenario_fleet() {
   }
   r.after = after.str();
   r.reason = offline_now ? (timeouts == offline_now ? "heartbeat_timeout" : "mixed") : "-";
+  r.verdict = !offline_now ? "-"
+              : unresponsive == offline_now
+                  ? "peer_unresponsive"
+                  : "mixed (" + std::to_string(unresponsive) + " peer_unresponsive)";
   r.result = (offline_now == fleet_silent && false_alarms == 0 && timeouts == offline_now &&
-              last <= budget)
+              unresponsive == offline_now && last <= budget)
                  ? "ok"
                  : "MISSED";
   reg.close();
@@ -562,13 +627,16 @@ std::vector<row> scenario_restart() {
   int connects = 0;
   std::optional<clock::time_point> connected_at, disconnected_at;
   liveness::error_code why;
+  liveness::verdict verdict = liveness::verdict::unknown;
   client.on_connected([&](auto&) {
     ++connects;
     connected_at = clock::now();
   });
-  client.on_disconnected([&](liveness::error_code reason, liveness::core::duration) {
+  client.on_disconnected([&](liveness::error_code reason, liveness::core::duration,
+                             const liveness::diagnosis& d) {
     disconnected_at = clock::now();
     why = reason;
+    verdict = d.verdict;
   });
   client.start();
   if (!run_until(io, [&] { return connects == 1; }, clock::now() + 10s)) {
@@ -597,7 +665,11 @@ std::vector<row> scenario_restart() {
     r.after = "back " + seconds_text(after) + " after restart (lost at " + seconds_text(lost) +
               ")";
     r.reason = liveness::error_name(why);
-    r.result = (after <= budget && lost <= tcp_budget) ? "ok" : "MISSED";
+    r.verdict = liveness::to_string(verdict);
+    r.result = (after <= budget && lost <= tcp_budget &&
+                verdict == liveness::verdict::peer_closed_or_reset)
+                   ? "ok"
+                   : "MISSED";
   }
   io.restart();
   io.poll();
@@ -624,9 +696,9 @@ std::vector<row> scenario_cable() {
       return {{scenario, "-", "-", "-", "skipped (" + why.substr(1) + ")", "-", "skipped"}};
     }
     if (kind != "result") continue;
-    std::string which, reason;
+    std::string which, reason, verdict;
     long long after_ms = -1;
-    in >> which >> after_ms >> reason;
+    in >> which >> after_ms >> reason >> verdict;
     death d;
     const auto t0 = clock::now();
     if (after_ms >= 0) {
@@ -634,13 +706,17 @@ std::vector<row> scenario_cable() {
       d.reason = reason == "keepalive_timeout"   ? liveness::error::keepalive_timeout
                  : reason == "heartbeat_timeout" ? liveness::error::heartbeat_timeout
                                                  : liveness::error::protocol_error;
+      d.verdict = verdict == "peer_unreachable" ? liveness::verdict::peer_unreachable
+                                                : liveness::verdict::unknown;
     }
     if (which == "keepalive") {
       rows.push_back(detection_row(scenario, ka_text, d, t0, keepalive_bound + slack,
-                                   {liveness::error::keepalive_timeout}));
+                                   {liveness::error::keepalive_timeout},
+                                   liveness::verdict::peer_unreachable));
     } else {
       rows.push_back(detection_row(scenario, ka_text + "+" + hb_text, d, t0, hb_bound + slack,
-                                   {liveness::error::heartbeat_timeout}));
+                                   {liveness::error::heartbeat_timeout},
+                                   liveness::verdict::peer_unreachable));
     }
     if (rows.size() == 2) break;
   }
@@ -662,6 +738,7 @@ const scenario scenarios[] = {
     {"hung", "peer process hung (SIGSTOP)", scenario_hung},
     {"graceful", "peer closed gracefully", scenario_graceful},
     {"bulk", "peer busy with a bulk transfer", scenario_bulk},
+    {"stall", "peer stops reading while we write", scenario_stall},
     {"fleet", "100 clients, some go silent", scenario_fleet},
     {"restart", "client reconnecting after server restart", scenario_restart},
     {"cable", "cable pulled (root: netns + nftables)", scenario_cable},
@@ -671,7 +748,8 @@ const scenario scenarios[] = {
 
 /// --peer MODE PORT: a server on 127.0.0.1:PORT (0: any) that prints "port N", answers
 /// pings (it never pings itself), echoes lines, closes a connection on the line "BYE";
-/// MODE "slow" answers the first line, then reads about 3 MB/s and echoes nothing.
+/// MODE "slow" answers the first line, then reads about 3 MB/s and echoes nothing; MODE
+/// "stall" answers the first line, then reads nothing more.
 int peer_main(const std::string& mode, unsigned short port) {
   net::io_context io;
   tcp::acceptor acceptor(io, {net::ip::make_address("127.0.0.1"), port});
@@ -684,6 +762,7 @@ int peer_main(const std::string& mode, unsigned short port) {
   opts.heartbeat.timeout = hb_timeout;
   opts.heartbeat.pinger = liveness::ping_role::answer_only;
   const bool slow = mode == "slow";
+  const bool stall = mode == "stall";
 
   struct conn : std::enable_shared_from_this<conn> {
     heartbeat_session s;
@@ -718,15 +797,17 @@ int peer_main(const std::string& mode, unsigned short port) {
         self->pace.async_wait([self](liveness::error_code) { self->drain(); });
       });
     }
-    void slow_start() {
+    void slow_start(bool then_stall) {
       net::async_read_until(s, net::dynamic_buffer(in), '\n',
-                            [self = shared_from_this()](liveness::error_code ec, std::size_t n) {
+                            [self = shared_from_this(), then_stall](liveness::error_code ec,
+                                                                    std::size_t n) {
                               if (ec) return;
                               auto line = std::make_shared<std::string>(self->in.substr(0, n));
                               self->in.erase(0, n);
                               net::async_write(self->s, net::buffer(*line),
-                                               [self, line](liveness::error_code, std::size_t) {
-                                                 self->drain();
+                                               [self, line, then_stall](liveness::error_code,
+                                                                        std::size_t) {
+                                                 if (!then_stall) self->drain();
                                                });
                             });
     }
@@ -737,8 +818,8 @@ int peer_main(const std::string& mode, unsigned short port) {
       if (ec) return;
       auto c = std::make_shared<conn>(std::move(sock), opts);
       conns.push_back(c);
-      if (slow) {
-        c->slow_start();
+      if (slow || stall) {
+        c->slow_start(stall);
       } else {
         c->echo();
       }
@@ -774,7 +855,7 @@ int clients_main(int n, unsigned short port) {
 
 /// --cable: in a private network namespace, two connections to a peer (keepalive only;
 /// keepalive + heartbeat), then nftables drops the peer's port. Prints
-/// "result keepalive|heartbeat MS REASON" (MS -1: not detected), or "skip WHY".
+/// "result keepalive|heartbeat MS REASON VERDICT" (MS -1: not detected), or "skip WHY".
 int cable_main() {
   if (::unshare(CLONE_NEWNET) != 0) {
     event(std::string("skip unshare(CLONE_NEWNET) failed: ") + std::strerror(errno));
@@ -820,10 +901,10 @@ int cable_main() {
   run_until(io, [&] { return dka->at && dhb->at; }, t0 + keepalive_bound + slack + 2s);
   auto report = [&](const char* which, const death& d) {
     if (!d.at) {
-      event(std::string("result ") + which + " -1 -");
+      event(std::string("result ") + which + " -1 - -");
     } else {
       event(std::string("result ") + which + " " + std::to_string(to_ms(*d.at - t0)) + " " +
-            liveness::error_name(d.reason));
+            liveness::error_name(d.reason) + " " + liveness::to_string(d.verdict));
     }
   };
   report("keepalive", *dka);

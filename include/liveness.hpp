@@ -18,6 +18,7 @@
 #include <liveness/core/clock.hpp>
 #include <liveness/core/detector.hpp>
 #include <liveness/core/presence.hpp>
+#include <liveness/diagnosis.hpp>
 #include <liveness/duration.hpp>
 #include <liveness/error.hpp>
 #include <liveness/heartbeat.hpp>

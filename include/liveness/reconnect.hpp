@@ -149,6 +149,11 @@ class reconnecting_client {
   /// The connection of the last `on_connected` died: `reason` is the session's death
   /// reason, `silent` how long the peer had been silent (`stats().silent_for(now)`).
   void on_disconnected(std::function<void(error_code reason, core::duration silent)> handler);
+  /// As above, with the session's `diagnosis()` (why the peer most likely died, with the
+  /// kernel's evidence; docs/diagnosis.md). Replaces a handler set with the other overload.
+  void on_disconnected(std::function<void(error_code reason, core::duration silent,
+                                          const liveness::diagnosis& why)>
+                           handler);
   /// An attempt failed before a session existed (resolve or connect error, timeout,
   /// refused options).
   void on_connect_failed(std::function<void(error_code error)> handler);

@@ -19,6 +19,7 @@
 #include <liveness/core/clock.hpp>
 #include <liveness/core/detector.hpp>
 #include <liveness/core/presence.hpp>
+#include <liveness/diagnosis.hpp>
 #include <liveness/error.hpp>
 #include <liveness/session.hpp>
 
@@ -127,6 +128,10 @@ struct peer_event {
   /// `async_next_event` only: events dropped from its queue just before this one because
   /// it was full (`registry_options::max_queued_events`). Callbacks: always 0.
   std::uint64_t missed = 0;
+  /// Offline: why the peer most likely died, with the kernel's evidence
+  /// (`session::diagnosis()` when it ended; docs/diagnosis.md). Replaced: the replaced
+  /// session's (`unknown`: it was closed, not dead). Online: `unknown`, empty.
+  liveness::diagnosis diagnosis{};
 };
 
 /// The sessions of a server, by id.

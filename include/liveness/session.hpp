@@ -16,6 +16,7 @@
 #include <liveness/config.hpp>
 #include <liveness/core/detector.hpp>
 #include <liveness/detail/asio.hpp>
+#include <liveness/diagnosis.hpp>
 #include <liveness/duration.hpp>
 #include <liveness/error.hpp>
 #include <liveness/heartbeat.hpp>
@@ -309,6 +310,16 @@ class session {
 
   /// Why the peer was declared dead, or an empty code (also for a moved-from session).
   error_code reason() const noexcept;
+
+  /// Why the peer most likely died, with the kernel's evidence (docs/diagnosis.md): the
+  /// verdict (`peer_unreachable`, `peer_unresponsive`, `peer_not_reading`,
+  /// `peer_closed_or_reset`, `unknown`), `reason()`, the TCP evidence read from the socket
+  /// (a TLS stream's TCP socket) at the moment of death, just before the session closed it
+  /// (Linux TCP_INFO, Windows SIO_TCP_INFO, macOS TCP_CONNECTION_INFO), the rule that
+  /// decided, and a note when the platform could not tell. A session that is not dead
+  /// (alive, closed by the application, moved-from) gives `verdict::unknown` with a note.
+  /// Cheap: the evidence is read once, at death; this returns a copy.
+  liveness::diagnosis diagnosis() const;
 
   /// Closes the connection now. Pending operations complete with operation_aborted;
   /// `async_wait_dead` too (closing is not a death of the peer). Does nothing on a

@@ -430,35 +430,12 @@ TEST_CASE("fault: link flap shorter than the budget, no false alarm, data intact
 
 // ---- the peer process hangs or crashes --------------------------------------------------
 
-namespace {
-
-/// Listens on loopback, forks the peer (which connects), accepts it.
-template <class PeerPolicy>
-std::pair<tcp::socket, ft::peer_process> accept_child_peer(
-    net::io_context& io, const lv::session_options<PeerPolicy>& peer_options) {
-  tcp::acceptor acceptor(io, tcp::endpoint(net::ip::make_address_v4("127.0.0.1"), 0));
-  auto child = ft::peer_process::spawn<PeerPolicy>(acceptor.local_endpoint().port(), peer_options);
-  std::optional<error_code> accepted;
-  tcp::socket socket(io);
-  acceptor.async_accept(socket, [&](const error_code& ec) { accepted = ec; });
-  ft::run_until(io, [&] { return accepted.has_value(); }, 10s);
-  if (!accepted) {
-    acceptor.close();
-    ft::drain(io);
-    throw std::runtime_error("the child peer did not connect within 10 s");
-  }
-  if (*accepted) throw std::runtime_error("accept failed: " + accepted->message());
-  return {std::move(socket), std::move(child)};
-}
-
-}  // namespace
-
 TEST_CASE("fault: peer process SIGSTOPped, ping_pong heartbeat detects it",
           "[fault][netns][heartbeat][process]") {
   net::io_context io{1};
   ft::death_watch ours_dead;
   const auto opts = heartbeat_options<line_policy>(300ms, 300ms);
-  auto peer = accept_child_peer<line_policy>(io, opts);
+  auto peer = ft::accept_peer_process<line_policy>(io, opts);
   session_t<line_policy> ours(std::move(peer.first), liveness_test::with_role(opts, liveness::role::server));
   ours_dead.start(ours);
   ft::run_for(io, 1s);
@@ -483,7 +460,7 @@ TEST_CASE("fault: peer process SIGSTOPped while we keep writing, ping_pong heart
   net::io_context io{1};
   ft::death_watch ours_dead;
   const auto opts = heartbeat_options<line_policy>(300ms, 300ms);
-  auto peer = accept_child_peer<line_policy>(io, opts);
+  auto peer = ft::accept_peer_process<line_policy>(io, opts);
   session_t<line_policy> ours(std::move(peer.first), liveness_test::with_role(opts, liveness::role::server));
   ours_dead.start(ours);
   // A line every 100 ms, faster than the heartbeat timeout, for the whole test.
@@ -521,7 +498,7 @@ TEST_CASE("fault: peer process SIGSTOPped, keepalive only does not detect it",
   net::io_context io{1};
   ft::death_watch ours_dead;
   const auto opts = with_keepalive<keepalive_only>();
-  auto peer = accept_child_peer<keepalive_only>(io, opts);
+  auto peer = ft::accept_peer_process<keepalive_only>(io, opts);
   session_t<keepalive_only> ours(std::move(peer.first), liveness_test::with_role(opts, liveness::role::server));
   const milliseconds bound = *ours.keepalive().detection_bound;
   ours_dead.start(ours);
@@ -547,7 +524,7 @@ TEST_CASE("fault: peer process SIGKILLed, reset or EOF reported at once",
   net::io_context io{1};
   ft::death_watch ours_dead;
   const auto opts = with_keepalive<keepalive_only>();
-  auto peer = accept_child_peer<keepalive_only>(io, opts);
+  auto peer = ft::accept_peer_process<keepalive_only>(io, opts);
   session_t<keepalive_only> ours(std::move(peer.first), liveness_test::with_role(opts, liveness::role::server));
   ours_dead.start(ours);
   ft::run_for(io, 200ms);

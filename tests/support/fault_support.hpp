@@ -461,6 +461,25 @@ class peer_process {
   pid_t pid_;
 };
 
+/// Listens on loopback, forks a `peer_process` (which connects) and accepts it.
+template <class PeerPolicy>
+std::pair<tcp::socket, peer_process> accept_peer_process(
+    net::io_context& io, const liveness::session_options<PeerPolicy>& peer_options) {
+  tcp::acceptor acceptor(io, tcp::endpoint(net::ip::make_address_v4("127.0.0.1"), 0));
+  auto child = peer_process::spawn<PeerPolicy>(acceptor.local_endpoint().port(), peer_options);
+  std::optional<error_code> accepted;
+  tcp::socket socket(io);
+  acceptor.async_accept(socket, [&](const error_code& ec) { accepted = ec; });
+  run_until(io, [&] { return accepted.has_value(); }, std::chrono::seconds(10));
+  if (!accepted) {
+    acceptor.close();
+    drain(io);
+    throw std::runtime_error("the child peer did not connect within 10 s");
+  }
+  if (*accepted) throw std::runtime_error("accept failed: " + accepted->message());
+  return {std::move(socket), std::move(child)};
+}
+
 }  // namespace fault
 }  // namespace liveness_test
 

@@ -448,6 +448,11 @@ void heartbeat_timeout_case() {
   const auto last_traffic = clk::now();
   REQUIRE(run_until(io, [&] { return dead.calls == 1; }, 5s));
   CHECK_EC(dead.reason, error::heartbeat_timeout);
+  // diagnosis(): Wine refuses SIO_TCP_INFO (empty evidence and a note, no crash); Windows
+  // 10 1703 and later answer it.
+  const lv::diagnosis diag = s.diagnosis();
+  std::printf("MEASURED: diagnosis %s\n", diag.to_string().c_str());
+  CHECK(diag.reason == s.reason() && (!diag.evidence.empty() || !diag.note.empty()));
   check_bound(std::string("heartbeat_timeout (") + wire<Codec>::name() +
                   ", 200 ms + 300 ms) after the last traffic",
               dead.at - last_traffic, interval + timeout);

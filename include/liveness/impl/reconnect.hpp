@@ -176,7 +176,8 @@ struct reconnecting_client<Policy, Socket>::state : std::enable_shared_from_this
   }
 
   std::shared_ptr<std::function<void(session_type&)>> connected;
-  std::shared_ptr<std::function<void(error_code, core::duration)>> disconnected;
+  std::shared_ptr<std::function<void(error_code, core::duration, const liveness::diagnosis&)>>
+      disconnected;
   std::shared_ptr<std::function<void(error_code)>> connect_failed;
   std::shared_ptr<std::function<void(core::duration)>> reconnecting;
   std::shared_ptr<std::function<void(std::uint32_t)>> gave_up;
@@ -273,10 +274,11 @@ struct reconnecting_client<Policy, Socket>::state : std::enable_shared_from_this
   void down(std::uint64_t gen, error_code reason) {
     const auto now = clock::now();
     const auto silent = session->stats().silent_for(now);
+    const liveness::diagnosis why = session->diagnosis();
     retired = std::move(session);
     session.reset();
     last_failure = reason;
-    if (!raise(disconnected, gen, reason, silent)) return;
+    if (!raise(disconnected, gen, reason, silent, why)) return;
     next(gen, schedule.on_disconnected(now, rng));
   }
 
@@ -365,8 +367,21 @@ void reconnecting_client<Policy, Socket>::on_connected(
 template <class Policy, class Socket>
 void reconnecting_client<Policy, Socket>::on_disconnected(
     std::function<void(error_code reason, core::duration silent)> handler) {
-  state_->disconnected =
-      std::make_shared<std::function<void(error_code, core::duration)>>(std::move(handler));
+  if (!handler) {
+    state_->disconnected.reset();
+    return;
+  }
+  on_disconnected([h = std::move(handler)](error_code reason, core::duration silent,
+                                           const liveness::diagnosis&) { h(reason, silent); });
+}
+
+template <class Policy, class Socket>
+void reconnecting_client<Policy, Socket>::on_disconnected(
+    std::function<void(error_code reason, core::duration silent, const liveness::diagnosis& why)>
+        handler) {
+  state_->disconnected = std::make_shared<
+      std::function<void(error_code, core::duration, const liveness::diagnosis&)>>(
+      std::move(handler));
 }
 
 template <class Policy, class Socket>

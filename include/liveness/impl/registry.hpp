@@ -166,6 +166,7 @@ struct registry<Session>::state : std::enable_shared_from_this<state> {
     ev.reason = c->closed_for ? c->closed_for : ec;
     ev.stats = c->session->stats();
     ev.silent = ev.stats.silent_for(now);
+    ev.diagnosis = c->session->diagnosis();
     live.erase(it);
     presence.disconnect(c->id, now, std::move(ev));
     expire();

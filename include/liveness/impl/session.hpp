@@ -146,6 +146,19 @@ error_code session<Socket, Policy>::reason() const noexcept {
 }
 
 template <class Socket, class Policy>
+liveness::diagnosis session<Socket, Policy>::diagnosis() const {
+  if (!impl_ || !impl_->engine_.dead()) {
+    liveness::diagnosis d = diagnose(error_code(), tcp_evidence{});
+    d.note = !impl_ ? "moved-from session" : "the peer is not dead";
+    return d;
+  }
+  if (impl_->diagnosis_) return *impl_->diagnosis_;
+  liveness::diagnosis d = diagnose(impl_->engine_.reason(), tcp_evidence{});
+  d.note = "the socket was closed before the death was declared: no TCP evidence";
+  return d;
+}
+
+template <class Socket, class Policy>
 void session<Socket, Policy>::close() noexcept {
   if (impl_) impl_->close();
 }

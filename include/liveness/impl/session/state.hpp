@@ -17,6 +17,7 @@
 #include <liveness/detail/deadline.hpp>
 #include <liveness/detail/parked_op.hpp>
 #include <liveness/detail/stream_traits.hpp>
+#include <liveness/detail/tcp_info.hpp>
 #include <liveness/engine/session_engine.hpp>
 
 #include <array>
@@ -81,6 +82,9 @@ class session_impl final : public std::enable_shared_from_this<session_impl<Sock
   // The frame header of the user chunk being written (one at a time): it must outlive the
   // write operation's moves, so it lives here rather than in the operation.
   codec::chunk_header user_header_{};
+  // The kernel's view of the connection when the peer was declared dead (read just before
+  // the socket is closed; null until then, so that a live session pays a pointer only).
+  std::unique_ptr<liveness::diagnosis> diagnosis_;
 
   bool over() const noexcept { return engine_.dead() || engine_.closed(); }
 
@@ -263,6 +267,13 @@ class session_impl final : public std::enable_shared_from_this<session_impl<Sock
 
   void shut_down() noexcept {
     error_code ignored;
+    if (engine_.dead() && !diagnosis_) {
+      try {
+        diagnosis_ = std::make_unique<liveness::diagnosis>(
+            diagnose_socket(lowest_layer(), engine_.reason()));
+      } catch (...) {  // out of memory: session::diagnosis() answers without evidence
+      }
+    }
     // TLS: a close_notify, if it goes at once (see tls.hpp). Nothing for a socket.
     traits::before_close(socket_, !engine_.writer_busy());
     // Cancelled first: closing alone does not abort a pending overlapped send everywhere
