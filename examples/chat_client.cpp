@@ -14,7 +14,7 @@
 //   chat_client --connect HOST:PORT --name NAME [--budget DUR] [--reconnect MIN/MAX]
 //
 // Events (one line each, flushed at once; docs/examples.md; outbox=N: lines not yet sent):
-//   connected peer=ADDR                   disconnected reason=REASON silent_ms=N outbox=N
+//   connected peer=ADDR                   disconnected reason=REASON silent_ms=N outbox=N verdict=V
 //   connect_failed reason=REASON outbox=N message from=NAME text=TEXT (the rest of the line)
 //   sent seq=N (stdin's line N went to the kernel)   dropped reason=REASON seq=N
 //   eof queued=N    stopping unsent=N (SIGINT/SIGTERM)    done sent=N unsent=N
@@ -97,7 +97,8 @@ net::awaitable<void> receive(chat& c) {
     auto [why] = co_await s->async_wait_dead(tuple);
     if (!c.client.running()) co_return;  // stopped, not disconnected
     event("disconnected reason=" + reason_text(why) + " silent_ms=" +
-          std::to_string(silent_ms(*s)) + " outbox=" + std::to_string(c.client.outbox_size()));
+          std::to_string(silent_ms(*s)) + " outbox=" + std::to_string(c.client.outbox_size()) +
+          " verdict=" + liveness::to_string(s->diagnosis().verdict));
   }
 }
 

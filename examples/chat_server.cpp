@@ -18,7 +18,7 @@
 // Events (one line each, flushed at once; docs/examples.md):
 //   listening addr=ADDR port=PORT
 //   online id=ID peer=ADDR online=N
-//   offline id=ID peer=ADDR reason=REASON silent_ms=N online=N
+//   offline id=ID peer=ADDR reason=REASON silent_ms=N online=N verdict=V
 //   message from=ID held=N text=LINE   (held: lines waiting for the quorum, this one
 //                                       included; text: the rest of the line)
 //   error what=session|accept reason=REASON
@@ -95,7 +95,8 @@ net::awaitable<void> print_events(room& r) {
       event("online id=" + e.id + " peer=" + e.peer + online);
     } else if (e.kind == liveness::peer_event_kind::offline) {
       event("offline id=" + e.id + " peer=" + e.peer + " reason=" + reason_text(e.reason) +
-            " silent_ms=" + std::to_string(to_ms(e.silent)) + online);
+            " silent_ms=" + std::to_string(to_ms(e.silent)) + online +
+            " verdict=" + liveness::to_string(e.diagnosis.verdict));
     }
   }
 }

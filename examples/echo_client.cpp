@@ -13,7 +13,7 @@
 // with coroutines: echo_client_coro.cpp. Flags (flags.hpp), event lines and exit codes:
 // docs/examples.md.
 //
-// Events: connected peer=ADDR          disconnected reason=REASON silent_ms=N
+// Events: connected peer=ADDR          disconnected reason=REASON silent_ms=N verdict=V
 //         connect_failed reason=REASON reconnecting in_ms=N
 //         gave_up attempts=N           echo text=TEXT
 //         done echoes=N                send_failed reason=REASON
@@ -54,9 +54,11 @@ int run(const client_flags& f, const liveness::session_options<Policy>& options)
     // current(): the new session, shared, so the reads cannot outlive it.
     read_echoes(client.current(), std::make_shared<std::string>(), echoes);
   });
-  client.on_disconnected([&](liveness::error_code reason, liveness::duration silent) {
-    event("disconnected reason=" + reason_text(reason) +
-          " silent_ms=" + std::to_string(to_ms(silent)));
+  // With the kernel's view of why (docs/diagnosis.md): unreachable, unresponsive, ...
+  client.on_disconnected([&](liveness::error_code reason, liveness::duration silent,
+                             const liveness::diagnosis& why) {
+    event("disconnected reason=" + reason_text(reason) + " silent_ms=" +
+          std::to_string(to_ms(silent)) + " verdict=" + liveness::to_string(why.verdict));
     if (!f.reconnect) echoes.finish(1);
   });
   client.on_connect_failed([&](liveness::error_code ec) {

@@ -48,8 +48,8 @@ net::awaitable<void> watch(Client& client, const client_flags& f, echo_counter& 
     // as_tuple: the death reason arrives as a value (plain use_awaitable would throw it).
     auto [why] = co_await s->async_wait_dead(as_tuple(use_awaitable));
     if (why == net::error::operation_aborted) co_return;  // we stopped the client
-    event("disconnected reason=" + reason_text(why) +
-          " silent_ms=" + std::to_string(silent_ms(*s)));
+    event("disconnected reason=" + reason_text(why) + " silent_ms=" +
+          std::to_string(silent_ms(*s)) + " verdict=" + liveness::to_string(s->diagnosis().verdict));
     if (!f.reconnect) co_return echoes.finish(1);
   }
 }

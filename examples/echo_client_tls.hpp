@@ -72,8 +72,9 @@ int run_tls(const client_flags& f, const liveness::session_options<Policy>& opti
       event("connected peer=" + endpoint_text(peer));
       session->async_wait_dead([&](liveness::error_code reason) {
         if (reason == net::error::operation_aborted) return;  // we closed it
-        event("disconnected reason=" + reason_text(reason) +
-              " silent_ms=" + std::to_string(silent_ms(*session)));
+        event("disconnected reason=" + reason_text(reason) + " silent_ms=" +
+              std::to_string(silent_ms(*session)) +
+              " verdict=" + liveness::to_string(session->diagnosis().verdict));
         echoes.finish(1);
       });
       read_echoes(session, std::make_shared<std::string>(), echoes);

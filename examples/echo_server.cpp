@@ -13,7 +13,7 @@
 //
 // Events: listening addr=ADDR keepalive_bound_ms=N [heartbeat_bound_ms=N]
 //         online id=ID peer=ADDR
-//         offline id=ID peer=ADDR reason=REASON silent_ms=N
+//         offline id=ID peer=ADDR reason=REASON silent_ms=N verdict=VERDICT
 //         accept_paused reason=REASON / accept_resumed paused_ms=N retries=N
 //         error what=accept|session|tls_handshake reason=REASON
 // Exit code: 0 after SIGINT/SIGTERM, 1 when it cannot listen, 2 on bad flags.
@@ -80,7 +80,8 @@ int serve(const server_flags& f, const liveness::session_options<Policy>& option
   });
   clients.on_offline([](const liveness::peer_event& e) {
     event("offline id=" + e.id + " peer=" + e.peer + " reason=" + reason_text(e.reason) +
-          " silent_ms=" + std::to_string(to_ms(e.silent)));
+          " silent_ms=" + std::to_string(to_ms(e.silent)) +
+          " verdict=" + liveness::to_string(e.diagnosis.verdict));
   });
   auto add = [&](Stream stream, const tcp::endpoint& peer) {
     // The session applies keepalive and starts the heartbeat; the registry names the

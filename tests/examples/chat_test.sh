@@ -160,7 +160,7 @@ restart)
   wait "$server_pid" 2>/dev/null
   killed_at=$(date +%s%N)
   for n in "${names[@]}"; do
-    wait_count "$work/$n.log" '^disconnected reason=(peer_closed|peer_reset) silent_ms=[0-9]+ outbox=0$' 1 20 ||
+    wait_count "$work/$n.log" '^disconnected reason=(peer_closed|peer_reset) silent_ms=[0-9]+ outbox=0 verdict=peer_closed_or_reset$' 1 20 ||
       fail "$n: no disconnected line with peer_closed or peer_reset"
   done
   ok "after SIGKILL: $(grep -h '^disconnected' "$work"/{ann,bob,cat}.log | tr '\n' ';')"
@@ -220,7 +220,7 @@ restart)
     grep -Eq "^done sent=$total unsent=0\$" "$work/$n.log" || fail "$n: no 'done sent=$total unsent=0'"
   done
   ok "stdin's end: the 3 clients exit 0 ($(grep -h '^done' "$work/ann.log"))"
-  wait_count "$work/server2.log" '^offline id=tcp:127\.0\.0\.1:[0-9]+ peer=[0-9.:]+ reason=peer_closed silent_ms=[0-9]+ online=[0-2]$' 3 20 ||
+  wait_count "$work/server2.log" '^offline id=tcp:127\.0\.0\.1:[0-9]+ peer=[0-9.:]+ reason=peer_closed silent_ms=[0-9]+ online=[0-2] verdict=peer_closed_or_reset$' 3 20 ||
     fail "server 2: the three clients did not go offline with peer_closed"
   ok "server 2: 3 offline reason=peer_closed"
   kill -TERM "$server_pid"

@@ -168,7 +168,7 @@ echo)
     grep -Eq "^connected peer=$server_addr\$" "$clog" || fail "$mode: no connected line"
     [ "$(count_lines "^echo text=hello $mode\$" "$clog")" -eq 3 ] || fail "$mode: not 3 echoes"
     grep -q '^done echoes=3$' "$clog" || fail "$mode: no done line"
-    wait_line "$log" '^offline id=[^ ]+ peer=127\.0\.0\.1:[0-9]+ reason=peer_closed silent_ms=[0-9]+$' 5 \
+    wait_line "$log" '^offline id=[^ ]+ peer=127\.0\.0\.1:[0-9]+ reason=peer_closed silent_ms=[0-9]+ verdict=peer_closed_or_reset$' 5 \
       || fail "$mode: no offline line with reason peer_closed"
     grep -Eq '^online id=tcp:127\.0\.0\.1:[0-9]+ peer=127\.0\.0\.1:[0-9]+$' "$log" \
       || fail "$mode: no online line"
@@ -210,9 +210,9 @@ hung)
   wait_line "$work/hung.log" '^online ' 10 || fail "hung client: no online line"
   sleep 0.5
   kill -STOP "$client_pid"
-  wait_line "$work/hung.log" '^offline .* reason=heartbeat_timeout silent_ms=[0-9]+$' 5 \
+  wait_line "$work/hung.log" '^offline .* reason=heartbeat_timeout silent_ms=[0-9]+ verdict=[a-z_]+$' 5 \
     || fail "hung client: no offline line with reason heartbeat_timeout"
-  silent=$(sed -n 's/^offline .*silent_ms=\([0-9]*\)$/\1/p' "$work/hung.log")
+  silent=$(sed -n 's/^offline .*silent_ms=\([0-9]*\).*/\1/p' "$work/hung.log")
   [ "$silent" -ge 500 ] || fail "hung client: silent_ms=$silent, expected >= 500"
   ok "hung client: offline reason=heartbeat_timeout silent_ms=$silent"
   kill -KILL "$client_pid"; wait "$client_pid" 2>/dev/null
@@ -225,7 +225,7 @@ hung)
   wait_exit "$client_pid" 5
   kill -CONT "$server_pid"
   [ "$exit_code" -eq 1 ] || fail "hung server: client exit code $exit_code, expected 1"
-  grep -Eq '^disconnected reason=heartbeat_timeout silent_ms=[0-9]+$' \
+  grep -Eq '^disconnected reason=heartbeat_timeout silent_ms=[0-9]+ verdict=[a-z_]+$' \
     "$work/hung_server_client.log" || fail "hung server: no disconnected heartbeat_timeout"
   ok "hung server: $(grep '^disconnected' "$work/hung_server_client.log"), exit 1"
   ;;
@@ -240,7 +240,7 @@ reconnect)
   clog="$work/client.log"
   wait_line "$clog" '^echo text=ping$' 10 || fail "no echo before the restart"
   kill -KILL "$server_pid"; wait "$server_pid" 2>/dev/null
-  wait_line "$clog" '^disconnected reason=(peer_closed|peer_reset) silent_ms=[0-9]+$' 5 \
+  wait_line "$clog" '^disconnected reason=(peer_closed|peer_reset) silent_ms=[0-9]+ verdict=peer_closed_or_reset$' 5 \
     || fail "no disconnected line after SIGKILL"
   wait_line "$clog" '^reconnecting in_ms=[0-9]+$' 5 || fail "no reconnecting line"
   sleep 1  # down for a while: attempts fail (connection refused)
@@ -375,7 +375,7 @@ tls)
     grep -q 'warning' "$clog" && fail "tls $mode: a warning although --ca was given"
     grep -Eq '^online id=tcp:127\.0\.0\.1:[0-9]+ peer=127\.0\.0\.1:[0-9]+$' "$log" \
       || fail "tls $mode: no online line"
-    wait_line "$log" '^offline id=[^ ]+ peer=127\.0\.0\.1:[0-9]+ reason=peer_closed silent_ms=[0-9]+$' 5 \
+    wait_line "$log" '^offline id=[^ ]+ peer=127\.0\.0\.1:[0-9]+ reason=peer_closed silent_ms=[0-9]+ verdict=peer_closed_or_reset$' 5 \
       || fail "tls $mode: no offline line with reason peer_closed (close_notify)"
     ok "tls $mode: verified, 3 echoes, online, offline reason=peer_closed"
     [ "$mode" = length ] || { kill "$server_pid"; wait_exit "$server_pid" 5; }
@@ -396,7 +396,7 @@ tls)
   wait_line "$work/tls_hung.log" '^connected ' 10 || fail "tls hung: no connected line"
   sleep 0.5
   kill -STOP "$client_pid"
-  wait_line "$log" '^offline .* reason=heartbeat_timeout silent_ms=[0-9]+$' 5 \
+  wait_line "$log" '^offline .* reason=heartbeat_timeout silent_ms=[0-9]+ verdict=[a-z_]+$' 5 \
     || fail "tls hung: no offline line with reason heartbeat_timeout"
   ok "tls hung client: $(grep 'reason=heartbeat_timeout' "$log")"
   kill -KILL "$client_pid"; wait "$client_pid" 2>/dev/null
