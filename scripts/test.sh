@@ -49,10 +49,11 @@ mkdir -p "$clang_dir"
   echo "clang++ build: $((SECONDS - start)) s at nice 19 (exit $crc)"; exit $crc
 ) >"$clang_dir/build.log" 2>&1 &
 clang_pid=$!
+# The stage's wall time is what the main build left of it; its CPU time is all of it.
 clang_wait() {
   local rc=0
   wait "$clang_pid" || rc=$?
-  tail -n 40 "$clang_dir/build.log"
+  if [ "$rc" -eq 0 ]; then tail -n 3 "$clang_dir/build.log"; else cat "$clang_dir/build.log"; fi
   return $rc
 }
 
