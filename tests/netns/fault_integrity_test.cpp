@@ -17,6 +17,8 @@
 #include <iostream>
 #include <string>
 
+namespace fault_integrity_test {
+
 using namespace std::chrono_literals;
 
 namespace {
@@ -101,3 +103,5 @@ TEST_CASE("fault: data integrity, 256 MiB of random lines through ping_pong<line
           "[fault][netns][integrity]") {
   integrity_case<lv::codec::line>("ping_pong<line>", true);
 }
+
+}  // namespace fault_integrity_test

@@ -30,6 +30,8 @@
 #include <optional>
 #include <string>
 
+namespace fault_matrix_test {
+
 using namespace std::chrono_literals;
 
 namespace {
@@ -641,3 +643,5 @@ TEST_CASE("fault: peer slowly draining a backlog longer than the timeout, no fal
   CHECK(r.received == total);
   CHECK(r.intact);
 }
+
+}  // namespace fault_matrix_test

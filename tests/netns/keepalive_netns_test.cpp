@@ -35,6 +35,8 @@
 #include <string>
 #include <vector>
 
+namespace keepalive_netns_test {
+
 namespace {
 
 namespace net = liveness::net;
@@ -307,3 +309,5 @@ TEST_CASE("keepalive netns: without a user timeout data in flight hides a cut co
   close_and_drain(io, pair);
   CHECK(result.ec.has_value());  // the close completed the pending operations
 }
+
+}  // namespace keepalive_netns_test

@@ -17,6 +17,8 @@
 #include <string>
 #include <utility>
 
+namespace tls_netns_test {
+
 using namespace std::chrono_literals;
 
 namespace {
@@ -109,3 +111,5 @@ TEST_CASE("tls netns: a TLS peer behind a pulled cable, keepalive only on the TC
   peer.close();
   ft::drain(io);
 }
+
+}  // namespace tls_netns_test

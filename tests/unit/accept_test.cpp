@@ -45,6 +45,8 @@
 #undef LIVENESS_TEST_HAVE_FORK
 #endif
 
+namespace accept_test {
+
 using namespace std::chrono_literals;
 
 namespace {
@@ -656,3 +658,5 @@ TEST_CASE("accept: at EMFILE the loop pauses once with little CPU and resumes wh
 }
 
 #endif  // LIVENESS_TEST_HAVE_FORK
+
+}  // namespace accept_test

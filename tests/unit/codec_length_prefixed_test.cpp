@@ -11,6 +11,8 @@
 #include <system_error>
 #include <vector>
 
+namespace codec_length_prefixed_test {
+
 namespace {
 
 namespace codec = liveness::codec;
@@ -383,3 +385,5 @@ TEST_CASE("length_prefixed: random streams round-trip", "[codec]") {
     CHECK(seen == heartbeats);
   }
 }
+
+}  // namespace codec_length_prefixed_test

@@ -11,6 +11,8 @@
 #include <system_error>
 #include <vector>
 
+namespace codec_line_test {
+
 namespace {
 
 namespace codec = liveness::codec;
@@ -601,3 +603,5 @@ TEST_CASE("line bare: random reads round-trip, heartbeat reads are heartbeats", 
     CHECK(out.rec.pongs == pongs);
   }
 }
+
+}  // namespace codec_line_test

@@ -18,6 +18,8 @@
 #include <utility>
 #include <vector>
 
+namespace codec_mqtt_test {
+
 namespace {
 
 using namespace std::chrono_literals;
@@ -441,3 +443,5 @@ TEST_CASE("mqtt engine: a subscriber that only receives pings after its own sile
   CHECK(pings_default.empty());
   CHECK(written_default.find(pingresp) != std::string::npos);
 }
+
+}  // namespace codec_mqtt_test

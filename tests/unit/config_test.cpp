@@ -5,6 +5,8 @@
 #include <string>
 #include <type_traits>
 
+namespace config_test {
+
 TEST_CASE("version macros agree with each other", "[config]") {
   const std::string s = std::to_string(LIVENESS_VERSION_MAJOR) + "." +
                         std::to_string(LIVENESS_VERSION_MINOR) + "." +
@@ -23,3 +25,5 @@ TEST_CASE("the backend macro selects the namespace and error_code type", "[confi
   CHECK(std::is_same_v<liveness::error_code, std::error_code>);
 #endif
 }
+
+}  // namespace config_test

@@ -17,6 +17,8 @@
 #include <set>
 #include <vector>
 
+namespace core_backoff_test {
+
 using namespace std::chrono_literals;
 
 namespace {
@@ -315,3 +317,5 @@ TEST_CASE("backoff: a disconnect without a connect counts as a failure", "[backo
   b.on_connected(clock.now());
   CHECK(*b.on_disconnected(clock.now(), g) == 20ms);
 }
+
+}  // namespace core_backoff_test

@@ -9,6 +9,8 @@
 
 #include <chrono>
 
+namespace core_detector_own_silence_test {
+
 namespace {
 
 using namespace std::chrono_literals;
@@ -108,3 +110,5 @@ TEST_CASE("own silence: an end that does not ping is unchanged", "[core][own_sil
   CHECK(d.take_progress_pong(clock.now()));
   CHECK(d.stats().pings_sent == 0);
 }
+
+}  // namespace core_detector_own_silence_test

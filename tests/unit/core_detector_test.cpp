@@ -12,6 +12,8 @@
 #include <random>
 #include <system_error>
 
+namespace core_detector_test {
+
 namespace {
 
 using namespace std::chrono_literals;
@@ -1357,3 +1359,5 @@ TEST_CASE("ping_pong: after poll the next deadline lies after now, a due progres
   d.on_sent(tl.now(), 100);
   CHECK_FALSE(d.take_progress_pong(tl.now()));
 }
+
+}  // namespace core_detector_test

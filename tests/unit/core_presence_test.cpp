@@ -13,6 +13,8 @@
 #include <utility>
 #include <vector>
 
+namespace core_presence_test {
+
 using namespace std::chrono_literals;
 
 namespace {
@@ -220,3 +222,5 @@ TEST_CASE("presence: many ids, one queue: every disconnect reported once, in ord
   CHECK(t.online() == n / 2);
   CHECK_FALSE(t.next_deadline());
 }
+
+}  // namespace core_presence_test

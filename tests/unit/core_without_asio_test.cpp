@@ -17,6 +17,8 @@
 
 #include "test_support.hpp"
 
+namespace core_without_asio_test {
+
 TEST_CASE("the sans-I/O layers build without Asio", "[core]") {
   // Reaching this point proves it (see the #error above); use the types so that the
   // headers' templates are instantiated in this Asio-free translation unit too.
@@ -34,3 +36,5 @@ TEST_CASE("the sans-I/O layers build without Asio", "[core]") {
   liveness::error_code ec;
   CHECK(liveness::parse_duration("250ms", ec) == std::chrono::milliseconds(250));
 }
+
+}  // namespace core_without_asio_test

@@ -5,6 +5,8 @@
 #include <chrono>
 #include <string>
 
+namespace duration_test {
+
 using namespace std::chrono_literals;
 using liveness::error_code;
 using liveness::parse_duration;
@@ -67,3 +69,5 @@ TEST_CASE("parse_duration: a value that milliseconds cannot hold is out of range
   CHECK(parse_duration("1s", ec) == 1s);
   CHECK_FALSE(ec);
 }
+
+}  // namespace duration_test

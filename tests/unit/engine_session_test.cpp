@@ -13,6 +13,8 @@
 #include <string>
 #include <string_view>
 
+namespace engine_session_test {
+
 namespace {
 
 using namespace std::chrono_literals;
@@ -499,3 +501,5 @@ TEST_CASE("engine: bare framing, a heartbeat is one whole on_received", "[engine
   CHECK(r.write_heartbeats().empty());
   CHECK(std::string(r.e.inbox().data(), r.e.inbox().held()) == "BOOKINGMsgtestxMsgtest");
 }
+
+}  // namespace engine_session_test

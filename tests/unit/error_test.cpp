@@ -6,6 +6,8 @@
 #include <string>
 #include <system_error>
 
+namespace error_test {
+
 using liveness::error;
 using liveness::error_code;
 namespace net = liveness::net;
@@ -115,3 +117,5 @@ TEST_CASE("error_name gives the enumerator or category:value", "[error]") {
   const error_code sys_ec(110, liveness::sys::system_category());
   CHECK(liveness::error_name(sys_ec) == "system:110");
 }
+
+}  // namespace error_test

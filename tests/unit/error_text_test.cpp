@@ -8,6 +8,8 @@
 #include <set>
 #include <string>
 
+namespace error_text_test {
+
 using liveness::error;
 using liveness::error_code;
 
@@ -50,3 +52,5 @@ TEST_CASE("error texts: range messages quote this platform's limits", "[error]")
   const std::string user = error_code(error::keepalive_user_timeout_out_of_range).message();
   CHECK(user.find("0 (off)") != std::string::npos);
 }
+
+}  // namespace error_text_test

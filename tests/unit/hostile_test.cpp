@@ -29,6 +29,8 @@
 #include <thread>
 #include <utility>
 
+namespace hostile_test {
+
 using namespace liveness_test::session_names;  // lv, net, tcp, clk, session_t, helpers
 
 // =============================================================================================
@@ -486,3 +488,5 @@ TEMPLATE_TEST_CASE("hostile: pings with a byte of user data between them are cut
   CHECK(took < 3s);
   CHECK(st.pongs_sent <= 64 + 1 + static_cast<std::uint64_t>(secs * 10) + 1);
 }
+
+}  // namespace hostile_test

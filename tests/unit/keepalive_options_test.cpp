@@ -5,6 +5,8 @@
 #include <chrono>
 #include <string>
 
+namespace keepalive_options_test {
+
 using namespace std::chrono_literals;
 using liveness::error;
 using liveness::error_code;
@@ -226,3 +228,5 @@ TEST_CASE("disabled options skip the timing checks but not an explicit user time
   o.user_timeout = -3ms;
   CHECK(o.validate() == error::keepalive_user_timeout_out_of_range);
 }
+
+}  // namespace keepalive_options_test

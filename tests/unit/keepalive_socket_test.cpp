@@ -18,6 +18,8 @@
 #include <thread>
 #include <tuple>
 
+namespace keepalive_socket_test {
+
 using namespace std::chrono_literals;
 using liveness::error;
 using liveness::error_code;
@@ -301,3 +303,5 @@ TEST_CASE("accept with keepalive works with use_awaitable", "[keepalive][accept]
   CHECK(enabled);
 }
 #endif
+
+}  // namespace keepalive_socket_test

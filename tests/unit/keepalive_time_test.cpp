@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+namespace keepalive_time_test {
+
 using namespace std::chrono_literals;
 namespace detail = liveness::detail;
 using ms = std::chrono::milliseconds;
@@ -61,3 +63,5 @@ TEST_CASE("the user timeout to apply: derived, explicit or none", "[keepalive][t
     CHECK(detail::user_timeout_to_apply(derive, true, ms::max(), ms::max(), 1000) == ms::max());
   }
 }
+
+}  // namespace keepalive_time_test

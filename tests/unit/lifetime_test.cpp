@@ -40,6 +40,8 @@
 #include <utility>
 #include <vector>
 
+namespace lifetime_test {
+
 using namespace std::chrono_literals;
 
 namespace {
@@ -550,3 +552,5 @@ TEST_CASE("lifetime: registry destroyed with sessions pending, on a strand of a 
   CHECK(all_released);
   CHECK(log.wrong().empty());
 }
+
+}  // namespace lifetime_test

@@ -28,6 +28,8 @@
 #include <thread>
 #include <vector>
 
+namespace reconnect_test {
+
 using namespace std::chrono_literals;
 
 namespace {
@@ -941,3 +943,5 @@ TEST_CASE("reconnect: a message whose write the connection's death cut short is 
   CHECK(received.substr(big.size()) == "after");
   client.stop();
 }
+
+}  // namespace reconnect_test

@@ -21,6 +21,8 @@
 #include <string>
 #include <vector>
 
+namespace registry_api_test {
+
 using namespace std::chrono_literals;
 
 namespace {
@@ -455,3 +457,5 @@ TEST_CASE("registry: a coroutine loop on async_next_event sees every event and e
   CHECK(end == net::error::operation_aborted);
 }
 #endif
+
+}  // namespace registry_api_test

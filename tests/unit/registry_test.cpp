@@ -29,6 +29,8 @@
 #include <thread>
 #include <vector>
 
+namespace registry_test {
+
 using namespace std::chrono_literals;
 
 namespace {
@@ -815,3 +817,5 @@ TEST_CASE("lifetime: an event handler may replace itself and add sessions", "[re
   CHECK(log == std::vector<std::string>{"online first", "second nested"});
   CHECK(reg.size() == 2);
 }
+
+}  // namespace registry_test

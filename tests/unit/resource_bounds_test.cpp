@@ -32,6 +32,8 @@
 #include <utility>
 #include <vector>
 
+namespace resource_bounds_test {
+
 using namespace liveness_test::session_names;  // lv, net, tcp, clk, session_t, helpers
 
 namespace {
@@ -589,3 +591,5 @@ TEST_CASE("bounds: close_linger zero ends the session at the peer's FIN", "[boun
   REQUIRE(run_until(io, [&] { return write_started; }, 1s));
   CHECK(write_ec == net::error::eof);
 }
+
+}  // namespace resource_bounds_test

@@ -15,6 +15,8 @@
 #include <string>
 #include <utility>
 
+namespace session_budget_test {
+
 namespace {
 
 using namespace std::chrono_literals;
@@ -347,3 +349,5 @@ TEST_CASE("within: two ends built from one budget never cut each other off, and 
     }
   }
 }
+
+}  // namespace session_budget_test

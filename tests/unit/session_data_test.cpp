@@ -28,6 +28,8 @@
 #include <cstring>
 #include <random>
 
+namespace session_data_test {
+
 using namespace liveness_test::session_names;  // lv, net, tcp, clk, session_t, helpers
 
 // =============================================================================================
@@ -374,3 +376,5 @@ TEMPLATE_TEST_CASE("session: 64 MiB to a slow reader trips no 300 ms heartbeat, 
   CHECK(dead_w.calls == 0);
   CHECK(dead_r.calls == 0);
 }
+
+}  // namespace session_data_test

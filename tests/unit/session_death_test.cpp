@@ -26,6 +26,8 @@
 #include <utility>
 #include <vector>
 
+namespace session_death_test {
+
 using namespace liveness_test::session_names;  // lv, net, tcp, clk, session_t, helpers
 
 // =============================================================================================
@@ -277,3 +279,5 @@ TEST_CASE("session: an oversized frame or line is frame_too_large", "[session][d
     CHECK(dead.reason == error::frame_too_large);
   }
 }
+
+}  // namespace session_death_test

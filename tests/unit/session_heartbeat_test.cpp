@@ -28,6 +28,8 @@
 #include <utility>
 #include <vector>
 
+namespace session_heartbeat_test {
+
 using namespace liveness_test::session_names;  // lv, net, tcp, clk, session_t, helpers
 
 // =============================================================================================
@@ -595,3 +597,5 @@ TEST_CASE("session: Msgtest/OK preset on both ends, a client that only uploads s
   for (std::size_t i = 0; i < sent / 8; ++i) sent_lines += "BOOKING\n";
   CHECK(sent_lines.compare(0, lines.size(), lines) == 0);
 }
+
+}  // namespace session_heartbeat_test

@@ -25,6 +25,8 @@
 #include <utility>
 #include <vector>
 
+namespace session_lifetime_test {
+
 using namespace liveness_test::session_names;  // lv, net, tcp, clk, session_t, helpers
 
 // =============================================================================================
@@ -148,3 +150,5 @@ TEST_CASE("session: destroying a session from inside its own handler is safe",
   CHECK(wait_calls == 1);
   CHECK(wait_ec == net::error::operation_aborted);
 }
+
+}  // namespace session_lifetime_test

@@ -36,7 +36,7 @@
 #include <string>
 #include <vector>
 
-namespace {
+namespace session_memory_test {
 
 std::atomic<bool> counting{false};
 std::atomic<long long> count_allocs{0};
@@ -65,26 +65,34 @@ void counted_free(void* p) noexcept {
   std::free(h);
 }
 
-}  // namespace
+}  // namespace session_memory_test
 
 void* operator new(std::size_t n) {
-  if (void* p = counted_alloc(n)) return p;
+  if (void* p = session_memory_test::counted_alloc(n)) return p;
   throw std::bad_alloc();
 }
 void* operator new[](std::size_t n) {
-  if (void* p = counted_alloc(n)) return p;
+  if (void* p = session_memory_test::counted_alloc(n)) return p;
   throw std::bad_alloc();
 }
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept { return counted_alloc(n); }
-void* operator new[](std::size_t n, const std::nothrow_t&) noexcept { return counted_alloc(n); }
-void operator delete(void* p) noexcept { counted_free(p); }
-void operator delete[](void* p) noexcept { counted_free(p); }
-void operator delete(void* p, std::size_t) noexcept { counted_free(p); }
-void operator delete[](void* p, std::size_t) noexcept { counted_free(p); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { counted_free(p); }
-void operator delete[](void* p, const std::nothrow_t&) noexcept { counted_free(p); }
+void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
+  return session_memory_test::counted_alloc(n);
+}
+void* operator new[](std::size_t n, const std::nothrow_t&) noexcept {
+  return session_memory_test::counted_alloc(n);
+}
+void operator delete(void* p) noexcept { session_memory_test::counted_free(p); }
+void operator delete[](void* p) noexcept { session_memory_test::counted_free(p); }
+void operator delete(void* p, std::size_t) noexcept { session_memory_test::counted_free(p); }
+void operator delete[](void* p, std::size_t) noexcept { session_memory_test::counted_free(p); }
+void operator delete(void* p, const std::nothrow_t&) noexcept {
+  session_memory_test::counted_free(p);
+}
+void operator delete[](void* p, const std::nothrow_t&) noexcept {
+  session_memory_test::counted_free(p);
+}
 
-namespace {
+namespace session_memory_test {
 
 namespace lv = liveness;
 namespace net = liveness::net;
@@ -201,7 +209,6 @@ void print(const char* name, const figures& f) {
       f.bytes_idle, malloced, f.allocs_idle_per_round, f.left_after_close);
 }
 
-}  // namespace
 
 TEST_CASE("session memory: what a session adds beyond its socket", "[session][memory]") {
   constexpr int pairs = 50;  // 100 sessions
@@ -234,3 +241,5 @@ TEST_CASE("session memory: what a session adds beyond its socket", "[session][me
   CHECK(line_wheel.wheel_entries == 2u * pairs);
   CHECK(none_wheel.wheel_entries == 0u);
 }
+
+}  // namespace session_memory_test

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+namespace session_message_test {
+
 using namespace std::chrono_literals;
 namespace net = liveness::net;
 using tcp = net::ip::tcp;
@@ -172,3 +174,5 @@ TEST_CASE("session: a message read can be cancelled without losing data",
     p.io.run_one_for(100ms);
   CHECK(in == m);
 }
+
+}  // namespace session_message_test

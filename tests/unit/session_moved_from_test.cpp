@@ -18,6 +18,8 @@
 #include <string>
 #include <utility>
 
+namespace session_moved_from_test {
+
 namespace {
 
 namespace lv = liveness;
@@ -233,3 +235,5 @@ TEST_CASE("session moved-from: destroying a moved-from session leaves the moved-
   CHECK(second.next_layer().is_open());
   CHECK_FALSE(second.is_dead());
 }
+
+}  // namespace session_moved_from_test

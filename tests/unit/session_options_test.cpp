@@ -25,6 +25,8 @@
 #include <utility>
 #include <vector>
 
+namespace session_options_test {
+
 using namespace liveness_test::session_names;  // lv, net, tcp, clk, session_t, helpers
 
 // =============================================================================================
@@ -259,3 +261,5 @@ TEST_CASE("session: two ends from one budget stay up while idle, and a hung peer
   CHECK(why == error::heartbeat_timeout);
   CHECK(took <= budget + liveness_test::sched_slack);
 }
+
+}  // namespace session_options_test

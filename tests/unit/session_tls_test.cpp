@@ -25,6 +25,8 @@
 #include <type_traits>
 #include <utility>
 
+namespace session_tls_test {
+
 using namespace liveness_test::session_names;  // lv, net, tcp, clk, helpers
 using liveness_test::tls_connected;
 using liveness_test::tls_contexts;
@@ -304,3 +306,5 @@ TEST_CASE_METHOD(tls_fixture,
   a.close();
   CHECK_FALSE(a.is_open());
 }
+
+}  // namespace session_tls_test

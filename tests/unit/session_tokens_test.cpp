@@ -49,6 +49,8 @@
 #include <thread>
 #include <tuple>
 
+namespace session_tokens_test {
+
 using namespace liveness_test::session_names;  // lv, net, tcp, clk, session_t, helpers
 
 namespace {
@@ -374,3 +376,5 @@ TEST_CASE("session: strands on a 4-thread io_context, every handler runs exactly
   CHECK(a->stats().pings_sent + b->stats().pings_sent > 0);
   CHECK(a->stats().pongs_received + b->stats().pongs_received > 0);
 }
+
+}  // namespace session_tokens_test

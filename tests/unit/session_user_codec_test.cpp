@@ -17,6 +17,8 @@
 #include <functional>
 #include <string>
 
+namespace session_user_codec_test {
+
 namespace {
 
 using namespace std::chrono_literals;
@@ -173,3 +175,5 @@ TEST_CASE("session: bytes a user codec refuses end the session with its reason",
   REQUIRE(liveness_test::run_until(io, [&] { return dead.calls == 1; }, 5s));
   CHECK(dead.reason == lv::error::protocol_error);
 }
+
+}  // namespace session_user_codec_test

@@ -26,6 +26,8 @@
 #include <utility>
 #include <vector>
 
+namespace session_wait_test {
+
 using namespace liveness_test::session_names;  // lv, net, tcp, clk, session_t, helpers
 
 // =============================================================================================
@@ -290,3 +292,5 @@ TEST_CASE("session: cancelling a write whose bytes are going out neither corrupt
     CHECK(peer.received == lp_frame(0x00, big));
   }
 }
+
+}  // namespace session_wait_test

@@ -25,6 +25,8 @@
 #include <set>
 #include <vector>
 
+namespace timer_wheel_test {
+
 using namespace std::chrono_literals;
 
 namespace {
@@ -605,3 +607,5 @@ TEST_CASE("timer wheel: an entry re-armed at now from its callback waits for the
   CHECK(w.expire(clock.now(), [&](wheel_entry& e) { CHECK(&e == &b); }) == 1);
   CHECK(w.size() == 1);
 }
+
+}  // namespace timer_wheel_test
