@@ -81,13 +81,7 @@ lv::diagnosis await_verdict(net::io_context& io, ft::death_watch& watch, Session
   return d;
 }
 
-}  // namespace diagnosis_netns_test
-
-using namespace diagnosis_netns_test;
-
 // ---- a pulled cable ------------------------------------------------------------------------
-
-namespace diagnosis_netns_test {
 
 /// A connected pair of `Policy` sessions (ours the client end); after a second of healthy
 /// traffic, the cable is pulled both ways. Returns our diagnosis; checks the reason.
@@ -111,8 +105,6 @@ lv::diagnosis blackhole_case(lv::session_options<Policy> (*options)(lv::role),
   ft::drain(io);
   return d;
 }
-
-}  // namespace diagnosis_netns_test
 
 TEST_CASE("diagnosis netns: blackhole under ping_pong is peer_unreachable",
           "[diagnosis][netns][heartbeat]") {
@@ -184,8 +176,6 @@ TEST_CASE("diagnosis netns: SIGSTOP under keepalive only is not detected and dia
 
 // ---- a peer that stops reading while we write ------------------------------------------
 
-namespace diagnosis_netns_test {
-
 /// Our session (client end) writing 64 KiB chunks without end to a plain socket that is
 /// never read: its receive buffer fills, its window shuts, our data waits.
 template <class Policy>
@@ -211,8 +201,6 @@ lv::diagnosis stalled_reader_case(const lv::session_options<Policy>& options,
   return d;
 }
 
-}  // namespace diagnosis_netns_test
-
 TEST_CASE("diagnosis netns: a peer that stops reading under ping_pong is peer_not_reading",
           "[diagnosis][netns][heartbeat]") {
   auto o = heartbeat_options(lv::role::client);
@@ -235,3 +223,5 @@ TEST_CASE("diagnosis netns: a peer that stops reading under keepalive only is "
   CHECK(d.verdict == verdict::peer_not_reading);
   CHECK(d.evidence.peer_window == 0u);
 }
+
+}  // namespace diagnosis_netns_test

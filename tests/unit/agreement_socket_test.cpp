@@ -92,10 +92,6 @@ inline void check_hello_pair(clk::duration run) {
   CHECK(o.server.pings_received == o.client.pings_sent);
 }
 
-}  // namespace agreement_socket_test
-
-using namespace agreement_socket_test;
-
 // 3 s proves what 10 s does: with the hello the client's interval is 200 ms before its first
 // ping, every ping thereafter is at least 200 ms after the server's previous pong (so after
 // the server read the previous ping), and the server needs 4 strikes in a row to cut it off.
@@ -174,3 +170,5 @@ TEST_CASE("agreement socket: a raw peer that ignores the notice is still cut off
   CHECK(server.stats().too_many_pings_sent == notices);
   CHECK(took < 2s);
 }
+
+}  // namespace agreement_socket_test

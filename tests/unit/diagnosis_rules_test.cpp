@@ -46,10 +46,6 @@ inline verdict judge(error reason, const tcp_evidence& e) {
   return liveness::diagnose(reason, e).verdict;
 }
 
-}  // namespace diagnosis_rules_test
-
-using namespace diagnosis_rules_test;
-
 TEST_CASE("diagnosis: verdict names", "[diagnosis]") {
   CHECK(std::string(to_string(verdict::peer_unreachable)) == "peer_unreachable");
   CHECK(std::string(to_string(verdict::peer_unresponsive)) == "peer_unresponsive");
@@ -313,3 +309,5 @@ TEST_CASE("diagnosis: to_string shows verdict reason basis evidence and note",
   liveness::diagnosis alive;
   CHECK(alive.to_string() == "unknown (not dead)");
 }
+
+}  // namespace diagnosis_rules_test

@@ -44,10 +44,6 @@ inline liveness::session_options<liveness::heartbeat::none> plain() {
   return o;
 }
 
-}  // namespace diagnosis_session_test
-
-using namespace diagnosis_session_test;
-
 TEST_CASE("diagnosis session: alive moved-from and closed sessions give unknown with a note",
           "[diagnosis][smoke]") {
   net::io_context io;
@@ -161,3 +157,5 @@ TEST_CASE("diagnosis session: the reconnecting client's disconnect handler gets 
   CHECK(why->verdict == verdict::peer_closed_or_reset);
   CHECK(two_arg_calls == 0);
 }
+
+}  // namespace diagnosis_session_test

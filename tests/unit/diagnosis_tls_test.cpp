@@ -19,10 +19,6 @@ using namespace std::chrono_literals;
 using policy = liveness::heartbeat::ping_pong<liveness::codec::line>;
 using tls_session = liveness::session<liveness_test::tls_stream, policy>;
 
-}  // namespace diagnosis_tls_test
-
-using namespace diagnosis_tls_test;
-
 TEST_CASE("diagnosis tls: the evidence comes from the TCP socket under TLS",
           "[diagnosis][tls]") {
   net::io_context io;
@@ -49,3 +45,5 @@ TEST_CASE("diagnosis tls: the evidence comes from the TCP socket under TLS",
   CHECK(d.verdict == liveness::verdict::peer_unresponsive);
 #endif
 }
+
+}  // namespace diagnosis_tls_test

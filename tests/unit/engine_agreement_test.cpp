@@ -144,10 +144,6 @@ struct pair {
   }
 };
 
-}  // namespace engine_agreement_test
-
-using namespace engine_agreement_test;
-
 // ---- the payloads -----------------------------------------------------------------------
 
 TEST_CASE("agreement: the hello payload round-trips and rounds up to whole milliseconds",
@@ -223,7 +219,7 @@ TEST_CASE("agreement: the hello and the notice are pongs to a decoder that knows
 
 // ---- the hello -------------------------------------------------------------------------
 
-TEST_CASE("agreement: an end with hello on sends it first and once; off sends none",
+TEST_CASE("agreement: an end with hello on sends it first and once and off sends none",
           "[agreement]") {
   core::manual_clock clock;
   lp_engine on(core::detector(strict_server(true), liveness::role::server, clock.now()), {}, {},
@@ -539,3 +535,5 @@ TEST_CASE("agreement: the detection bound says how far agreement may stretch it"
   CHECK(core::detector(core::idle_timeout_options{}, now).detection_bound() == 60s);
   CHECK(core::detector(now).detection_bound() == core::duration::max());
 }
+
+}  // namespace engine_agreement_test
