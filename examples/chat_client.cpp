@@ -13,13 +13,9 @@
 //
 //   chat_client --connect HOST:PORT --name NAME [--budget DUR] [--reconnect MIN/MAX]
 //
-// Events (one line each, flushed at once; docs/examples.md; outbox=N: lines not yet sent):
-//   connected peer=ADDR                   disconnected reason=REASON silent_ms=N outbox=N verdict=V
-//   connect_failed reason=REASON outbox=N message from=NAME text=TEXT (the rest of the line)
-//   sent seq=N (stdin's line N went to the kernel)   dropped reason=REASON seq=N
-//   eof queued=N    stopping unsent=N (SIGINT/SIGTERM)    done sent=N unsent=N
-// Exit code: 0 after stdin's end (once every line is sent) or SIGINT/SIGTERM, 1 when
-// stdin cannot be read, 2 on bad flags.
+// Events (connected, disconnected ... verdict=V, connect_failed, message, sent, dropped,
+// eof, stopping, done) and exit codes (0 after stdin's end or SIGINT/SIGTERM, 1 when stdin
+// cannot be read, 2 on bad flags): docs/examples.md.
 //
 #include "chat_flags.hpp"
 

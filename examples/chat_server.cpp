@@ -15,17 +15,10 @@
 //
 //   chat_server [--host ADDR] [--port PORT] [--budget DUR] [--quorum N]
 //
-// Events (one line each, flushed at once; docs/examples.md):
-//   listening addr=ADDR port=PORT
-//   online id=ID peer=ADDR online=N
-//   offline id=ID peer=ADDR reason=REASON silent_ms=N online=N verdict=V
-//   message from=ID held=N text=LINE   (held: lines waiting for the quorum, this one
-//                                       included; text: the rest of the line)
-//   error what=session|accept reason=REASON
-// --quorum N: lines are relayed once N clients are online; until then they are held
-// (at most 1024; past it the oldest is dropped, with a line "dropped from=ID"). A client
-// 4096 lines behind is closed (offline reason=asio.system:105, no_buffer_space).
-// Exit code: 0 after SIGINT/SIGTERM, 1 when it cannot listen, 2 on bad flags.
+// --quorum N: lines are relayed once N clients are online; until then they are held (at
+// most 1024; the oldest is dropped past it). Events (listening, online, offline ...
+// verdict=V, message, dropped, error) and exit codes (0 after SIGINT/SIGTERM, 1 when it
+// cannot listen, 2 on bad flags): docs/examples.md.
 //
 #include "chat_flags.hpp"
 
