@@ -24,7 +24,6 @@
 namespace liveness {
 namespace detail {
 
-using std::chrono::milliseconds;
 using std::chrono::seconds;
 
 /// How late the kernel reports a user timeout: it notices it when a retransmission timer
@@ -35,10 +34,6 @@ constexpr core::duration retransmission_slack = std::chrono::milliseconds(250);
 /// handling: 2 %, at least 20 ms.
 inline core::duration budget_reserve(core::duration budget) noexcept {
   return std::max<core::duration>(budget / 50, std::chrono::milliseconds(20));
-}
-
-inline core::duration add_or_never(core::duration a, core::duration b) noexcept {
-  return core::add_saturated(a, b);
 }
 
 /// The heartbeat's bound of a policy's options: interval + timeout (ping_pong; as far as
