@@ -128,6 +128,31 @@ auto async_accept_loop(Acceptor& acceptor, const accept_options& options,
                        CompletionToken&& token = typename net::default_completion_token<
                            typename Acceptor::executor_type>::type());
 
+/// `async_accept_loop`, each accepted socket made on the executor that `next_executor()`
+/// returns just before that accept: the way to spread connections over one io_context per
+/// thread (docs/registry.md, "More than one thread"):
+///
+///   std::size_t next = 0;
+///   liveness::async_accept_loop_on(acceptor, {},
+///       [&] { return shards[next++ % shards.size()]->io.get_executor(); },
+///       [&](tcp::socket s) { /* s runs on that shard's io_context: post its set-up there */ },
+///       [](const liveness::accept_event&) {});
+///
+/// `next_executor` is a callable taking nothing and returning an executor; the socket type
+/// handed to `on_socket` is the acceptor's protocol's socket rebound to that executor's
+/// type (`tcp::socket` for `any_io_executor`). `on_socket` and `on_event` still run on the
+/// loop's executor (the acceptor's by default), not on the socket's: set the session up
+/// on the socket's executor (`net::post(s.get_executor(), ...)`) when that is another
+/// thread's. Everything else is as `async_accept_loop`.
+template <class Acceptor, class NextExecutor, class SocketHandler, class EventHandler,
+          class CompletionToken =
+              typename net::default_completion_token<typename Acceptor::executor_type>::type>
+auto async_accept_loop_on(Acceptor& acceptor, const accept_options& options,
+                          NextExecutor next_executor, SocketHandler on_socket,
+                          EventHandler on_event,
+                          CompletionToken&& token = typename net::default_completion_token<
+                              typename Acceptor::executor_type>::type());
+
 }  // namespace liveness
 
 #include <liveness/impl/accept.hpp>

@@ -1,10 +1,12 @@
 // The multi-threaded server of docs/registry.md ("More than one thread"): one io_context
-// per thread, each with its own registry and its own sessions (a shard), one acceptor that
-// hands every accepted socket to the next shard, a broadcast posted to every shard, and an
-// online count kept by the application. Asserts that every client lands on the shard it was
-// handed to, that each registry raises its events on its own thread only, that a broadcast
-// reaches every client of every shard, and that offline events arrive on the owning
-// thread. Run under TSan too ([threads]): the shards share nothing but the atomics.
+// per thread, each with its own registry and its own sessions (a shard), one accept loop
+// (async_accept_loop_on) that makes every accepted socket on the next shard's executor, a
+// broadcast posted to every shard, and an online count kept by the application. Asserts
+// that every client lands on the shard it was handed to, that each registry raises its
+// events on its own thread only, that a broadcast reaches every client of every shard, and
+// that offline events arrive on the owning thread. Run under TSan too ([threads]): the
+// shards share nothing but the atomics.
+#include <liveness/accept.hpp>
 #include <liveness/registry.hpp>
 
 #include "asio_includes.hpp"
@@ -17,6 +19,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -82,30 +85,41 @@ TEST_CASE("registry shards: one registry per io_context, a socket handed to each
   for (int i = 0; i < shard_count; ++i) shards.push_back(std::make_unique<shard>());
   for (auto& s : shards) s->start();
 
-  // The acceptor runs on shard 0's thread; each accept names the executor of the shard the
-  // socket belongs to, and the session is made and added on that shard's thread.
+  // The acceptor runs on shard 0's thread; each accepted socket is made on the next shard's
+  // executor (async_accept_loop_on), and its session is made and added on that thread.
   tcp::acceptor acceptor(shards[0]->io, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));
   const auto endpoint = acceptor.local_endpoint();
   std::atomic<int> accepted{0};
-  int next = 0;
-  std::function<void()> accept_next;
-  accept_next = [&] {
-    shard& target = *shards[static_cast<std::size_t>(next)];
-    next = (next + 1) % shard_count;
-    acceptor.async_accept(target.io.get_executor(), [&, t = &target](error_code ec,
-                                                                     tcp::socket socket) {
-      if (ec) return;
-      ++accepted;
-      net::post(t->io, [t, s = std::move(socket)]() mutable {
-        lv::session_options<lv::heartbeat::none> o;
-        o.keepalive = std::nullopt;
-        o.role = lv::role::server;
-        t->peers.add(session_type(std::move(s), o));
-      });
-      accept_next();
-    });
-  };
-  net::post(shards[0]->io, [&] { accept_next(); });
+  std::atomic<int> accepted_on_acceptor_thread{0};
+  std::atomic<int> loop_events{0};
+  std::size_t next = 0;
+  std::optional<error_code> loop_result;
+  std::mutex loop_mutex;
+  net::post(shards[0]->io, [&] {
+    lv::async_accept_loop_on(
+        acceptor, lv::accept_options{},
+        [&] { return shards[next++ % shards.size()]->io.get_executor(); },
+        [&](tcp::socket socket) {
+          ++accepted;
+          if (std::this_thread::get_id() == shards[0]->thread_id) ++accepted_on_acceptor_thread;
+          const auto ex = socket.get_executor();
+          net::post(ex, [&shards, ex, s = std::move(socket)]() mutable {
+            for (auto& t : shards) {
+              if (ex == net::any_io_executor(t->io.get_executor())) {
+                lv::session_options<lv::heartbeat::none> o;
+                o.keepalive = std::nullopt;
+                o.role = lv::role::server;
+                t->peers.add(session_type(std::move(s), o));
+              }
+            }
+          });
+        },
+        [&](const lv::accept_event&) { ++loop_events; },
+        [&](error_code ec) {
+          std::lock_guard<std::mutex> lock(loop_mutex);
+          loop_result = ec;
+        });
+  });
 
   net::io_context client_io;
   std::vector<tcp::socket> clients;
@@ -161,6 +175,13 @@ TEST_CASE("registry shards: one registry per io_context, a socket handed to each
   net::post(shards[0]->io, [&] { acceptor.close(); });
   for (auto& s : shards) s->stop();
   CHECK(accepted == client_count);
+  CHECK(accepted_on_acceptor_thread == client_count);  // on_socket runs on the loop's executor
+  CHECK(loop_events == 0);
+  {
+    std::lock_guard<std::mutex> lock(loop_mutex);
+    REQUIRE(loop_result.has_value());
+    CHECK(*loop_result == lv::net::error::operation_aborted);
+  }
   for (auto& s : shards) {
     CHECK(s->offline == client_count / shard_count);
     CHECK(s->wrong_thread == 0);

@@ -40,20 +40,35 @@ inline bool is_accept_resource_error(const error_code& ec) noexcept {
 
 namespace detail {
 
-template <class Acceptor, class SocketHandler, class EventHandler>
+/// The executor of the next accepted socket: the acceptor's (`void`), or a callable's.
+template <class Acceptor, class NextExecutor>
+struct accept_socket_executor {
+  using type = std::decay_t<std::invoke_result_t<NextExecutor&>>;
+};
+template <class Acceptor>
+struct accept_socket_executor<Acceptor, void> {
+  using type = typename Acceptor::executor_type;
+};
+
+struct no_next_executor {};
+
+template <class Acceptor, class SocketHandler, class EventHandler, class NextExecutor = void>
 class accept_loop_op {
  public:
   using executor_type = typename Acceptor::executor_type;
   using socket_type = typename Acceptor::protocol_type::socket::template rebind_executor<
-      executor_type>::other;
+      typename accept_socket_executor<Acceptor, NextExecutor>::type>::other;
+  using next_executor_type =
+      std::conditional_t<std::is_void_v<NextExecutor>, no_next_executor, NextExecutor>;
   using endpoint_type = typename Acceptor::endpoint_type;
   using timer_type =
       net::basic_waitable_timer<core::clock_type, net::wait_traits<core::clock_type>,
                                 executor_type>;
 
   accept_loop_op(Acceptor& acceptor, const accept_options& options, SocketHandler on_socket,
-                 EventHandler on_event)
+                 EventHandler on_event, next_executor_type next_executor = {})
       : acceptor_(&acceptor),
+        next_executor_(std::move(next_executor)),
         options_(options),
         on_socket_(std::move(on_socket)),
         on_event_(std::move(on_event)),
@@ -158,10 +173,15 @@ class accept_loop_op {
 
   template <class Self>
   void accept(Self& self) {
-    acceptor_->async_accept(*peer_, std::move(self));
+    if constexpr (std::is_void_v<NextExecutor>) {
+      acceptor_->async_accept(*peer_, std::move(self));
+    } else {
+      acceptor_->async_accept(next_executor_(), *peer_, std::move(self));
+    }
   }
 
   Acceptor* acceptor_;
+  next_executor_type next_executor_;
   accept_options options_;
   SocketHandler on_socket_;
   EventHandler on_event_;
@@ -186,6 +206,18 @@ auto async_accept_loop(Acceptor& acceptor, const accept_options& options,
                                     std::decay_t<EventHandler>>;
   return net::async_compose<CompletionToken, void(error_code)>(
       op(acceptor, options, std::move(on_socket), std::move(on_event)), token, acceptor);
+}
+
+template <class Acceptor, class NextExecutor, class SocketHandler, class EventHandler,
+          class CompletionToken>
+auto async_accept_loop_on(Acceptor& acceptor, const accept_options& options,
+                          NextExecutor next_executor, SocketHandler on_socket,
+                          EventHandler on_event, CompletionToken&& token) {
+  using op = detail::accept_loop_op<Acceptor, std::decay_t<SocketHandler>,
+                                    std::decay_t<EventHandler>, std::decay_t<NextExecutor>>;
+  return net::async_compose<CompletionToken, void(error_code)>(
+      op(acceptor, options, std::move(on_socket), std::move(on_event), std::move(next_executor)),
+      token, acceptor);
 }
 
 }  // namespace liveness
