@@ -271,25 +271,32 @@ int main(int argc, char** argv) {
                     0)
              << " bytes) beyond the floor, for scale.\n";
     }
-    for (const double n : {2000.0, 18000.0}) {
-      if (!sizes.count(n)) continue;
+    // The sizes are 2,000 and 18,000 (the full run's); a quick run judges its own
+    // smallest and largest.
+    std::set<double> judged{*sizes.begin(), *sizes.rbegin()};
+    for (const double n : judged) {
       const double ratio = get("liveness", n, "cpu_s_per_min") / get("floor", n, "cpu_s_per_min");
       const double per_ping =
           get("liveness", n, "cpu_us_per_ping") / get("floor", n, "cpu_us_per_ping");
+      // Judged per ping sent: the variants do not ping at exactly the same rate (the floor
+      // pings on its first 100 ms tick after 1 s, a session 1 s after the last byte it
+      // received, on its wheel's tick), and CPU per minute would reward pinging less.
       targets << "| CPU per idle heartbeat within 1.1x of the floor at N = " << fmt(n, 0)
-              << " | " << fmt(ratio, 2) << "x per minute (" << fmt(per_ping, 2)
-              << "x per ping sent) | " << verdict(ratio <= 1.1)
-              << (ratio <= 1.1 ? "" : " by " + fmt(ratio - 1.1, 2) + "x") << " |\n";
-      if (!(ratio <= 1.1)) {
-        missed << "- **CPU vs floor** at N = " << fmt(n, 0) << ": " << fmt(ratio, 2)
-               << "x (" << fmt(get("liveness", n, "cpu_s_per_min"), 3) << " against "
-               << fmt(get("floor", n, "cpu_s_per_min"), 3)
-               << " s/min). Per ping sent the ratio is " << fmt(per_ping, 2)
-               << "x. The floor does per heartbeat one `send()` from a loop over all "
+              << " (judged per ping sent; p99 detection: section 5) | " << fmt(per_ping, 2)
+              << "x per ping (" << fmt(ratio, 2) << "x per minute, "
+              << fmt(get("liveness", n, "pings_per_s"), 0) << " vs "
+              << fmt(get("floor", n, "pings_per_s"), 0) << " pings/s) | "
+              << verdict(per_ping <= 1.1)
+              << (per_ping <= 1.1 ? "" : " by " + fmt(per_ping - 1.1, 2) + "x") << " |\n";
+      if (!(per_ping <= 1.1)) {
+        missed << "- **CPU vs floor** at N = " << fmt(n, 0) << ": " << fmt(per_ping, 2)
+               << "x per ping (" << fmt(get("liveness", n, "cpu_us_per_ping"), 2)
+               << " against " << fmt(get("floor", n, "cpu_us_per_ping"), 2)
+               << " us; per minute " << fmt(ratio, 2)
+               << "x). The floor does per heartbeat one `send()` from a loop over all "
                   "connections and one read completion; a session also runs its detector, "
-                  "its codec over the pong, re-arms its timer in the wheel and completes "
-                  "the write of its ping through Asio (a write operation, a reactor "
-                  "registration when the socket is not writable at once).\n";
+                  "its codec over the pong, re-arms its timer in the wheel, completes the "
+                  "application's read and the write of its ping through Asio.\n";
       }
     }
     const double lv = get("liveness", n_large, "cpu_s_per_min");
@@ -459,13 +466,16 @@ int main(int argc, char** argv) {
     const double rf = uring_cpu.count("floor/uring") && uring_cpu.count("floor/epoll")
                           ? uring_cpu["floor/uring"] / uring_cpu["floor/epoll"]
                           : std::nan("");
+    // Helps only when both servers gain at least 5 %; costs more when both lose 5 %.
+    const std::string what = r < 0.95 && rf < 0.95   ? "helps"
+                             : r > 1.05 && rf > 1.05 ? "costs more"
+                                                     : "makes no clear difference";
     md << "CPU per ping with io_uring vs epoll: liveness " << fmt(r, 2) << "x, floor "
-       << fmt(rf, 2) << "x: io_uring " << (r < 0.95 ? "helps" : r > 1.05 ? "costs more" :
-                                                                          "makes no clear difference")
-       << " for the idle fleet.\n\n";
+       << fmt(rf, 2) << "x: io_uring " << what
+       << " for the idle fleet (judged: helps when both gain at least 5 %).\n\n";
     targets << "| io_uring (measured; adopt as an option only if it helps) | liveness "
             << fmt(r, 2) << "x the CPU per ping of epoll (floor " << fmt(rf, 2) << "x) | "
-            << (r < 0.95 ? "helps" : "does not help") << " |\n";
+            << what << " |\n";
   }
 
   // ---- 2. Detection accuracy -------------------------------------------------------------
