@@ -259,7 +259,10 @@ stage "report" "$bin/bench_report" --results "$results" --machine "$machine" \
 stage "plot" gnuplot "$results_dir/fleet.gp"
 if [ "$(cd "$results_dir" && pwd)" != "$(cd "$out_dir" && pwd)" ]; then
   cp "$results_dir/benchmarks.png" "$out_dir/benchmarks.png"
+  # README's headline ratios come from this file (key=value, one a line).
+  cp "$results_dir/headline.env" "$out_dir/benchmarks_headline.env"
 fi
 echo "== headline: $(cat "$results_dir/headline.txt")"
+echo "== ratios: $(tr '\n' ' ' < "$results_dir/headline.env")"
 echo "== report: $out_dir/benchmarks.md, $out_dir/benchmarks.png"
 echo "== total: $((SECONDS - total_start)) s"
