@@ -593,12 +593,6 @@ int main(int argc, char** argv) {
   const double wall = bench::now_s() - t0;
   const std::size_t pings = pings_now() - pings0;
   const long rss = bench::rss_kb();
-  std::size_t session_sizeof = 0;
-  if (impl == "liveness_none") {
-    session_sizeof = sizeof(liveness::detail::session_impl<tcp::socket, liveness::heartbeat::none>);
-  } else if (is_liveness(impl)) {
-    session_sizeof = sizeof(liveness::detail::session_impl<tcp::socket, lv_policy>);
-  }
   bench::record("fleet")("impl", impl)("n", n)("threads", threads)("mt", mt)("tag", tag)(
       "timer", timer)("accept", accept_kind)("interval_ms", interval.count())("seconds", wall)(
       "cpu_s", cpu)("cpu_s_per_min", cpu / wall * 60.0)("rss_kb", rss)("rss_base_kb", rss_base)(
@@ -606,8 +600,7 @@ int main(int argc, char** argv) {
       "deaths", c.deaths.load() - deaths0)("setup_s", setup)("up_s", up)(
       "setup_cpu_s", setup_cpu)("pings", pings)(
       "pings_per_s", static_cast<double>(pings) / wall)(
-      "cpu_us_per_ping", pings ? cpu * 1e6 / static_cast<double>(pings) : 0.0)(
-      "session_sizeof", session_sizeof)
+      "cpu_us_per_ping", pings ? cpu * 1e6 / static_cast<double>(pings) : 0.0)
       .write(out);
   std::cout.flush();
   // Skip tearing down N connections: the kernel closes them, the clients see EOF.
