@@ -620,7 +620,9 @@ int main(int argc, char** argv) {
     };
     md << "| " << fmt(e.first, 0) << " | " << fmt(g(scale_ns, "steady_timer"), 0) << " | "
        << fmt(g(scale_ns, "shared_wheel"), 0) << " | "
-       << fmt(g(scale_ns, "shared_wheel_touched"), 0) << " | " << fmt(g(scale_ns, "wheel"), 0)
+       << (g(scale_ns, "shared_wheel_touched") > 0 ? fmt(g(scale_ns, "shared_wheel_touched"), 0)
+                                                    : std::string("noise"))
+       << " | " << fmt(g(scale_ns, "wheel"), 0)
        << " | " << fmt(g(scale_b, "steady_timer"), 0) << " | "
        << fmt(g(scale_b, "shared_wheel"), 0) << " | " << fmt(g(scale_b, "wheel"), 0)
        << " |\n";
