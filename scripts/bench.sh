@@ -81,7 +81,9 @@ else
   # Windows shortened to keep the whole run near 25 minutes: 30 s for CPU, 3 s for the
   # memory-only variants (raw, liveness_none), 15 s for the multi-core runs.
   sizes="2000 18000"; window=30; settle=5; mem_window=3
-  mt_n=10000; mt_window=15; burst_n=18000; burst_repeat=3; uring_n=18000
+  # io_uring at 10,000: at 18,000 one try of the io_uring build had 7 connections still
+  # not set up after 60 s (not investigated; the epoll build had all 18,000).
+  mt_n=10000; mt_window=15; burst_n=18000; burst_repeat=3; uring_n=10000
 fi
 per_client=9000  # connections per client process (each process may hold 20,000 fds)
 
