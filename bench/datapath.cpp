@@ -9,7 +9,8 @@
 // own io_context and thread, through a liveness::session at both ends (each policy and
 // codec) and through raw Asio sockets doing the same transfer (async_write of 256 KiB
 // buffers, async_read_some into a 256 KiB buffer). The data is lines of 1,024 bytes so that
-// the line codec sees user lines, never a heartbeat. Heartbeats run during the transfer
+// the line codec sees user lines, never a heartbeat (codec::mqtt: PUBLISH packets of
+// 1,024 bytes). Heartbeats run during the transfer
 // (ping after 1 s of silence, timeout 2 s, both ends ping): the sender hears nothing while
 // it sends, so it pings every second and the receiver answers between data.
 //
@@ -18,6 +19,7 @@
 //
 #include "bench_util.hpp"
 
+#include <liveness/codec/mqtt.hpp>
 #include <liveness/session.hpp>
 
 #include <asio/connect.hpp>
@@ -34,6 +36,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 using namespace std::chrono_literals;
@@ -57,6 +60,21 @@ constexpr std::size_t buffer_size = 256 * 1024;
 std::vector<char> make_payload() {
   std::vector<char> v(buffer_size, 'x');
   for (std::size_t i = 1023; i < v.size(); i += 1024) v[i] = '\n';
+  return v;
+}
+
+// For codec::mqtt: whole MQTT PUBLISH packets of 1,024 bytes (0x30, remaining length 1021
+// in two bytes, topic "t", then payload).
+std::vector<char> make_mqtt_payload() {
+  std::vector<char> v(buffer_size, 'x');
+  for (std::size_t i = 0; i < v.size(); i += 1024) {
+    v[i] = '\x30';
+    v[i + 1] = static_cast<char>(0x80 | (1021 & 0x7f));
+    v[i + 2] = static_cast<char>(1021 >> 7);
+    v[i + 3] = 0;
+    v[i + 4] = 1;
+    v[i + 5] = 't';
+  }
   return v;
 }
 
@@ -118,8 +136,10 @@ struct pair_sockets {
 template <class SendStream, class RecvStream>
 double transfer(asio::io_context& io_send, asio::io_context& io_recv, SendStream& s,
                 RecvStream& r, std::size_t total, const std::function<void()>& close_send,
-                const std::function<void()>& close_recv) {
-  static const std::vector<char> payload = make_payload();
+                const std::function<void()>& close_recv, bool mqtt = false) {
+  static const std::vector<char> lines = make_payload();
+  static const std::vector<char> packets = make_mqtt_payload();
+  const std::vector<char>& payload = mqtt ? packets : lines;
   // The sending end is closed only once everything arrived: a session's socket closed with
   // unread heartbeats in its receive buffer would send a reset and lose data in flight.
   writer<SendStream> w{s, payload, total, [] {}};
@@ -162,7 +182,8 @@ double run_session(std::size_t total, const typename Policy::options& heartbeat)
   liveness::session<tcp::socket, Policy> s(std::move(p.send), with_role(o, liveness::role::client));
   liveness::session<tcp::socket, Policy> r(std::move(p.recv), with_role(o, liveness::role::server));
   return transfer(
-      p.io_send, p.io_recv, s, r, total, [&] { s.close(); }, [&] { r.close(); });
+      p.io_send, p.io_recv, s, r, total, [&] { s.close(); }, [&] { r.close(); },
+      std::is_same<typename Policy::codec, codec::mqtt>::value);
 }
 
 template <class Codec>
@@ -198,6 +219,10 @@ int main(int argc, char** argv) {
        [&] {
          return run_session<hb::ping_pong<codec::length_prefixed>>(
              total, ping_pong_options<codec::length_prefixed>());
+       }},
+      {"ping_pong_mqtt",
+       [&] {
+         return run_session<hb::ping_pong<codec::mqtt>>(total, ping_pong_options<codec::mqtt>());
        }},
   };
   std::map<std::string, double> best;

@@ -6,13 +6,13 @@
 // (See accompanying file LICENSE or copy at https://www.boost.org/LICENSE_1_0.txt)
 //
 // Idle fleet, client side: opens --n connections to 127.0.0.1:--port (at most --parallel
-// connects in flight) and answers the server's heartbeats as cheaply as each protocol
+// connects in flight; --parallel N opens them all at once, the accept burst) and answers the server's heartbeats as cheaply as each protocol
 // allows, so that what the benchmark measures is the server:
 //
-//   --impl raw                 connects and idles
-//   --impl asio                answers each ping byte 'p' with a pong byte 'o'
-//   --impl liveness[_steady]   answers each "PING\n" line with "PONG\n" (a plain socket)
 //   --impl beast               a websocket client stream (Beast answers pings while reading)
+//   any other --impl           a plain socket that answers each ping byte 'P' with a pong
+//                              byte 'O' (every other variant pings with that one byte; raw
+//                              and liveness_none never ping, their clients just idle)
 //
 // Exits when every connection has been closed by the server, or after --max-seconds.
 // One process holds at most about 9,000 connections: scripts/bench.sh starts several.
@@ -60,7 +60,7 @@ struct fleet {
 
 // A plain socket that answers pings: every byte of `ping` gets the matching `reply`.
 struct plain_client {
-  plain_client(fleet& f, bool line) : f_(f), s_(f.io), line_(line) {}
+  explicit plain_client(fleet& f) : f_(f), s_(f.io) {}
   void start() {
     s_.async_connect(f_.server, [this](error_code ec) {
       if (ec) return retry();
@@ -86,11 +86,10 @@ struct plain_client {
       if (ec) return f_.on_closed();
       std::size_t pongs = 0;
       for (std::size_t i = 0; i < n; ++i) {
-        if (line_ ? buf_[i] == '\n' : buf_[i] == 'p') ++pongs;
+        if (buf_[i] == 'P') ++pongs;
       }
-      if (f_.impl == "raw" || pongs == 0) return read();
-      reply_.clear();
-      for (std::size_t i = 0; i < pongs; ++i) reply_ += line_ ? "PONG\n" : "o";
+      if (pongs == 0) return read();
+      reply_.assign(pongs, 'O');
       net::async_write(s_, net::buffer(reply_), [this](error_code wec, std::size_t) {
         if (wec) return f_.on_closed();
         read();
@@ -99,7 +98,6 @@ struct plain_client {
   }
   fleet& f_;
   tcp::socket s_;
-  bool line_;
   int attempts_ = 0;
   std::array<char, 256> buf_{};
   std::string reply_;
@@ -173,7 +171,7 @@ int main(int argc, char** argv) {
       ws.push_back(std::make_unique<beast_client>(f));
       ws.back()->start();
     } else {
-      plain.push_back(std::make_unique<plain_client>(f, impl != "asio" && impl != "raw"));
+      plain.push_back(std::make_unique<plain_client>(f));
       plain.back()->start();
     }
   };
