@@ -16,12 +16,14 @@
 #include <liveness/detail/asio.hpp>
 #include <liveness/detail/deadline.hpp>
 #include <liveness/detail/parked_op.hpp>
+#include <liveness/detail/session_config.hpp>
 #include <liveness/detail/stream_traits.hpp>
 #include <liveness/detail/tcp_info.hpp>
 #include <liveness/engine/session_engine.hpp>
 
 #include <array>
 #include <memory>
+#include <type_traits>
 
 namespace liveness {
 namespace detail {
@@ -35,25 +37,41 @@ inline net::mutable_buffer read_scratch() {
   return net::buffer(buffer);
 }
 
+/// The detector of a policy: `Policy::detector_type` (heartbeat::none: core::none_detector)
+/// or core::detector.
+template <class Policy, class = void>
+struct policy_detector {
+  using type = core::detector;
+};
+template <class Policy>
+struct policy_detector<Policy, std::void_t<typename Policy::detector_type>> {
+  using type = typename Policy::detector_type;
+};
+
 template <class Socket, class Policy>
 class session_impl final : public std::enable_shared_from_this<session_impl<Socket, Policy>>,
                            private read_buffer_for<Socket> {
  public:
   using executor_type = typename Socket::executor_type;
   using codec_type = typename Policy::codec;
-  using engine_type = engine::session_engine<codec_type>;
+  using engine_type = engine::session_engine<codec_type, typename policy_detector<Policy>::type>;
   using clock = core::clock_type;
   using waiters = parked_list<executor_type>;
   using traits = stream_traits<Socket>;
+  using config_cache = session_config_cache<codec_type>;
   /// A socket: wait + non-blocking read into the shared buffer, writes at once first.
   static constexpr bool direct_io = traits::direct_io;
 
   /// `o` is valid and `report` is what applying its keepalive did (the session does both).
+  /// The engine's configuration and the report are shared with the other sessions of the
+  /// same execution context made from equal options (detail/session_config.hpp).
   session_impl(Socket s, const session_options<Policy>& o, keepalive_report report)
       : socket_(std::move(s)),
         engine_(Policy::make_detector(o.heartbeat, o.role, clock::now()),
-                Policy::codec_options(o.heartbeat), engine_limits(o), clock::now()),
-        keepalive_(std::move(report)),
+                config_cache::of(socket_.get_executor())
+                    .config(Policy::codec_options(o.heartbeat), engine_limits(o)),
+                clock::now()),
+        keepalive_(config_cache::of(socket_.get_executor()).report(std::move(report))),
         deadline_(*this, socket_.get_executor(), o.use_timer_wheel) {
     if constexpr (direct_io) {
       // The background read waits for readability and then reads without blocking.
@@ -75,7 +93,7 @@ class session_impl final : public std::enable_shared_from_this<session_impl<Sock
 
   Socket socket_;
   engine_type engine_;
-  keepalive_report keepalive_;
+  std::shared_ptr<const keepalive_report> keepalive_;  // shared, never null
   waiters dead_waiters_;   // async_wait_dead operations
   waiters read_waiters_;   // a read waiting for data
   waiters write_waiters_;  // a write waiting for the writer
