@@ -405,7 +405,9 @@ class detector {
     duration last_rtt{};         // have_rtt_ (the three)
     duration smoothed_rtt{};
     duration rtt_variation{};
-    hello_values peer_hello;  // have_hello_
+    duration hello_interval{};  // the peer's hello (have_hello_, hello_pings_)
+    duration hello_timeout{};
+    duration hello_min_ping_interval{};
     std::uint64_t bytes_received = 0;
     std::uint64_t bytes_sent = 0;
     std::uint64_t pings_sent = 0;
@@ -470,6 +472,7 @@ class detector {
   bool have_sent_ = false;           // last_sent
   bool have_rtt_ = false;            // the RTT figures
   bool have_hello_ = false;          // peer_hello
+  bool hello_pings_ = false;         // peer_hello->pings
 };
 
 

@@ -74,7 +74,14 @@ inline detector_stats detector::stats() const noexcept {
     s.ping_interval = ping_interval_;
     s.peer_silence_limit = peer_silence_limit_;
   }
-  if (have_hello_) s.peer_hello = stats_.peer_hello;
+  if (have_hello_) {
+    hello_values h;
+    h.interval = stats_.hello_interval;
+    h.timeout = stats_.hello_timeout;
+    h.min_ping_interval = stats_.hello_min_ping_interval;
+    h.pings = hello_pings_;
+    s.peer_hello = h;
+  }
   s.ping_interval_backoffs = stats_.ping_interval_backoffs;
   s.too_many_pings_received = stats_.too_many_pings_received;
   s.too_many_pings_sent = stats_.too_many_pings_sent;
@@ -138,7 +145,7 @@ inline void detector::reset(time_point now) noexcept {
   notice_due_ = false;
   stats_ = counters();
   stats_.started = now;
-  have_received_ = have_sent_ = have_rtt_ = have_hello_ = false;
+  have_received_ = have_sent_ = have_rtt_ = have_hello_ = hello_pings_ = false;
 }
 
 // ---- internals ----------------------------------------------------------------------------
@@ -359,7 +366,10 @@ inline std::optional<hello_values> detector::own_hello() const noexcept {
 inline void detector::on_hello_received(time_point now, const hello_values& v) noexcept {
   observe(now);
   if (mode_ != detector_mode::ping_pong || !hello_ || state_ != state::alive) return;
-  stats_.peer_hello = v;
+  stats_.hello_interval = v.interval;
+  stats_.hello_timeout = v.timeout;
+  stats_.hello_min_ping_interval = v.min_ping_interval;
+  hello_pings_ = v.pings;
   have_hello_ = true;
   if (sends_pings_) {
     // Ping no faster than the peer accepts, within our own bound.

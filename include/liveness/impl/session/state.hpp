@@ -49,8 +49,10 @@ struct policy_detector<Policy, std::void_t<typename Policy::detector_type>> {
 };
 
 template <class Socket, class Policy>
-class session_impl final : public std::enable_shared_from_this<session_impl<Socket, Policy>>,
-                           private read_buffer_for<Socket> {
+class session_impl final
+    : public std::enable_shared_from_this<session_impl<Socket, Policy>>,
+      private read_buffer_for<Socket>,
+      public deadline<session_impl<Socket, Policy>, typename Socket::executor_type> {
  public:
   using executor_type = typename Socket::executor_type;
   using codec_type = typename Policy::codec;
@@ -59,6 +61,7 @@ class session_impl final : public std::enable_shared_from_this<session_impl<Sock
   using waiters = parked_list<executor_type>;
   using traits = stream_traits<Socket>;
   using config_cache = session_config_cache<codec_type>;
+  using deadline_type = deadline<session_impl, executor_type>;
   /// A socket: wait + non-blocking read into the shared buffer, writes at once first.
   static constexpr bool direct_io = traits::direct_io;
 
@@ -66,13 +69,13 @@ class session_impl final : public std::enable_shared_from_this<session_impl<Sock
   /// The engine's configuration and the report are shared with the other sessions of the
   /// same execution context made from equal options (detail/session_config.hpp).
   session_impl(Socket s, const session_options<Policy>& o, keepalive_report report)
-      : socket_(std::move(s)),
+      : deadline_type(s.get_executor(), o.use_timer_wheel),
+        socket_(std::move(s)),
         engine_(Policy::make_detector(o.heartbeat, o.role, clock::now()),
                 config_cache::of(socket_.get_executor())
                     .config(Policy::codec_options(o.heartbeat), engine_limits(o)),
                 clock::now()),
-        keepalive_(config_cache::of(socket_.get_executor()).report(std::move(report))),
-        deadline_(*this, socket_.get_executor(), o.use_timer_wheel) {
+        keepalive_(config_cache::of(socket_.get_executor()).report(std::move(report))) {
     if constexpr (direct_io) {
       // The background read waits for readability and then reads without blocking.
       error_code ignored;
@@ -82,6 +85,8 @@ class session_impl final : public std::enable_shared_from_this<session_impl<Sock
 
   session_impl(const session_impl&) = delete;
   session_impl& operator=(const session_impl&) = delete;
+  // Off the wheel before the members go (the wheel may be expiring on another thread).
+  ~session_impl() override { this->detach_deadline(); }
 
   /// Starts the background read and the deadline.
   void start() { apply(engine_.on_time(clock::now())); }
@@ -128,7 +133,7 @@ class session_impl final : public std::enable_shared_from_this<session_impl<Sock
     }
     flush_heartbeats();
     start_reading();
-    deadline_.arm(engine_.next_deadline());
+    this->arm_deadline(engine_.next_deadline());
   }
 
   /// Parks `op` on `list` until the list is woken or the operation is cancelled.
@@ -211,9 +216,6 @@ class session_impl final : public std::enable_shared_from_this<session_impl<Sock
 
   /// The deadline came (or the engine asked to be evaluated again).
   void on_deadline() { apply(engine_.on_time(clock::now())); }
-  static deadline<session_impl, executor_type>& deadline_of(session_impl& s) noexcept {
-    return s.deadline_;
-  }
 
  private:
   static engine::limits engine_limits(const session_options<Policy>& o) noexcept {
@@ -300,7 +302,7 @@ class session_impl final : public std::enable_shared_from_this<session_impl<Sock
     lowest.cancel(ignored);
     lowest.shutdown(net::socket_base::shutdown_both, ignored);
     lowest.close(ignored);
-    deadline_.cancel();
+    this->cancel_deadline();
     const auto ex = socket_.get_executor();
     dead_waiters_.wake_all(ex);
     read_waiters_.wake_all(ex);
@@ -308,7 +310,7 @@ class session_impl final : public std::enable_shared_from_this<session_impl<Sock
   }
 
   bool reading_ = false;
-  deadline<session_impl, executor_type> deadline_;
+  // The deadline is the base deadline_type (the shared wheel's entry, or a timer).
   // A stream read with async_read_some (TLS) has its read buffer, traits::read_buffer_size
   // bytes (one TLS record), in the base read_buffer_for<Socket>; a socket has none.
 };
