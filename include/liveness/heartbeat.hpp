@@ -26,6 +26,7 @@
 #include <liveness/codec/raw.hpp>
 #include <liveness/config.hpp>
 #include <liveness/core/detector.hpp>
+#include <liveness/core/detector_none.hpp>
 
 #include <cstddef>
 #include <string>
@@ -46,8 +47,10 @@ struct none {
     error_code validate() const noexcept { return {}; }
   };
   using codec = codec::raw;
-  static core::detector make_detector(const options&, role, core::time_point now) {
-    return core::detector(now);
+  /// Counts the traffic, holds no heartbeat state (`core::none_detector`).
+  using detector_type = core::none_detector;
+  static core::none_detector make_detector(const options&, role, core::time_point now) {
+    return core::none_detector(now);
   }
   static typename codec::options codec_options(const options&) { return {}; }
 };

@@ -75,6 +75,15 @@ struct length_prefixed_options {
   /// Frames and messages up to 1 MiB.
   static constexpr length_prefixed_options standard() noexcept { return {}; }
 
+  friend constexpr bool operator==(const length_prefixed_options& a,
+                                   const length_prefixed_options& b) noexcept {
+    return a.max_frame_size == b.max_frame_size && a.max_message_size == b.max_message_size;
+  }
+  friend constexpr bool operator!=(const length_prefixed_options& a,
+                                   const length_prefixed_options& b) noexcept {
+    return !(a == b);
+  }
+
   /// Success, or `error::codec_invalid_options` when `max_frame_size` is zero.
   error_code validate() const noexcept;
 };

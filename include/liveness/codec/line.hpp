@@ -38,6 +38,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -103,6 +104,28 @@ struct line_options {
 
   /// Success, or `error::codec_invalid_options` when a rule above is broken.
   error_code validate() const;
+
+  friend bool operator==(const line_options& a, const line_options& b) noexcept {
+    return a.ping == b.ping && a.pong == b.pong && a.framing == b.framing &&
+           a.accept_crlf == b.accept_crlf && a.send_crlf == b.send_crlf &&
+           a.max_line_length == b.max_line_length;
+  }
+  friend bool operator!=(const line_options& a, const line_options& b) noexcept {
+    return !(a == b);
+  }
+};
+
+/// The immutable part of a line decoder and encoder: the validated options and the
+/// heartbeat frames (text plus terminator). Made once (`line::make_shared_state`) and
+/// shared by every decoder and encoder made from it, so that sessions created from the
+/// same options hold one copy of the texts between them.
+struct line_shared_state {
+  /// Validates `options` (throws `liveness::system_error` when invalid) and builds the
+  /// frames.
+  explicit line_shared_state(line_options options);
+  line_options options;
+  std::string ping_frame;
+  std::string pong_frame;
 };
 
 /// Splits an inbound byte stream into user data, pings and pongs.
@@ -133,6 +156,9 @@ class line_decoder {
   /// A decoder for `options`. Throws `liveness::system_error` if `options.validate()`
   /// fails.
   explicit line_decoder(line_options options = {});
+  /// A decoder sharing `state` (not null) with other decoders and encoders.
+  explicit line_decoder(std::shared_ptr<const line_shared_state> state) noexcept
+      : state_(std::move(state)) {}
 
   /// Decodes `size` bytes at `data` (`bare` framing: one whole read), calling `handler` for
   /// each event, in stream order. Returns the error that ended the stream
@@ -167,17 +193,17 @@ class line_decoder {
 
   // ---- Codec requirements (docs/codec.md), for the session ----------------------------
   /// `bare` framing: user bytes have no boundaries, so each completes a unit.
-  bool data_completes_unit() const noexcept { return opts_.framing == line_framing::bare; }
+  bool data_completes_unit() const noexcept { return state_->options.framing == line_framing::bare; }
   /// A line has begun and not ended (`newline`); never in `bare` framing (every read is
   /// whole heartbeats or user data).
   bool mid_unit() const noexcept {
-    return opts_.framing == line_framing::bare ? false : line_len_ > 0;
+    return state_->options.framing == line_framing::bare ? false : line_len_ > 0;
   }
   /// User lines end without an event: their count (`lines_ended`).
   std::uint64_t units_ended() const noexcept { return lines_ended_; }
 
   /// The options in force.
-  const line_options& options() const noexcept { return opts_; }
+  const line_options& options() const noexcept { return state_->options; }
 
  private:
   template <class Handler>
@@ -189,10 +215,12 @@ class line_decoder {
   template <class Handler>
   const char* pass_line(const char* p, const char* end, const char* run, Handler& handler);
   const std::string* bare_text_at(const char* p, const char* end) const noexcept;
-  const std::string& text(bool ping) const noexcept { return ping ? opts_.ping : opts_.pong; }
+  const std::string& text(bool ping) const noexcept {
+    return ping ? state_->options.ping : state_->options.pong;
+  }
   void new_line() noexcept;
 
-  line_options opts_;
+  std::shared_ptr<const line_shared_state> state_;
   error_code ec_;
   std::size_t line_len_ = 0;  // bytes of the current line so far (bare: user bytes only)
   std::size_t held_ = 0;      // bytes held back as a heartbeat candidate
@@ -217,13 +245,16 @@ class line_encoder {
   /// An encoder for `options`. Throws `liveness::system_error` if `options.validate()`
   /// fails.
   explicit line_encoder(line_options options = {});
+  /// An encoder sharing `state` (not null) with other decoders and encoders.
+  explicit line_encoder(std::shared_ptr<const line_shared_state> state) noexcept
+      : state_(std::move(state)) {}
 
   /// The bytes of one ping: the text plus its terminator ("\n", "\r\n", or none in `bare`
   /// framing). Valid as long as the encoder lives.
-  std::string_view ping() const noexcept { return ping_; }
+  std::string_view ping() const noexcept { return state_->ping_frame; }
 
   /// The bytes of one pong, like `ping()`.
-  std::string_view pong() const noexcept { return pong_; }
+  std::string_view pong() const noexcept { return state_->pong_frame; }
 
   /// Records `size` user bytes about to be written, in wire order (only the last one
   /// matters).
@@ -240,7 +271,7 @@ class line_encoder {
                          std::size_t max_chunk) const noexcept;
 
   /// The options in force.
-  const line_options& options() const noexcept { return opts_; }
+  const line_options& options() const noexcept { return state_->options; }
 
   // ---- Codec requirements (docs/codec.md), for the session ----------------------------
   /// The next chunk of the `size` user bytes at `data` (`chunk_size`), recorded with
@@ -257,13 +288,11 @@ class line_encoder {
   bool heartbeat_allowed() const noexcept { return at_boundary_; }
   /// Appends the ping or pong bytes to `out`.
   void append_heartbeat(bool ping_frame, std::string& out) const {
-    out.append(ping_frame ? ping_ : pong_);
+    out.append(ping_frame ? state_->ping_frame : state_->pong_frame);
   }
 
  private:
-  line_options opts_;
-  std::string ping_;
-  std::string pong_;
+  std::shared_ptr<const line_shared_state> state_;
   bool at_boundary_ = true;
 };
 
@@ -273,6 +302,11 @@ struct line {
   using options = line_options;
   using decoder = line_decoder;
   using encoder = line_encoder;
+  /// Optional (docs/codec.md): immutable state that decoders and encoders share.
+  using shared_state = line_shared_state;
+  static std::shared_ptr<const shared_state> make_shared_state(const options& o) {
+    return std::make_shared<const shared_state>(o);
+  }
 };
 
 }  // namespace codec

@@ -63,6 +63,13 @@ struct mqtt_options {
   /// Packets up to 1 MiB.
   static constexpr mqtt_options standard() noexcept { return {}; }
 
+  friend constexpr bool operator==(const mqtt_options& a, const mqtt_options& b) noexcept {
+    return a.max_packet_size == b.max_packet_size;
+  }
+  friend constexpr bool operator!=(const mqtt_options& a, const mqtt_options& b) noexcept {
+    return !(a == b);
+  }
+
   /// Success, or `error::codec_invalid_options` when `max_packet_size` is below 2.
   error_code validate() const noexcept;
 };

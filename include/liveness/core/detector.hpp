@@ -366,8 +366,9 @@ class detector {
   /// True while a pong was asked for and not yet reported written.
   bool pong_pending() const noexcept { return pong_pending_; }
 
-  /// Counters and times; see `detector_stats`.
-  const detector_stats& stats() const noexcept { return stats_; }
+  /// Counters and times; see `detector_stats`. A snapshot, by value (the detector keeps
+  /// them in a compact form).
+  detector_stats stats() const noexcept;
 
   /// The options' `interval` (ping_pong), or zero.
   duration interval() const noexcept { return interval_; }
@@ -395,48 +396,85 @@ class detector {
   time_point progress_ping_due() const noexcept;
   void sample_rtt(duration rtt) noexcept;
 
+  // What stats() reports, without std::optional (flags below) and without the values
+  // the detector holds anyway (ping_interval_, peer_silence_limit_).
+  struct counters {
+    time_point started{};
+    time_point last_received{};  // have_received_
+    time_point last_sent{};      // have_sent_
+    duration last_rtt{};         // have_rtt_ (the three)
+    duration smoothed_rtt{};
+    duration rtt_variation{};
+    duration hello_interval{};  // the peer's hello (have_hello_, hello_pings_)
+    duration hello_timeout{};
+    duration hello_min_ping_interval{};
+    std::uint64_t bytes_received = 0;
+    std::uint64_t bytes_sent = 0;
+    std::uint64_t pings_sent = 0;
+    std::uint64_t pongs_received = 0;
+    std::uint64_t pings_received = 0;
+    std::uint64_t pongs_sent = 0;
+    std::uint64_t pongs_coalesced = 0;
+    std::uint64_t progress_pongs = 0;
+    std::uint64_t progress_pings = 0;
+    std::uint64_t too_many_pings_received = 0;
+    std::uint64_t too_many_pings_sent = 0;
+    std::uint32_t consecutive_misses = 0;
+    std::uint32_t ping_strikes = 0;
+    std::uint32_t ping_interval_backoffs = 0;
+    std::uint32_t agreement_clamped = 0;
+  };
+
   // configuration
-  detector_mode mode_ = detector_mode::none;
-  bool sends_pings_ = false;
-  time_point last_progress_{};  // last on_peer_progress (ends that do not ping)
   duration interval_ = duration::zero();
   duration timeout_ = duration::zero();
   duration min_ping_interval_ = duration::zero();
+  duration max_agreed_interval_ = duration::zero();
+  // Answer budget (GCRA): how far ahead of now the time when every pong the peer made us
+  // write is paid for may lie (ping_burst * min_ping_interval; zero: guard off).
+  duration answer_tolerance_ = duration::zero();
   std::uint32_t max_ping_strikes_ = 0;
+
+  // state
+  std::uint32_t late_pongs_ = 0;                    // pongs still owed for missed pings
+  duration ping_interval_ = duration::zero();       // in force (agreement)
+  duration peer_silence_limit_ = duration::zero();  // ends that do not ping (agreement)
+  error_code reason_;
+  time_point now_{};            // latest time seen
+  time_point last_heard_{};     // last inbound traffic, or the start
+  time_point last_progress_{};  // last on_peer_progress (ends that do not ping)
+  time_point dead_at_{};        // when death was declared
+  time_point ping_sent_{};      // when the outstanding ping was asked for
+  time_point last_ping_received_{};
+  time_point last_written_{};         // last on_sent with bytes, or the start
+  time_point answer_budget_at_{};     // when every pong so far is paid for (GCRA)
+  time_point write_waiting_since_{};  // when the write of on_write_waiting began to wait
+  counters stats_;
+
+  // Flags together (no padding between them).
+  detector_mode mode_ = detector_mode::none;
+  state state_ = state::alive;
+  bool sends_pings_ = false;
   bool ping_after_own_silence_ = false;  // ping_pong_options::ping_after_own_silence
   bool progress_pongs_ = true;            // ping_pong_options::progress_pongs
   bool hello_ = false;                    // ping_pong_options::hello
   bool too_many_pings_ = false;           // ping_pong_options::too_many_pings
-  duration max_agreed_interval_ = duration::zero();
-  duration ping_interval_ = duration::zero();       // in force (agreement)
-  duration peer_silence_limit_ = duration::zero();  // ends that do not ping (agreement)
-  bool notice_due_ = false;  // the pong owed should carry "too many pings"
-
-  // state
-  state state_ = state::alive;
-  error_code reason_;
-  time_point now_{};         // latest time seen
-  time_point last_heard_{};  // last inbound traffic, or the start
-  time_point dead_at_{};     // when death was declared
-  time_point ping_sent_{};   // when the outstanding ping was asked for
-  time_point last_ping_received_{};
+  bool notice_due_ = false;               // the pong owed should carry "too many pings"
   bool have_ping_received_ = false;
   bool ping_outstanding_ = false;
-  bool heard_since_ping_ = false;  // traffic or progress since the outstanding ping
+  bool heard_since_ping_ = false;    // traffic or progress since the outstanding ping
   bool pong_pending_ = false;
-  std::uint32_t late_pongs_ = 0;  // pongs still owed for pings counted as missed
-  time_point last_written_{};     // last on_sent with bytes, or the start
   bool data_since_written_ = false;  // user data received since last_written_
   bool progress_due_ = false;        // poll found the progress pong due; not yet taken
   bool reading_paused_ = false;      // on_reading_paused
   bool write_waiting_ = false;       // on_write_waiting
-  // Answer budget (GCRA): when every pong the peer made us write is paid for, and how far
-  // ahead of now that may lie (ping_burst * min_ping_interval; zero: guard off).
-  time_point answer_budget_at_{};
-  time_point write_waiting_since_{};  // when the write of on_write_waiting began to wait
-  duration answer_tolerance_ = duration::zero();
-  detector_stats stats_;
+  bool have_received_ = false;       // stats: last_received is set
+  bool have_sent_ = false;           // last_sent
+  bool have_rtt_ = false;            // the RTT figures
+  bool have_hello_ = false;          // peer_hello
+  bool hello_pings_ = false;         // peer_hello->pings
 };
+
 
 }  // namespace core
 }  // namespace liveness

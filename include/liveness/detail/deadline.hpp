@@ -22,82 +22,101 @@
 namespace liveness {
 namespace detail {
 
-/// Calls `owner.on_deadline()` on the owner's executor (`owner.get_executor()`) when the armed time comes. `Owner`
-/// is held by shared_ptr and derives from enable_shared_from_this; its deadline member is
-/// reached through `Owner::deadline_of(owner)`. A handler never touches a destroyed owner:
-/// the timer's handler holds the owner, and the wheel locks it through a weak reference
-/// (the destructor disarms the wheel entry, waiting for a pass that may be handing it out).
+/// Calls `owner.on_deadline()` on the owner's executor (`owner.get_executor()`) when the
+/// armed time comes. `Owner` derives from it (CRTP: the owner is `*this`, no reference is
+/// kept), is held by shared_ptr, derives from enable_shared_from_this, and calls
+/// `detach_deadline()` first thing in its destructor. A handler never touches a destroyed
+/// owner: the timer's handler holds the owner, and the wheel locks it through a weak
+/// reference (detaching disarms the wheel entry, waiting for a pass that may be handing it
+/// out). 56 bytes: the wheel entry and hooks, the wheel or timer pointer, the armed time.
 template <class Owner, class Executor>
-class deadline final : public timer::wheel_timer {
+class deadline : public timer::wheel_timer {
  public:
   using clock = core::clock_type;
 
-  deadline(Owner& owner, const Executor& ex, bool use_wheel) : owner_(owner) {
-    if (use_wheel) wheel_ = &timer::shared_wheel::of(ex);
+  deadline(const Executor& ex, bool use_wheel) {
+    if (use_wheel) {
+      wheel_ = &timer::shared_wheel::of(ex);
+      return;
+    }
     // Only a session without the wheel pays for a timer of its own.
-    if (!wheel_) timer_ = std::make_unique<timer_type>(ex);
+    timer_ = new timer_type(ex);
+    own_timer_ = true;
   }
   deadline(const deadline&) = delete;
   deadline& operator=(const deadline&) = delete;
   ~deadline() override {
-    if (wheel_) wheel_->cancel(*this);
+    detach_deadline();
+    if (own_timer_) delete timer_;
   }
 
   /// Arms for `at`; disarms when empty. A deadline that moved later (every read moves it)
   /// is not re-armed: the timer fires early once, the owner finds nothing due and arms it
   /// at the new time. So a read costs one comparison here; with the wheel an earlier
   /// deadline costs an O(1) relink under the wheel's mutex.
-  void arm(std::optional<clock::time_point> at) {
+  void arm_deadline(std::optional<clock::time_point> at) {
     if (!at) {
-      cancel();
+      cancel_deadline();
       return;
     }
     if (armed_ && armed_at_ <= *at) return;
     armed_ = true;
     armed_at_ = *at;
-    if (wheel_) {
+    if (!own_timer_) {
       wheel_->arm(*this, *at);
       return;
     }
     timer_->expires_at(*at);
-    timer_->async_wait([self = owner_.shared_from_this()](error_code ec) {
+    timer_->async_wait([self = owner().shared_from_this()](error_code ec) {
       if (ec == net::error::operation_aborted) return;  // re-armed or shut down
-      Owner::deadline_of(*self).armed_ = false;
+      static_cast<deadline&>(*self).armed_ = false;
       self->on_deadline();
     });
   }
 
   /// Disarms.
-  void cancel() noexcept {
+  void cancel_deadline() noexcept {
     if (!armed_) return;
     armed_ = false;
-    if (wheel_)
+    if (!own_timer_)
       wheel_->cancel(*this);
     else
       timer_->cancel();
   }
 
+ protected:
+  /// Off the wheel for good (the owner's destructor, before its members go).
+  void detach_deadline() noexcept {
+    if (!own_timer_ && wheel_) {
+      wheel_->cancel(*this);
+      wheel_ = nullptr;
+      armed_ = false;
+    }
+  }
+
  private:
   using timer_type = net::basic_waitable_timer<clock, net::wait_traits<clock>, Executor>;
 
+  Owner& owner() noexcept { return static_cast<Owner&>(*this); }
+
   // ---- timer::wheel_timer: called by the shared wheel ---------------------------------
-  std::shared_ptr<void> wheel_lock() noexcept override {
-    return owner_.weak_from_this().lock();
-  }
+  std::shared_ptr<void> wheel_lock() noexcept override { return owner().weak_from_this().lock(); }
   void wheel_fire(std::shared_ptr<void> locked) override {
     auto self = std::static_pointer_cast<Owner>(std::move(locked));
     auto ex = self->get_executor();
     net::post(ex, [self = std::move(self)] {
-      Owner::deadline_of(*self).armed_ = false;
+      static_cast<deadline&>(*self).armed_ = false;
       self->on_deadline();
     });
   }
 
-  Owner& owner_;
-  timer::shared_wheel* wheel_ = nullptr;
-  std::unique_ptr<timer_type> timer_;
-  bool armed_ = false;
+  union {
+    timer::shared_wheel* wheel_ = nullptr;  // !own_timer_
+    timer_type* timer_;                      // own_timer_
+  };
   clock::time_point armed_at_{};
+  bool armed_ = false;
+  bool own_timer_ = false;
 };
 
 }  // namespace detail

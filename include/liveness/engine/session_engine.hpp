@@ -21,14 +21,17 @@
 #include <liveness/config.hpp>
 #include <liveness/core/clock.hpp>
 #include <liveness/core/detector.hpp>
+#include <liveness/core/detector_none.hpp>
 #include <liveness/engine/inbox.hpp>
 #include <liveness/error.hpp>
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 namespace liveness {
 namespace engine {
@@ -40,6 +43,36 @@ struct limits {
   core::duration message_timeout = core::duration::zero();        // zero: off
   core::duration first_message_timeout = core::duration::zero();  // zero: off
   core::duration close_linger = std::chrono::seconds(5);          // zero: off
+};
+
+namespace detail {
+template <class Codec, class = void>
+struct codec_shared {
+  // A codec without shared state: its decoder and encoder are made from its options.
+  using type = typename Codec::options;
+  static type make(const typename Codec::options& o) { return o; }
+};
+template <class Codec>
+struct codec_shared<Codec, std::void_t<typename Codec::shared_state>> {
+  // A codec with shared state (codec::line): one copy for every session of a config.
+  using type = std::shared_ptr<const typename Codec::shared_state>;
+  static type make(const typename Codec::options& o) { return Codec::make_shared_state(o); }
+};
+}  // namespace detail
+
+/// The immutable configuration of an engine: its limits and what its decoder and encoder
+/// are made from. Shared (`std::shared_ptr<const config>`) by every engine made from equal
+/// options, so that a session does not carry a copy of it.
+template <class Codec>
+struct config {
+  /// Throws `system_error` when the codec options are invalid (a codec with shared state
+  /// validates them here).
+  config(const typename Codec::options& codec_options, const limits& l)
+      : session_limits(l), codec(detail::codec_shared<Codec>::make(codec_options)) {}
+  engine::limits session_limits;
+  /// The codec's shared state (`Codec::shared_state`, e.g. the line codec's texts) or,
+  /// for a codec without, its options.
+  typename detail::codec_shared<Codec>::type codec;
 };
 
 /// What the I/O layer must do after a fact, besides writing `take_heartbeats()`, reading
@@ -66,8 +99,10 @@ struct actions {
 };
 
 /// The session's logic, for any codec meeting the Codec requirements (docs/codec.md).
+/// `Detector`: `core::detector`, or `core::none_detector` for a session without heartbeat
+/// (`heartbeat::none`), which then holds no heartbeat state.
 /// Thread safety: none (the session calls it from its strand).
-template <class Codec>
+template <class Codec, class Detector = core::detector>
 class session_engine {
   static_assert(codec::is_codec_v<Codec>,
                 "liveness: the policy's codec does not meet the Codec requirements "
@@ -75,12 +110,16 @@ class session_engine {
 
  public:
   using codec_type = Codec;
+  using detector_type = Detector;
   using time_point = core::time_point;
   using duration = core::duration;
 
   /// An engine started at `now`. Throws `system_error` when the codec options are invalid.
-  session_engine(core::detector detector, const typename Codec::options& codec_options,
-                 const limits& l, time_point now);
+  session_engine(Detector detector, const typename Codec::options& codec_options,
+                 const engine::limits& l, time_point now);
+  /// The same with a configuration that other engines share (not null).
+  session_engine(Detector detector, std::shared_ptr<const engine::config<Codec>> config,
+                 time_point now);
 
   // ---- facts: inbound ------------------------------------------------------------------
 
@@ -151,7 +190,7 @@ class session_engine {
   /// The peer's FIN arrived and the session drains.
   bool read_closed() const noexcept { return read_closed_; }
   error_code reason() const noexcept { return reason_; }
-  const core::detector& detector() const noexcept { return detector_; }
+  const Detector& detector() const noexcept { return detector_; }
 
  private:
   struct decode_events;
@@ -160,9 +199,11 @@ class session_engine {
   void track_units(bool unit_done, time_point now) noexcept;
   bool message_overdue(time_point now) const noexcept;
 
-  limits limits_;
+  const engine::limits& limits() const noexcept { return config_->session_limits; }
+
+  std::shared_ptr<const engine::config<Codec>> config_;
   time_point started_at_;
-  core::detector detector_;
+  Detector detector_;
   typename Codec::decoder decoder_;
   typename Codec::encoder encoder_;
   engine::inbox inbox_;

@@ -106,16 +106,16 @@ const Socket& session<Socket, Policy>::next_layer() const noexcept {
 template <class Socket, class Policy>
 const keepalive_report& session<Socket, Policy>::keepalive() const noexcept {
   static const keepalive_report none{};
-  return impl_ ? impl_->keepalive_ : none;
+  return impl_ ? *impl_->keepalive_ : none;
 }
 
 template <class Socket, class Policy>
 detection_report session<Socket, Policy>::detection_bound() const {
   if (!impl_) return {};
-  const core::detector& d = impl_->engine_.detector();
+  const auto& d = impl_->engine_.detector();
   // interval + timeout, or as far as agreement with the peer may stretch it.
   const core::duration hb = d.detection_bound();
-  const keepalive_report& k = impl_->keepalive_;
+  const keepalive_report& k = *impl_->keepalive_;
   const core::duration ka =
       k.detection_bound ? core::duration(*k.detection_bound) : core::duration::max();
   const core::duration in_flight =

@@ -47,9 +47,19 @@ inline error_code line_options::validate() const {
 
 // ---- line_decoder -------------------------------------------------------------------------
 
-inline line_decoder::line_decoder(line_options options) : opts_(std::move(options)) {
-  if (auto ec = opts_.validate())
+inline line_shared_state::line_shared_state(line_options o) : options(std::move(o)) {
+  if (auto ec = options.validate())
+    throw system_error(ec, "liveness::codec::line: invalid line_options");
+  const char* terminator = "";
+  if (options.framing == line_framing::newline) terminator = options.send_crlf ? "\r\n" : "\n";
+  ping_frame = options.ping + terminator;
+  pong_frame = options.pong + terminator;
+}
+
+inline line_decoder::line_decoder(line_options options) {
+  if (auto ec = options.validate())
     throw system_error(ec, "liveness::codec::line_decoder: invalid line_options");
+  state_ = std::make_shared<const line_shared_state>(std::move(options));
 }
 
 inline void line_decoder::new_line() noexcept {
@@ -69,7 +79,7 @@ inline void line_decoder::reset() noexcept {
 template <class Handler>
 error_code line_decoder::feed(const char* data, std::size_t size, Handler&& handler) {
   if (ec_ || size == 0) return ec_;
-  if (opts_.framing == line_framing::bare)
+  if (state_->options.framing == line_framing::bare)
     feed_bare(data, size, handler);
   else
     feed_newline(data, size, handler);
@@ -99,7 +109,7 @@ void line_decoder::emit_held(Handler& handler) {
 template <class Handler>
 const char* line_decoder::pass_line(const char* p, const char* end, const char* run,
                                     Handler& handler) {
-  const std::size_t max = opts_.max_line_length;
+  const std::size_t max = state_->options.max_line_length;
   const auto* nl =
       static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
   const char* const stop = nl != nullptr ? nl : end;
@@ -130,9 +140,9 @@ void line_decoder::feed_newline(const char* data, std::size_t size, Handler& han
       const char c = *p;
       if (c == '\n') {
         const std::size_t text_size = held_ - (cr_ ? 1 : 0);
-        const bool is_ping = held_ != 0 && can_ping_ && text_size == opts_.ping.size();
+        const bool is_ping = held_ != 0 && can_ping_ && text_size == state_->options.ping.size();
         const bool is_pong =
-            held_ != 0 && !is_ping && can_pong_ && text_size == opts_.pong.size();
+            held_ != 0 && !is_ping && can_pong_ && text_size == state_->options.pong.size();
         if (is_ping || is_pong) {
           // No run is pending: it was delivered when this line's first byte was held.
           new_line();
@@ -160,9 +170,9 @@ void line_decoder::feed_newline(const char* data, std::size_t size, Handler& han
       bool keep = false;
       if (!cr_) {
         if (c == '\r') {
-          if (opts_.accept_crlf) {
-            const bool full_ping = can_ping_ && held_ == opts_.ping.size();
-            const bool full_pong = can_pong_ && held_ == opts_.pong.size();
+          if (state_->options.accept_crlf) {
+            const bool full_ping = can_ping_ && held_ == state_->options.ping.size();
+            const bool full_pong = can_pong_ && held_ == state_->options.pong.size();
             if (full_ping || full_pong) {
               can_ping_ = full_ping;
               can_pong_ = full_pong;
@@ -172,9 +182,9 @@ void line_decoder::feed_newline(const char* data, std::size_t size, Handler& han
           }
         } else {
           const bool next_ping =
-              can_ping_ && held_ < opts_.ping.size() && opts_.ping[held_] == c;
+              can_ping_ && held_ < state_->options.ping.size() && state_->options.ping[held_] == c;
           const bool next_pong =
-              can_pong_ && held_ < opts_.pong.size() && opts_.pong[held_] == c;
+              can_pong_ && held_ < state_->options.pong.size() && state_->options.pong[held_] == c;
           if (next_ping || next_pong) {
             can_ping_ = next_ping;
             can_pong_ = next_pong;
@@ -215,7 +225,7 @@ void line_decoder::feed_newline(const char* data, std::size_t size, Handler& han
 inline const std::string* line_decoder::bare_text_at(const char* p, const char* end) const
     noexcept {
   const auto left = static_cast<std::size_t>(end - p);
-  for (const std::string* t : {&opts_.ping, &opts_.pong})
+  for (const std::string* t : {&state_->options.ping, &state_->options.pong})
     if (left >= t->size() && std::memcmp(p, t->data(), t->size()) == 0) return t;
   return nullptr;
 }
@@ -233,8 +243,8 @@ void line_decoder::feed_bare(const char* data, std::size_t size, Handler& handle
   }
   if (p == end) {
     for (p = data; p != end;) {
-      const bool is_ping = bare_text_at(p, end) == &opts_.ping;
-      p += is_ping ? opts_.ping.size() : opts_.pong.size();
+      const bool is_ping = bare_text_at(p, end) == &state_->options.ping;
+      p += is_ping ? state_->options.ping.size() : state_->options.pong.size();
       ++lines_ended_;
       if (is_ping)
         handler.on_ping(detail::empty_payload, 0);
@@ -254,17 +264,14 @@ void line_decoder::feed_bare(const char* data, std::size_t size, Handler& handle
 
 // ---- line_encoder -------------------------------------------------------------------------
 
-inline line_encoder::line_encoder(line_options options) : opts_(std::move(options)) {
-  if (auto ec = opts_.validate())
+inline line_encoder::line_encoder(line_options options) {
+  if (auto ec = options.validate())
     throw system_error(ec, "liveness::codec::line_encoder: invalid line_options");
-  const char* terminator = "";
-  if (opts_.framing == line_framing::newline) terminator = opts_.send_crlf ? "\r\n" : "\n";
-  ping_ = opts_.ping + terminator;
-  pong_ = opts_.pong + terminator;
+  state_ = std::make_shared<const line_shared_state>(std::move(options));
 }
 
 inline void line_encoder::on_data(const char* data, std::size_t size) noexcept {
-  if (size == 0 || opts_.framing == line_framing::bare) return;
+  if (size == 0 || state_->options.framing == line_framing::bare) return;
   at_boundary_ = data[size - 1] == '\n';
 }
 
@@ -272,7 +279,7 @@ inline std::size_t line_encoder::chunk_size(const char* data, std::size_t size,
                                             std::size_t max_chunk) const noexcept {
   if (max_chunk == 0) max_chunk = 1;
   if (size <= max_chunk) return size;
-  if (opts_.framing == line_framing::newline) {
+  if (state_->options.framing == line_framing::newline) {
     for (std::size_t i = max_chunk; i > 0; --i)
       if (data[i - 1] == '\n') return i;
   }

@@ -49,28 +49,68 @@ inline duration detector_stats::silent_for(time_point now) const noexcept {
   return elapsed(last_received ? *last_received : started, now);
 }
 
+inline detector_stats detector::stats() const noexcept {
+  detector_stats s;
+  s.started = stats_.started;
+  if (have_received_) s.last_received = stats_.last_received;
+  if (have_sent_) s.last_sent = stats_.last_sent;
+  if (have_rtt_) {
+    s.last_rtt = stats_.last_rtt;
+    s.smoothed_rtt = stats_.smoothed_rtt;
+    s.rtt_variation = stats_.rtt_variation;
+  }
+  s.bytes_received = stats_.bytes_received;
+  s.bytes_sent = stats_.bytes_sent;
+  s.pings_sent = stats_.pings_sent;
+  s.pongs_received = stats_.pongs_received;
+  s.pings_received = stats_.pings_received;
+  s.pongs_sent = stats_.pongs_sent;
+  s.pongs_coalesced = stats_.pongs_coalesced;
+  s.progress_pongs = stats_.progress_pongs;
+  s.progress_pings = stats_.progress_pings;
+  s.consecutive_misses = stats_.consecutive_misses;
+  s.ping_strikes = stats_.ping_strikes;
+  if (mode_ == detector_mode::ping_pong) {
+    s.ping_interval = ping_interval_;
+    s.peer_silence_limit = peer_silence_limit_;
+  }
+  if (have_hello_) {
+    hello_values h;
+    h.interval = stats_.hello_interval;
+    h.timeout = stats_.hello_timeout;
+    h.min_ping_interval = stats_.hello_min_ping_interval;
+    h.pings = hello_pings_;
+    s.peer_hello = h;
+  }
+  s.ping_interval_backoffs = stats_.ping_interval_backoffs;
+  s.too_many_pings_received = stats_.too_many_pings_received;
+  s.too_many_pings_sent = stats_.too_many_pings_sent;
+  s.agreement_clamped = stats_.agreement_clamped;
+  return s;
+}
+
 // ---- construction -------------------------------------------------------------------------
 
 inline detector::detector(time_point now) noexcept { reset(now); }
 
 inline detector::detector(const idle_timeout_options& options, time_point now)
-    : mode_(detector_mode::idle_timeout), timeout_(options.timeout) {
+    : timeout_(options.timeout), mode_(detector_mode::idle_timeout) {
   if (auto ec = options.validate())
     throw system_error(ec, "liveness::core::detector: invalid idle_timeout_options");
   reset(now);
 }
 
 inline detector::detector(const ping_pong_options& options, role local, time_point now)
-    : mode_(detector_mode::ping_pong),
-      sends_pings_(detail::pings_from(options.pinger, local)),
-      interval_(options.interval),
+    : interval_(options.interval),
       timeout_(options.timeout),
       min_ping_interval_(options.min_ping_interval),
+      max_agreed_interval_(options.max_agreed_interval()),
       max_ping_strikes_(options.max_ping_strikes),
+      mode_(detector_mode::ping_pong),
+      sends_pings_(detail::pings_from(options.pinger, local)),
       progress_pongs_(options.progress_pongs),
       hello_(options.hello),
-      too_many_pings_(options.too_many_pings),
-      max_agreed_interval_(options.max_agreed_interval()) {
+      too_many_pings_(options.too_many_pings) {
   ping_after_own_silence_ = options.ping_after_own_silence && sends_pings_;
   if (max_ping_strikes_ != 0 && min_ping_interval_ > duration::zero())
     answer_tolerance_ = detail::times_saturated(min_ping_interval_, options.ping_burst());
@@ -103,12 +143,9 @@ inline void detector::reset(time_point now) noexcept {
   ping_interval_ = interval_;
   peer_silence_limit_ = add_saturated(interval_, timeout_);
   notice_due_ = false;
-  stats_ = detector_stats();
+  stats_ = counters();
   stats_.started = now;
-  if (mode_ == detector_mode::ping_pong) {
-    stats_.ping_interval = ping_interval_;
-    stats_.peer_silence_limit = peer_silence_limit_;
-  }
+  have_received_ = have_sent_ = have_rtt_ = have_hello_ = hello_pings_ = false;
 }
 
 // ---- internals ----------------------------------------------------------------------------
@@ -120,6 +157,7 @@ inline void detector::observe(time_point now) noexcept {
 inline void detector::heard(time_point now) noexcept {
   observe(now);
   stats_.last_received = now_;
+  have_received_ = true;
   if (state_ != state::alive) return;
   last_heard_ = now_;
   if (ping_outstanding_) heard_since_ping_ = true;
@@ -142,7 +180,8 @@ inline poll_result detector::report_death() noexcept {
 
 inline void detector::sample_rtt(duration rtt) noexcept {
   stats_.last_rtt = rtt;
-  if (!stats_.smoothed_rtt) {
+  if (!have_rtt_) {
+    have_rtt_ = true;
     // RFC 6298 2.2: first measurement R: SRTT = R, RTTVAR = R/2.
     stats_.smoothed_rtt = rtt;
     stats_.rtt_variation = rtt / 2;
@@ -150,8 +189,8 @@ inline void detector::sample_rtt(duration rtt) noexcept {
   }
   // RFC 6298 2.3, alpha = 1/8, beta = 1/4. Every term is non-negative and each sum is a
   // convex combination, so nothing can overflow.
-  const duration srtt = *stats_.smoothed_rtt;
-  const duration var = *stats_.rtt_variation;
+  const duration srtt = stats_.smoothed_rtt;
+  const duration var = stats_.rtt_variation;
   const duration delta = srtt > rtt ? srtt - rtt : rtt - srtt;
   stats_.rtt_variation = var - var / 4 + delta / 4;
   stats_.smoothed_rtt = srtt - srtt / 8 + rtt / 8;
@@ -242,6 +281,7 @@ inline void detector::on_sent(time_point now, std::size_t bytes) noexcept {
   if (bytes == 0) return;
   detail::add_counter(stats_.bytes_sent, bytes);
   stats_.last_sent = now_;
+  have_sent_ = true;
   last_written_ = now_;
   data_since_written_ = false;
   progress_due_ = false;
@@ -326,7 +366,11 @@ inline std::optional<hello_values> detector::own_hello() const noexcept {
 inline void detector::on_hello_received(time_point now, const hello_values& v) noexcept {
   observe(now);
   if (mode_ != detector_mode::ping_pong || !hello_ || state_ != state::alive) return;
-  stats_.peer_hello = v;
+  stats_.hello_interval = v.interval;
+  stats_.hello_timeout = v.timeout;
+  stats_.hello_min_ping_interval = v.min_ping_interval;
+  hello_pings_ = v.pings;
+  have_hello_ = true;
   if (sends_pings_) {
     // Ping no faster than the peer accepts, within our own bound.
     duration want = (std::max)(interval_, v.min_ping_interval);
@@ -335,7 +379,6 @@ inline void detector::on_hello_received(time_point now, const hello_values& v) n
       detail::increment(stats_.agreement_clamped);
     }
     if (want > ping_interval_) ping_interval_ = want;
-    stats_.ping_interval = ping_interval_;
   } else if (v.pings) {
     // The peer pings after its interval of silence, raised to what our guard accepts (as
     // it will, having our hello) and at most as far as its own bound lets it go; then it
@@ -351,7 +394,6 @@ inline void detector::on_hello_received(time_point now, const hello_values& v) n
       detail::increment(stats_.agreement_clamped);
     }
     if (want > peer_silence_limit_) peer_silence_limit_ = want;
-    stats_.peer_silence_limit = peer_silence_limit_;
   }
 }
 
@@ -366,7 +408,6 @@ inline void detector::on_too_many_pings_received(time_point now) noexcept {
                                       max_agreed_interval_);
   if (doubled > ping_interval_) {
     ping_interval_ = doubled;
-    stats_.ping_interval = ping_interval_;
     detail::increment(stats_.ping_interval_backoffs);
   } else {
     detail::increment(stats_.agreement_clamped);

@@ -13,16 +13,23 @@
 namespace liveness {
 namespace engine {
 
-template <class Codec>
-session_engine<Codec>::session_engine(core::detector detector,
+template <class Codec, class Detector>
+session_engine<Codec, Detector>::session_engine(Detector detector,
                                       const typename Codec::options& codec_options,
-                                      const limits& l, time_point now)
-    : limits_(l),
+                                      const engine::limits& l, time_point now)
+    : session_engine(std::move(detector), std::make_shared<const engine::config<Codec>>(codec_options, l),
+                     now) {}
+
+template <class Codec, class Detector>
+session_engine<Codec, Detector>::session_engine(Detector detector,
+                                      std::shared_ptr<const engine::config<Codec>> config,
+                                      time_point now)
+    : config_(std::move(config)),
       started_at_(now),
       detector_(std::move(detector)),
-      decoder_(codec_options),
-      encoder_(codec_options),
-      inbox_(l.read_buffer_limit) {
+      decoder_(config_->codec),
+      encoder_(config_->codec),
+      inbox_(config_->session_limits.read_buffer_limit) {
   if constexpr (codec::carries_agreement_v<Codec>)
     hello_wanted_ = detector_.own_hello().has_value();
 }
@@ -30,8 +37,8 @@ session_engine<Codec>::session_engine(core::detector detector,
 // ---- inbound --------------------------------------------------------------------------
 
 // What the decoder found in one read.
-template <class Codec>
-struct session_engine<Codec>::decode_events {
+template <class Codec, class Detector>
+struct session_engine<Codec, Detector>::decode_events {
   session_engine& e;
   time_point now;
   bool unit_done = false;  // a line, frame or message was completed in this read
@@ -66,8 +73,8 @@ struct session_engine<Codec>::decode_events {
   }
 };
 
-template <class Codec>
-actions session_engine<Codec>::on_received(time_point now, const char* data, std::size_t size) {
+template <class Codec, class Detector>
+actions session_engine<Codec, Detector>::on_received(time_point now, const char* data, std::size_t size) {
   if (dead_ || closed_) return {};
   actions a;
   const std::size_t before = inbox_.held();
@@ -83,8 +90,8 @@ actions session_engine<Codec>::on_received(time_point now, const char* data, std
   return a |= on_time(now);
 }
 
-template <class Codec>
-actions session_engine<Codec>::on_eof(time_point now) {
+template <class Codec, class Detector>
+actions session_engine<Codec, Detector>::on_eof(time_point now) {
   if (dead_ || closed_) return {};
   actions a;
   const std::size_t before = inbox_.held();
@@ -94,24 +101,24 @@ actions session_engine<Codec>::on_eof(time_point now) {
   track_units(h.unit_done || decoder_.units_ended() != ended_before, now);
   if (inbox_.held() > before || inbox_.message_ready()) a.wake_readers = true;
   if (bad) return a |= die(now, bad);
-  if (limits_.close_linger <= duration::zero()) return a |= die(now, make_error_code(error::peer_closed));
+  if (limits().close_linger <= duration::zero()) return a |= die(now, make_error_code(error::peer_closed));
   // The peer closed its sending side; ours stays open for the replies (`on_time` decides
   // when the session is done, after the reads woken here have had their turn).
   read_closed_ = true;
-  linger_deadline_ = core::add_saturated(now, limits_.close_linger);
+  linger_deadline_ = core::add_saturated(now, limits().close_linger);
   a.wake_readers = true;
   a.evaluate_soon = true;
   return a;
 }
 
-template <class Codec>
-actions session_engine<Codec>::on_transport_error(time_point now, const error_code& reason) {
+template <class Codec, class Detector>
+actions session_engine<Codec, Detector>::on_transport_error(time_point now, const error_code& reason) {
   return die(now, reason);
 }
 
 // After a read was decoded: when did the line, frame or message in progress start?
-template <class Codec>
-void session_engine<Codec>::track_units(bool unit_done, time_point now) noexcept {
+template <class Codec, class Detector>
+void session_engine<Codec, Detector>::track_units(bool unit_done, time_point now) noexcept {
   if (unit_done) first_unit_seen_ = true;
   const bool open = decoder_.mid_unit();
   // One that was completed in this read and another begun: the new one starts now.
@@ -121,26 +128,26 @@ void session_engine<Codec>::track_units(bool unit_done, time_point now) noexcept
 
 // A message read waits for a message that cannot be held whole within the limit: the peer
 // sent a message too large for this session.
-template <class Codec>
-actions session_engine<Codec>::check_message_fits(time_point now) {
+template <class Codec, class Detector>
+actions session_engine<Codec, Detector>::check_message_fits(time_point now) {
   if (message_read_pending_ && !inbox_.message_ready() && inbox_.full())
     return die(now, make_error_code(error::frame_too_large));
   return {};
 }
 
-template <class Codec>
-bool session_engine<Codec>::message_overdue(time_point now) const noexcept {
+template <class Codec, class Detector>
+bool session_engine<Codec, Detector>::message_overdue(time_point now) const noexcept {
   const duration zero = duration::zero();
-  return (unit_open_ && !inbox_.full() && limits_.message_timeout > zero &&
-          now - unit_started_ >= limits_.message_timeout) ||
-         (!first_unit_seen_ && limits_.first_message_timeout > zero &&
-          now - started_at_ >= limits_.first_message_timeout);
+  return (unit_open_ && !inbox_.full() && limits().message_timeout > zero &&
+          now - unit_started_ >= limits().message_timeout) ||
+         (!first_unit_seen_ && limits().first_message_timeout > zero &&
+          now - started_at_ >= limits().first_message_timeout);
 }
 
 // ---- time -----------------------------------------------------------------------------
 
-template <class Codec>
-actions session_engine<Codec>::on_time(time_point now) {
+template <class Codec, class Detector>
+actions session_engine<Codec, Detector>::on_time(time_point now) {
   if (dead_ || closed_) return {};
   if (read_closed_) {
     // Draining after the peer's FIN: done when no write is left (the application's
@@ -166,25 +173,25 @@ actions session_engine<Codec>::on_time(time_point now) {
   return {};
 }
 
-template <class Codec>
-auto session_engine<Codec>::next_deadline() const noexcept -> std::optional<time_point> {
+template <class Codec, class Detector>
+auto session_engine<Codec, Detector>::next_deadline() const noexcept -> std::optional<time_point> {
   if (dead_ || closed_) return std::nullopt;
   if (read_closed_) return linger_deadline_;
   auto next = detector_.next_deadline();
   const auto take = [&next](time_point t) {
     if (!next || t < *next) next = t;
   };
-  if (unit_open_ && limits_.message_timeout > duration::zero() && !inbox_.full())
-    take(core::add_saturated(unit_started_, limits_.message_timeout));
-  if (!first_unit_seen_ && limits_.first_message_timeout > duration::zero())
-    take(core::add_saturated(started_at_, limits_.first_message_timeout));
+  if (unit_open_ && limits().message_timeout > duration::zero() && !inbox_.full())
+    take(core::add_saturated(unit_started_, limits().message_timeout));
+  if (!first_unit_seen_ && limits().first_message_timeout > duration::zero())
+    take(core::add_saturated(started_at_, limits().first_message_timeout));
   return next;
 }
 
 // ---- outbound -------------------------------------------------------------------------
 
-template <class Codec>
-std::string_view session_engine<Codec>::take_heartbeats() {
+template <class Codec, class Detector>
+std::string_view session_engine<Codec, Detector>::take_heartbeats() {
   if (writing_ || dead_ || closed_ ||
       !(ping_wanted_ || pong_wanted_ || hello_wanted_ || notice_wanted_))
     return {};
@@ -216,8 +223,8 @@ std::string_view session_engine<Codec>::take_heartbeats() {
   return heartbeat_out_;
 }
 
-template <class Codec>
-actions session_engine<Codec>::on_heartbeats_written(time_point now, std::size_t bytes) {
+template <class Codec, class Detector>
+actions session_engine<Codec, Detector>::on_heartbeats_written(time_point now, std::size_t bytes) {
   writing_ = false;
   if (dead_ || closed_) return {};
   detector_.on_sent(now, bytes);
@@ -228,23 +235,23 @@ actions session_engine<Codec>::on_heartbeats_written(time_point now, std::size_t
   return a |= on_time(now);
 }
 
-template <class Codec>
-std::size_t session_engine<Codec>::begin_user_chunk(const char* data, std::size_t size,
+template <class Codec, class Detector>
+std::size_t session_engine<Codec, Detector>::begin_user_chunk(const char* data, std::size_t size,
                                                     bool one_message,
                                                     codec::chunk_header& header) {
-  const std::size_t n = encoder_.frame_chunk(data, size, limits_.max_write_chunk, one_message,
+  const std::size_t n = encoder_.frame_chunk(data, size, limits().max_write_chunk, one_message,
                                              header);
   writing_ = true;
   return n;
 }
 
-template <class Codec>
-void session_engine<Codec>::on_user_write_waiting(time_point now) {
+template <class Codec, class Detector>
+void session_engine<Codec, Detector>::on_user_write_waiting(time_point now) {
   detector_.on_write_waiting(now, true);
 }
 
-template <class Codec>
-actions session_engine<Codec>::on_user_written(time_point now, std::size_t bytes, bool waited) {
+template <class Codec, class Detector>
+actions session_engine<Codec, Detector>::on_user_written(time_point now, std::size_t bytes, bool waited) {
   writing_ = false;
   detector_.on_write_waiting(now, false);
   if (dead_ || closed_) return {};
@@ -257,8 +264,8 @@ actions session_engine<Codec>::on_user_written(time_point now, std::size_t bytes
   return a |= on_time(now);
 }
 
-template <class Codec>
-actions session_engine<Codec>::on_write_failed(time_point now, const error_code& reason) {
+template <class Codec, class Detector>
+actions session_engine<Codec, Detector>::on_write_failed(time_point now, const error_code& reason) {
   writing_ = false;
   detector_.on_write_waiting(now, false);
   return die(now, reason);
@@ -266,8 +273,8 @@ actions session_engine<Codec>::on_write_failed(time_point now, const error_code&
 
 // ---- the application ------------------------------------------------------------------
 
-template <class Codec>
-actions session_engine<Codec>::on_user_op_end(bool write) noexcept {
+template <class Codec, class Detector>
+actions session_engine<Codec, Detector>::on_user_op_end(bool write) noexcept {
   --(write ? user_writes_ : user_reads_);
   actions a;
   // A draining session may be done.
@@ -275,29 +282,29 @@ actions session_engine<Codec>::on_user_op_end(bool write) noexcept {
   return a;
 }
 
-template <class Codec>
-actions session_engine<Codec>::set_message_read_pending(time_point now, bool pending) {
+template <class Codec, class Detector>
+actions session_engine<Codec, Detector>::set_message_read_pending(time_point now, bool pending) {
   message_read_pending_ = pending;
   if (!pending || dead_ || closed_) return {};
   return check_message_fits(now);
 }
 
-template <class Codec>
-void session_engine<Codec>::consume(time_point now, std::size_t n) {
+template <class Codec, class Detector>
+void session_engine<Codec, Detector>::consume(time_point now, std::size_t n) {
   // Reading resumes: a message left half received while we did not read gets its full
   // message_timeout from now (the pause was ours, not the peer's).
   if (unit_open_ && inbox_.full()) unit_started_ = now;
   inbox_.consume(n);
 }
 
-template <class Codec>
-void session_engine<Codec>::consume_message(time_point now) {
+template <class Codec, class Detector>
+void session_engine<Codec, Detector>::consume_message(time_point now) {
   if (unit_open_ && inbox_.full()) unit_started_ = now;
   inbox_.consume_message();
 }
 
-template <class Codec>
-actions session_engine<Codec>::close() noexcept {
+template <class Codec, class Detector>
+actions session_engine<Codec, Detector>::close() noexcept {
   if (closed_) return {};
   closed_ = true;
   actions a;
@@ -305,8 +312,8 @@ actions session_engine<Codec>::close() noexcept {
   return a;
 }
 
-template <class Codec>
-actions session_engine<Codec>::die(time_point now, const error_code& reason) {
+template <class Codec, class Detector>
+actions session_engine<Codec, Detector>::die(time_point now, const error_code& reason) {
   if (dead_ || closed_) return {};
   dead_ = true;
   reason_ = reason;

@@ -16,12 +16,14 @@
 #include <liveness/detail/asio.hpp>
 #include <liveness/detail/deadline.hpp>
 #include <liveness/detail/parked_op.hpp>
+#include <liveness/detail/session_config.hpp>
 #include <liveness/detail/stream_traits.hpp>
 #include <liveness/detail/tcp_info.hpp>
 #include <liveness/engine/session_engine.hpp>
 
 #include <array>
 #include <memory>
+#include <type_traits>
 
 namespace liveness {
 namespace detail {
@@ -35,26 +37,45 @@ inline net::mutable_buffer read_scratch() {
   return net::buffer(buffer);
 }
 
+/// The detector of a policy: `Policy::detector_type` (heartbeat::none: core::none_detector)
+/// or core::detector.
+template <class Policy, class = void>
+struct policy_detector {
+  using type = core::detector;
+};
+template <class Policy>
+struct policy_detector<Policy, std::void_t<typename Policy::detector_type>> {
+  using type = typename Policy::detector_type;
+};
+
 template <class Socket, class Policy>
-class session_impl final : public std::enable_shared_from_this<session_impl<Socket, Policy>>,
-                           private read_buffer_for<Socket> {
+class session_impl final
+    : public std::enable_shared_from_this<session_impl<Socket, Policy>>,
+      private read_buffer_for<Socket>,
+      public deadline<session_impl<Socket, Policy>, typename Socket::executor_type> {
  public:
   using executor_type = typename Socket::executor_type;
   using codec_type = typename Policy::codec;
-  using engine_type = engine::session_engine<codec_type>;
+  using engine_type = engine::session_engine<codec_type, typename policy_detector<Policy>::type>;
   using clock = core::clock_type;
   using waiters = parked_list<executor_type>;
   using traits = stream_traits<Socket>;
+  using config_cache = session_config_cache<codec_type>;
+  using deadline_type = deadline<session_impl, executor_type>;
   /// A socket: wait + non-blocking read into the shared buffer, writes at once first.
   static constexpr bool direct_io = traits::direct_io;
 
   /// `o` is valid and `report` is what applying its keepalive did (the session does both).
+  /// The engine's configuration and the report are shared with the other sessions of the
+  /// same execution context made from equal options (detail/session_config.hpp).
   session_impl(Socket s, const session_options<Policy>& o, keepalive_report report)
-      : socket_(std::move(s)),
+      : deadline_type(s.get_executor(), o.use_timer_wheel),
+        socket_(std::move(s)),
         engine_(Policy::make_detector(o.heartbeat, o.role, clock::now()),
-                Policy::codec_options(o.heartbeat), engine_limits(o), clock::now()),
-        keepalive_(std::move(report)),
-        deadline_(*this, socket_.get_executor(), o.use_timer_wheel) {
+                config_cache::of(socket_.get_executor())
+                    .config(Policy::codec_options(o.heartbeat), engine_limits(o)),
+                clock::now()),
+        keepalive_(config_cache::of(socket_.get_executor()).report(std::move(report))) {
     if constexpr (direct_io) {
       // The background read waits for readability and then reads without blocking.
       error_code ignored;
@@ -64,6 +85,8 @@ class session_impl final : public std::enable_shared_from_this<session_impl<Sock
 
   session_impl(const session_impl&) = delete;
   session_impl& operator=(const session_impl&) = delete;
+  // Off the wheel before the members go (the wheel may be expiring on another thread).
+  ~session_impl() override { this->detach_deadline(); }
 
   /// Starts the background read and the deadline.
   void start() { apply(engine_.on_time(clock::now())); }
@@ -75,7 +98,7 @@ class session_impl final : public std::enable_shared_from_this<session_impl<Sock
 
   Socket socket_;
   engine_type engine_;
-  keepalive_report keepalive_;
+  std::shared_ptr<const keepalive_report> keepalive_;  // shared, never null
   waiters dead_waiters_;   // async_wait_dead operations
   waiters read_waiters_;   // a read waiting for data
   waiters write_waiters_;  // a write waiting for the writer
@@ -110,7 +133,7 @@ class session_impl final : public std::enable_shared_from_this<session_impl<Sock
     }
     flush_heartbeats();
     start_reading();
-    deadline_.arm(engine_.next_deadline());
+    this->arm_deadline(engine_.next_deadline());
   }
 
   /// Parks `op` on `list` until the list is woken or the operation is cancelled.
@@ -193,9 +216,6 @@ class session_impl final : public std::enable_shared_from_this<session_impl<Sock
 
   /// The deadline came (or the engine asked to be evaluated again).
   void on_deadline() { apply(engine_.on_time(clock::now())); }
-  static deadline<session_impl, executor_type>& deadline_of(session_impl& s) noexcept {
-    return s.deadline_;
-  }
 
  private:
   static engine::limits engine_limits(const session_options<Policy>& o) noexcept {
@@ -282,7 +302,7 @@ class session_impl final : public std::enable_shared_from_this<session_impl<Sock
     lowest.cancel(ignored);
     lowest.shutdown(net::socket_base::shutdown_both, ignored);
     lowest.close(ignored);
-    deadline_.cancel();
+    this->cancel_deadline();
     const auto ex = socket_.get_executor();
     dead_waiters_.wake_all(ex);
     read_waiters_.wake_all(ex);
@@ -290,7 +310,7 @@ class session_impl final : public std::enable_shared_from_this<session_impl<Sock
   }
 
   bool reading_ = false;
-  deadline<session_impl, executor_type> deadline_;
+  // The deadline is the base deadline_type (the shared wheel's entry, or a timer).
   // A stream read with async_read_some (TLS) has its read buffer, traits::read_buffer_size
   // bytes (one TLS record), in the base read_buffer_for<Socket>; a socket has none.
 };

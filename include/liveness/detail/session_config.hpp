@@ -1,0 +1,123 @@
+//
+// liveness/detail/session_config.hpp
+//
+// Copyright (c) 2026 The liveness authors.
+// Distributed under the Boost Software License, Version 1.0.
+// (See accompanying file LICENSE or copy at https://www.boost.org/LICENSE_1_0.txt)
+//
+// What sessions share instead of copying: the engine's immutable configuration (limits,
+// the codec's options or shared state such as the line codec's texts) and the keepalive
+// report. One cache per execution context (an io_context service) and session type keeps
+// the latest of each; a session made from equal options (and with an equal keepalive
+// report) takes it instead of a copy of its own. Sessions made alternately from two
+// different options objects get a block per session (still correct, only not shared).
+//
+#ifndef LIVENESS_DETAIL_SESSION_CONFIG_HPP
+#define LIVENESS_DETAIL_SESSION_CONFIG_HPP
+
+#include <liveness/config.hpp>
+#include <liveness/detail/asio.hpp>
+#include <liveness/engine/session_engine.hpp>
+#include <liveness/keepalive.hpp>
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <type_traits>
+#include <utility>
+
+namespace liveness {
+namespace detail {
+
+template <class T, class = void>
+struct equality_comparable : std::false_type {};
+template <class T>
+struct equality_comparable<T, std::void_t<decltype(std::declval<const T&>() ==
+                                                   std::declval<const T&>())>>
+    : std::true_type {};
+
+/// True when `a` and `b` are known to be equal (false when the type cannot tell).
+template <class T>
+bool same_options(const T& a, const T& b) {
+  if constexpr (std::is_empty_v<T>) {
+    return true;
+  } else if constexpr (equality_comparable<T>::value) {
+    return a == b;
+  } else {
+    return false;  // a user codec's options without ==: never shared
+  }
+}
+
+inline bool same_limits(const engine::limits& a, const engine::limits& b) noexcept {
+  return a.max_write_chunk == b.max_write_chunk && a.read_buffer_limit == b.read_buffer_limit &&
+         a.message_timeout == b.message_timeout &&
+         a.first_message_timeout == b.first_message_timeout && a.close_linger == b.close_linger;
+}
+
+template <class T>
+bool same_value(const keepalive_value<T>& a, const keepalive_value<T>& b) noexcept {
+  return a.value == b.value && a.source == b.source;
+}
+
+inline bool same_report(const keepalive_report& a, const keepalive_report& b) {
+  return a.mechanism == b.mechanism && a.enabled == b.enabled && same_value(a.idle, b.idle) &&
+         same_value(a.interval, b.interval) && same_value(a.probes, b.probes) &&
+         same_value(a.user_timeout, b.user_timeout) && a.detection_bound == b.detection_bound &&
+         a.detection_bound_in_flight == b.detection_bound_in_flight && a.notes == b.notes;
+}
+
+/// The cache of one execution context for sessions whose codec is `Codec`.
+template <class Codec>
+class session_config_cache final : public net::execution_context::service {
+ public:
+  using config_type = engine::config<Codec>;
+  using codec_options = typename Codec::options;
+
+  static inline net::execution_context::id id;
+
+  explicit session_config_cache(net::execution_context& ctx)
+      : net::execution_context::service(ctx) {}
+
+  /// The cache of the execution context behind `ex`.
+  template <class Executor>
+  static session_config_cache& of(const Executor& ex) {
+    return net::use_service<session_config_cache>(net::query(ex, net::execution::context));
+  }
+
+  /// The configuration for `o` and `l`: the latest one when equal, else a new one (which
+  /// becomes the latest). Throws `system_error` when the codec options are invalid.
+  std::shared_ptr<const config_type> config(const codec_options& o, const engine::limits& l) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (config_ && same_limits(config_->session_limits, l) && same_options(*options_, o))
+      return config_;
+    auto made = std::make_shared<const config_type>(o, l);
+    options_ = o;
+    config_ = made;
+    return made;
+  }
+
+  /// `r` as a shared report: the latest one when equal, else a new one.
+  std::shared_ptr<const keepalive_report> report(keepalive_report&& r) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (report_ && same_report(*report_, r)) return report_;
+    report_ = std::make_shared<const keepalive_report>(std::move(r));
+    return report_;
+  }
+
+ private:
+  void shutdown() override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    config_.reset();
+    report_.reset();
+  }
+
+  std::mutex mutex_;
+  std::optional<codec_options> options_;  // what config_ was made from
+  std::shared_ptr<const config_type> config_;
+  std::shared_ptr<const keepalive_report> report_;
+};
+
+}  // namespace detail
+}  // namespace liveness
+
+#endif  // LIVENESS_DETAIL_SESSION_CONFIG_HPP
