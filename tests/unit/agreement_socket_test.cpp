@@ -89,7 +89,9 @@ inline void check_hello_pair(clk::duration run) {
   const auto most = static_cast<std::uint64_t>(run / 200ms);
   CHECK(o.client.pings_sent <= most);
   CHECK(o.client.pings_sent >= most / 2);
-  CHECK(o.server.pings_received == o.client.pings_sent);
+  // Every ping arrived, except perhaps the last one, still on its way when the run ended.
+  CHECK(o.server.pings_received <= o.client.pings_sent);
+  CHECK(o.server.pings_received + 1 >= o.client.pings_sent);
 }
 
 // 3 s proves what 10 s does: with the hello the client's interval is 200 ms before its first
