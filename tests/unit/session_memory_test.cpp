@@ -513,4 +513,41 @@ TEST_CASE("session memory: sessions made from equal options share their configur
   if (short_texts >= 0) CHECK(long_texts < short_texts + 60);
 }
 
+TEST_CASE("session memory: sessions with equal keepalive options share one report, true to "
+          "each socket",
+          "[session][memory][keepalive]") {
+  net::io_context io;
+  tcp::acceptor acceptor(io, tcp::endpoint(net::ip::address_v4::loopback(), 0));
+  lv::session_options<line_policy> opts;
+  opts.keepalive = lv::keepalive_options::aggressive();
+  auto other = opts;
+  other.keepalive->idle = std::chrono::seconds(9);
+  std::vector<tcp::socket> peers;
+  auto session_with = [&](const lv::session_options<line_policy>& o) {
+    tcp::socket c(io);
+    c.connect(acceptor.local_endpoint());
+    peers.push_back(std::move(c));
+    return lv::session<tcp::socket, line_policy>(acceptor.accept(), o);
+  };
+  auto first = session_with(opts);
+  auto second = session_with(opts);
+  auto third = session_with(other);
+  auto fourth = session_with(opts);
+  // The first and second share the report; the second only applied (no read-back), so
+  // read its socket now: the kernel holds what the shared report says.
+  CHECK(&first.keepalive() == &second.keepalive());
+  for (auto* s : {&second, &third, &fourth}) {
+    const auto kernel = lv::read_keepalive(s->next_layer());
+    const auto& said = s->keepalive();
+    CHECK(said.enabled == kernel.enabled);
+    CHECK(said.idle.value == kernel.idle.value);
+    CHECK(said.interval.value == kernel.interval.value);
+    CHECK(said.probes.value == kernel.probes.value);
+    CHECK(said.user_timeout.value == kernel.user_timeout.value);
+  }
+  CHECK(third.keepalive().idle.value == std::chrono::seconds(9));
+  CHECK(&third.keepalive() != &first.keepalive());
+  CHECK(fourth.keepalive().idle.value == std::chrono::seconds(4));
+}
+
 }  // namespace session_memory_test

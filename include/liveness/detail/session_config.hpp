@@ -66,6 +66,12 @@ inline bool same_report(const keepalive_report& a, const keepalive_report& b) {
          a.detection_bound_in_flight == b.detection_bound_in_flight && a.notes == b.notes;
 }
 
+inline bool same_keepalive_options(const keepalive_options& a,
+                                   const keepalive_options& b) noexcept {
+  return a.enabled == b.enabled && a.idle == b.idle && a.interval == b.interval &&
+         a.probes == b.probes && a.user_timeout == b.user_timeout;
+}
+
 /// The cache of one execution context for sessions whose codec is `Codec`.
 template <class Codec>
 class session_config_cache final : public net::execution_context::service {
@@ -96,11 +102,31 @@ class session_config_cache final : public net::execution_context::service {
     return made;
   }
 
+  /// The report that applying `o` and reading the socket back gave the latest session
+  /// made with keepalive options equal to `o`, or null. Setting the same options always
+  /// leaves a socket with the same values, so a later session that applies `o` without an
+  /// error takes this report instead of reading its socket back.
+  std::shared_ptr<const keepalive_report> known_report(const keepalive_options& o) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (known_options_ && report_ && same_keepalive_options(*known_options_, o)) return report_;
+    return nullptr;
+  }
+
+  /// `r`, read back after applying `o`, as a shared report (see `known_report`).
+  std::shared_ptr<const keepalive_report> report(keepalive_report&& r,
+                                                 const keepalive_options& o) {
+    auto shared = report(std::move(r));
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (report_ == shared) known_options_ = o;
+    return shared;
+  }
+
   /// `r` as a shared report: the latest one when equal, else a new one.
   std::shared_ptr<const keepalive_report> report(keepalive_report&& r) {
     std::lock_guard<std::mutex> lock(mutex_);
     if (report_ && same_report(*report_, r)) return report_;
     report_ = std::make_shared<const keepalive_report>(std::move(r));
+    known_options_.reset();
     return report_;
   }
 
@@ -109,12 +135,14 @@ class session_config_cache final : public net::execution_context::service {
     std::lock_guard<std::mutex> lock(mutex_);
     config_.reset();
     report_.reset();
+    known_options_.reset();
   }
 
   std::mutex mutex_;
   std::optional<codec_options> options_;  // what config_ was made from
   std::shared_ptr<const config_type> config_;
   std::shared_ptr<const keepalive_report> report_;
+  std::optional<keepalive_options> known_options_;  // what report_ was applied from, if known
 };
 
 }  // namespace detail

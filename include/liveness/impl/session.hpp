@@ -51,15 +51,31 @@ session<Socket, Policy>::session(Socket socket, const options_type& options, err
 template <class Socket, class Policy>
 void session<Socket, Policy>::open(Socket socket, const options_type& options, error_code& ec) {
   ec = options.validate();
-  keepalive_report report;
   // Keepalive goes to the lowest layer: the socket itself, or a TLS stream's TCP socket.
   auto& lowest = detail::stream_traits<Socket>::lowest_layer(socket);
-  if (!ec && options.keepalive) report = apply_keepalive(lowest, *options.keepalive, ec);
+  auto& cache = detail::session_config_cache<typename Policy::codec>::of(socket.get_executor());
+  std::shared_ptr<const keepalive_report> report;
+  if (!ec && options.keepalive) {
+    // The same options applied before and read back: apply them only, and share that
+    // report (five getsockopt calls fewer per session). Otherwise apply and read back.
+    report = cache.known_report(*options.keepalive);
+    if (report) {
+      keepalive_report unused;
+      ec = options.keepalive->validate();
+      if (!ec && detail::check_open(lowest, ec)) {
+        detail::native_apply_keepalive(lowest, *options.keepalive, unused, ec);
+      }
+    } else {
+      auto applied = apply_keepalive(lowest, *options.keepalive, ec);
+      if (!ec) report = cache.report(std::move(applied), *options.keepalive);
+    }
+  }
   if (ec) {
     error_code ignored;
     lowest.close(ignored);
     return;
   }
+  if (!report) report = cache.report(keepalive_report{});
   impl_ = std::make_shared<detail::session_impl<Socket, Policy>>(std::move(socket), options,
                                                                  std::move(report));
   impl_->start();

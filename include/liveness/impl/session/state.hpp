@@ -68,14 +68,15 @@ class session_impl final
   /// `o` is valid and `report` is what applying its keepalive did (the session does both).
   /// The engine's configuration and the report are shared with the other sessions of the
   /// same execution context made from equal options (detail/session_config.hpp).
-  session_impl(Socket s, const session_options<Policy>& o, keepalive_report report)
+  session_impl(Socket s, const session_options<Policy>& o,
+               std::shared_ptr<const keepalive_report> report)
       : deadline_type(s.get_executor(), o.use_timer_wheel),
         socket_(std::move(s)),
         engine_(Policy::make_detector(o.heartbeat, o.role, clock::now()),
                 config_cache::of(socket_.get_executor())
                     .config(Policy::codec_options(o.heartbeat), engine_limits(o)),
                 clock::now()),
-        keepalive_(config_cache::of(socket_.get_executor()).report(std::move(report))) {
+        keepalive_(std::move(report)) {
     if constexpr (direct_io) {
       // The background read waits for readability and then reads without blocking.
       error_code ignored;
