@@ -146,6 +146,9 @@ class length_prefixed_decoder {
   // ---- Codec requirements (docs/codec.md), for the session ----------------------------
   /// A unit is a heartbeat frame or a whole message, whose ends are events.
   bool data_completes_unit() const noexcept { return false; }
+  /// Optional member (docs/codec.md): the events do not depend on where the stream is cut
+  /// into `feed` calls, so the session may read into a buffer of any size.
+  bool splits_anywhere() const noexcept { return true; }
   /// A frame or a message has begun and not ended.
   bool mid_unit() const noexcept { return !at_frame_boundary() || in_message(); }
   /// Every end is an event (`on_ping`, `on_pong`, `on_message_end`).

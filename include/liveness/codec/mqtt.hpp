@@ -122,6 +122,9 @@ class mqtt_decoder {
   // ---- Codec requirements (docs/codec.md), for the session ----------------------------
   /// A unit is a packet, whose end is an event.
   bool data_completes_unit() const noexcept { return false; }
+  /// Optional member (docs/codec.md): the events do not depend on where the stream is cut
+  /// into `feed` calls, so the session may read into a buffer of any size.
+  bool splits_anywhere() const noexcept { return true; }
   /// A packet has begun and not ended.
   bool mid_unit() const noexcept { return !at_packet_boundary(); }
   /// Every end is an event (`on_ping`, `on_pong`, `on_message_end`).

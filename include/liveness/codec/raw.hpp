@@ -45,6 +45,8 @@ struct raw {
     }
     // Codec requirements: no boundaries, so every byte completes a unit.
     bool data_completes_unit() const noexcept { return true; }
+    // Every cut decodes the same (optional member, docs/codec.md).
+    bool splits_anywhere() const noexcept { return true; }
     bool mid_unit() const noexcept { return false; }
     std::uint64_t units_ended() const noexcept { return 0; }
   };

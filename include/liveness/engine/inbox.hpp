@@ -32,6 +32,14 @@ class inbox {
     received_total_ += size;
   }
 
+  /// `size` user bytes went to the application without being held (read straight into
+  /// its buffer, while nothing was held): counted as received and read, so that the
+  /// message boundaries after them stay in place.
+  void pass(std::size_t size) noexcept {
+    received_total_ += size;
+    consumed_total_ += size;
+  }
+
   /// The bytes received so far end a message.
   void end_message() { ends_.push_back(received_total_); }
 

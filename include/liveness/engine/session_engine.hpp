@@ -128,6 +128,23 @@ class session_engine {
   /// (the line codec's `bare` framing takes a read that is exactly heartbeat texts for
   /// heartbeats; docs/codec.md). Call it once per socket read.
   actions on_received(time_point now, const char* data, std::size_t size);
+  /// Like `on_received`, for `size` bytes read straight into the application's buffer at
+  /// `data` while the inbox holds nothing: the decoder runs there and the user bytes among
+  /// them are moved to the front of the buffer in place (heartbeats and frame headers
+  /// stripped, nothing copied through the inbox); `delivered` is set to their count. User
+  /// bytes that cannot be put there (bytes a decoder held back from an earlier read that
+  /// no longer fit before the ones read now) go to the inbox after them, in order, and
+  /// wake the readers. When the inbox holds bytes it decodes as `on_received` does
+  /// (`delivered` zero).
+  actions on_received_in_place(time_point now, char* data, std::size_t size,
+                               std::size_t& delivered);
+  /// True when a read of `buffer_size` bytes may go straight into the application's
+  /// buffer (`on_received_in_place`): no message read waits, and either the codec decodes
+  /// the same however the stream is cut into reads (its decoder's optional
+  /// `splits_anywhere()`, docs/codec.md) or the buffer is at least `in_place_min_read`
+  /// bytes, as large as the session's own reads.
+  bool reads_in_place(std::size_t buffer_size) const noexcept;
+  static constexpr std::size_t in_place_min_read = 64 * 1024;
   /// The peer closed its sending side (FIN).
   actions on_eof(time_point now);
   /// Reading or the connection failed for `reason` (a `liveness::error`).
@@ -167,6 +184,8 @@ class session_engine {
   /// A user read or write operation started / ended (a draining session waits for them).
   void on_user_op_begin(bool write) noexcept { ++(write ? user_writes_ : user_reads_); }
   actions on_user_op_end(bool write) noexcept;
+  /// A user read operation has started and not ended.
+  bool user_read_pending() const noexcept { return user_reads_ > 0; }
   /// A message read waits (true) or no longer waits (false) for a whole message.
   actions set_message_read_pending(time_point now, bool pending);
   /// The held bytes; the application read `n` of them / the next whole message.
@@ -194,6 +213,7 @@ class session_engine {
 
  private:
   struct decode_events;
+  struct in_place_events;
   actions die(time_point now, const error_code& reason);
   actions check_message_fits(time_point now);
   void track_units(bool unit_done, time_point now) noexcept;

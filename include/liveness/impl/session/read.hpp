@@ -19,30 +19,107 @@
 namespace liveness {
 namespace detail {
 
+/// The first non-empty buffer of a sequence (like a socket's read_some, a read fills the
+/// first buffer that can take bytes); empty when there is none.
+template <class Buffers>
+net::mutable_buffer first_mutable_buffer(const Buffers& buffers) {
+  for (auto it = net::buffer_sequence_begin(buffers); it != net::buffer_sequence_end(buffers);
+       ++it) {
+    net::mutable_buffer b(*it);
+    if (b.size() > 0) return b;
+  }
+  return {};
+}
+
 template <class Impl, class Buffers>
 struct read_op {
   std::shared_ptr<Impl> s;
   Buffers buffers;
   bool started = false;
+  bool direct = false;  // this read reads the socket itself, into its buffer
   user_op_guard<Impl, false> guard{};
+
+  /// Reads straight into the buffer before waiting, to a bound: a flood of heartbeats
+  /// alone must not keep the thread (the reader then waits for readability like others).
+  static constexpr int max_heartbeat_only_reads = 4;
+
+  /// The socket read straight into the buffer completed (the direct reader waits for data
+  /// with async_read_some, like a raw socket's read).
+  template <class Self>
+  void operator()(Self& self, error_code ec, std::size_t n) {
+    bool blocked = false;  // (an async read never would block)
+    const std::size_t got = s->on_read_in_place(ec, n, first_mutable_buffer(buffers), blocked);
+    if (got > 0) return finish(self, error_code(), got);
+    if (ec == net::error::operation_aborted && !s->over())
+      return finish(self, net::error::operation_aborted, 0);  // this read was cancelled
+    const auto& e = s->engine_;
+    const net::mutable_buffer first = first_mutable_buffer(buffers);
+    if (!ec && n < first.size() && !s->over() && !e.read_closed() && e.inbox().held() == 0 &&
+        !cancelled(self)) {
+      // Heartbeats only, and a short read: the socket is dry, wait for more at once.
+      auto& socket = s->socket_;
+      return socket.async_read_some(first, std::move(self));
+    }
+    (*this)(self);
+  }
 
   template <class Self>
   void operator()(Self& self, error_code = {}) {
     guard.attach(s.get());
     if (start_op(started, self, s->get_executor())) return;
     const auto& e = s->engine_;
-    if (net::buffer_size(buffers) == 0) return complete_op(self, error_code(), 0);
-    if (e.closed() && !e.dead()) return complete_op(self, net::error::operation_aborted, 0);
+    if (net::buffer_size(buffers) == 0) return finish(self, error_code(), 0);
+    if (e.closed() && !e.dead()) return finish(self, net::error::operation_aborted, 0);
+    if constexpr (Impl::direct_io) {
+      // Nothing held: read straight into the application's buffer (no copy), as a raw
+      // socket does; heartbeats and frame headers are stripped there.
+      if (e.inbox().held() == 0 && !e.dead() && !e.read_closed() && !cancelled(self)) {
+        const net::mutable_buffer first = first_mutable_buffer(buffers);
+        if (direct || (direct = s->claim_direct_read(first.size()))) {
+          for (int i = 0; i < max_heartbeat_only_reads; ++i) {
+            bool blocked = false;
+            const std::size_t n = s->read_in_place(first, blocked);
+            if (n > 0) return finish(self, error_code(), n);
+            if (blocked || s->over() || e.read_closed() || e.inbox().held() > 0) break;
+          }
+        }
+      }
+    }
     if (e.inbox().held() > 0) {
       const std::size_t n =
           net::buffer_copy(buffers, net::buffer(e.inbox().data(), e.inbox().held()));
+      // The inbox empties: the application's next read reads the socket itself, unless
+      // the background read resumes in between (see finish).
+      if constexpr (Impl::direct_io) {
+        if (!direct && n == e.inbox().held())
+          direct = s->claim_direct_read(first_mutable_buffer(buffers).size());
+      }
       s->consumed(n);
-      return complete_op(self, error_code(), n);
+      return finish(self, error_code(), n);
     }
-    if (e.dead()) return complete_op(self, s->final_error(), 0);
-    if (e.read_closed()) return complete_op(self, net::error::eof, 0);
-    if (cancelled(self)) return complete_op(self, net::error::operation_aborted, 0);
+    if (e.dead()) return finish(self, s->final_error(), 0);
+    if (e.read_closed()) return finish(self, net::error::eof, 0);
+    if (cancelled(self)) return finish(self, net::error::operation_aborted, 0);
+    if constexpr (Impl::direct_io) {
+      // Nothing there yet: the socket reads into the buffer when data comes (this
+      // operation's cancellation goes to that read).
+      if (direct) {
+        auto& socket = s->socket_;
+        return socket.async_read_some(first_mutable_buffer(buffers), std::move(self));
+      }
+    }
+    s->read_for_waiter();  // the background read fills the inbox for this read
     s->park(s->read_waiters_, self);
+  }
+
+  template <class Self>
+  void finish(Self& self, const error_code& ec, std::size_t n) {
+    if (!direct) return complete_op(self, ec, n);
+    // After the completion, which usually starts the next read (posted): the background
+    // read resumes only if that one does not claim the socket first.
+    std::shared_ptr<Impl> impl = s;
+    complete_op(self, ec, n);
+    impl->end_direct_read();
   }
 };
 

@@ -211,6 +211,72 @@ class session_impl final
     start_reading();
   }
 
+  /// The application's read of `size` bytes may read the socket itself, straight into its
+  /// buffer: a socket, one such read at a time, and a codec that allows it (see
+  /// engine::session_engine::reads_in_place). Until `end_direct_read`, the background read
+  /// leaves the socket to it and only wakes it when the socket is readable.
+  bool claim_direct_read(std::size_t size) noexcept {
+    if (!direct_io || direct_reader_ || !engine_.reads_in_place(size)) return false;
+    direct_reader_ = true;
+    return true;
+  }
+  /// A read of the application's waits for the inbox: the background read goes on.
+  void read_for_waiter() { start_reading(); }
+
+  /// The direct read completed. The background read resumes once no read of the
+  /// application's is left: the next one is usually started by the completion handler,
+  /// and reads for itself (a read that does not starts the background read itself).
+  void end_direct_read() {
+    direct_reader_ = false;
+    net::post(socket_.get_executor(), [self = this->shared_from_this()] {
+      if (!self->engine_.user_read_pending()) self->start_reading();
+    });
+  }
+
+  /// The direct reader reads into `b` without blocking and decodes there (no copy). Returns
+  /// the user bytes now at the front of `b`: zero when nothing was there (`blocked`), when
+  /// the read held only heartbeats, or when it ended the stream (the facts are applied:
+  /// see the engine's state, and its inbox for user bytes that did not fit in `b`).
+  std::size_t read_in_place(net::mutable_buffer b, bool& blocked) {
+    if constexpr (direct_io) {
+      error_code ec;
+      const std::size_t n = socket_.read_some(b, ec);
+      return on_read_in_place(ec, n, b, blocked);
+    } else {
+      (void)b;
+      blocked = true;
+      return 0;
+    }
+  }
+
+  /// A read of `n` bytes into `b` (read_some or async_read_some) ended with `ec`: the facts
+  /// go to the engine, the user bytes to the front of `b` (their count is returned).
+  /// `blocked`: nothing was there yet. A cancelled read is no fact.
+  std::size_t on_read_in_place(const error_code& ec, std::size_t n, net::mutable_buffer b,
+                               bool& blocked) {
+    blocked = false;
+    if (over()) return 0;
+    if (ec == net::error::would_block || ec == net::error::try_again) {
+      blocked = true;
+      return 0;
+    }
+    if (ec == net::error::operation_aborted) return 0;
+    const auto now = clock::now();
+    if (ec == net::error::eof) {
+      apply(engine_.on_eof(now));
+      return 0;
+    }
+    if (ec) {
+      const error_code reason = classify(ec);
+      apply(reason == error::peer_closed ? engine_.on_eof(now)
+                                         : engine_.on_transport_error(now, reason));
+      return 0;
+    }
+    std::size_t delivered = 0;
+    apply(engine_.on_received_in_place(now, static_cast<char*>(b.data()), n, delivered));
+    return delivered;
+  }
+
   void close() noexcept {
     if (engine_.close().shut_down) shut_down();
   }
@@ -230,18 +296,49 @@ class session_impl final
   }
 
   void flush_heartbeats() {
-    const auto frames = engine_.take_heartbeats();
-    if (frames.empty()) return;
-    net::async_write(socket_, net::buffer(frames.data(), frames.size()),
-                     [self = this->shared_from_this()](error_code ec, std::size_t n) {
-                       const auto now = clock::now();
-                       self->apply(ec ? self->engine_.on_write_failed(now, classify(ec))
-                                      : self->engine_.on_heartbeats_written(now, n));
-                     });
+    // A socket: the frames (a few bytes) go with one non-blocking send, done at once, as a
+    // server's own ping loop would send them: no write operation, no completion to run.
+    // The rest of what the kernel did not take waits with async_write. (Twice at most:
+    // the write done may ask for a heartbeat that was held back meanwhile.)
+    for (int round = 0; round < 2; ++round) {
+      const auto frames = engine_.take_heartbeats();
+      if (frames.empty()) return;
+      std::size_t at_once = 0;
+      if constexpr (direct_io) {
+        error_code ec;
+        at_once = write_at_once(net::buffer(frames.data(), frames.size()), ec);
+        if (ec) return act(engine_.on_write_failed(clock::now(), classify(ec)));
+        if (at_once == frames.size()) {
+          act(engine_.on_heartbeats_written(clock::now(), at_once));
+          if (over()) return;
+          continue;
+        }
+      }
+      net::async_write(socket_, net::buffer(frames.data() + at_once, frames.size() - at_once),
+                       [self = this->shared_from_this(), at_once](error_code ec, std::size_t n) {
+                         const auto now = clock::now();
+                         self->apply(ec ? self->engine_.on_write_failed(now, classify(ec))
+                                        : self->engine_.on_heartbeats_written(now, at_once + n));
+                       });
+      return;
+    }
+  }
+
+  /// The actions of a heartbeat write done inside `apply` (which then reads and arms the
+  /// deadline itself).
+  void act(const engine::actions& a) {
+    if (a.shut_down) return shut_down();
+    const auto ex = socket_.get_executor();
+    if (a.wake_readers) read_waiters_.wake_all(ex);
+    if (a.wake_writers) write_waiters_.wake_all(ex);
+    if (a.evaluate_soon) {
+      net::post(ex, [self = this->shared_from_this()] { self->on_deadline(); });
+    }
   }
 
   void start_reading() {
-    if (reading_ || !engine_.wants_read()) return;
+    // The application's read reads the socket itself (claim_direct_read).
+    if (reading_ || direct_reader_ || !engine_.wants_read()) return;
     reading_ = true;
     if constexpr (direct_io) {
       socket_.async_wait(net::socket_base::wait_read, [self = this->shared_from_this()](
@@ -275,6 +372,9 @@ class session_impl final
     if (over()) return;
     const auto now = clock::now();
     if (ec) return apply(engine_.on_transport_error(now, classify(ec)));
+    // The application's read reads the socket itself, straight into its buffer (a wait
+    // armed before it claimed the socket ends here).
+    if (direct_reader_) return;
     const auto scratch = read_scratch();
     const std::size_t n = socket_.read_some(scratch, ec);
     if (ec == net::error::would_block || ec == net::error::try_again) {
@@ -311,6 +411,7 @@ class session_impl final
   }
 
   bool reading_ = false;
+  bool direct_reader_ = false;  // the application's read reads the socket itself
   // The deadline is the base deadline_type (the shared wheel's entry, or a timer).
   // A stream read with async_read_some (TLS) has its read buffer, traits::read_buffer_size
   // bytes (one TLS record), in the base read_buffer_for<Socket>; a socket has none.

@@ -70,6 +70,7 @@ struct write_op {
   Buffers buffers;
   enum class state { starting, waiting, writing } st = state::starting;
   std::size_t chunk = 0;
+  std::size_t sent = 0;     // user bytes of the chunks done
   std::size_t at_once = 0;  // bytes (header included) the kernel took without waiting
   user_op_guard<Impl, true> guard{};
 
@@ -85,6 +86,7 @@ struct write_op {
         break;
       case state::writing:
         s->on_user_written(ec, at_once + written, true);
+        sent += chunk;
         return done(self);
     }
     if (s->over()) return complete_op(self, s->final_error(), 0);
@@ -93,18 +95,30 @@ struct write_op {
     if (cancelled(self)) return complete_op(self, net::error::operation_aborted, 0);
     if (!s->acquire_writer(self)) return;
     const char* data = static_cast<const char*>(first.data());
-    chunk = s->engine_.begin_user_chunk(data, first.size(), false, s->user_header_);
-    st = state::writing;
-    const std::array<net::const_buffer, 2> out{
-        net::buffer(s->user_header_.data(), s->user_header_.size), net::buffer(data, chunk)};
-    // Written at once: we run in a posted handler, so completing here is not inline.
-    if (write_chunk(*s, self, out, at_once)) done(self);
+    // Chunk after chunk while the kernel takes each whole at once, without a trip through
+    // the executor: max_write_chunk only matters when a chunk has to wait for the peer's
+    // window (a heartbeat then waits for at most one chunk) or a heartbeat is due (it goes
+    // between two chunks, and this write completes with what went before it).
+    for (;;) {
+      chunk = s->engine_.begin_user_chunk(data + sent, first.size() - sent, false,
+                                          s->user_header_);
+      st = state::writing;
+      const std::array<net::const_buffer, 2> out{
+          net::buffer(s->user_header_.data(), s->user_header_.size),
+          net::buffer(data + sent, chunk)};
+      // Written at once: we run in a posted handler, so completing here is not inline.
+      if (!write_chunk(*s, self, out, at_once)) return;
+      sent += chunk;
+      if (!Impl::direct_io || s->over() || sent == first.size() || s->engine_.writer_busy())
+        break;
+    }
+    done(self);
   }
 
   template <class Self>
   void done(Self& self) {
     if (s->over()) return complete_op(self, s->final_error(), 0);
-    complete_op(self, error_code(), chunk);
+    complete_op(self, error_code(), sent);
   }
 };
 
