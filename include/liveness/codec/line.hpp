@@ -203,7 +203,9 @@ class line_decoder {
   std::uint64_t units_ended() const noexcept { return lines_ended_; }
   /// Optional member (docs/codec.md): `newline` framing decodes the same however the
   /// stream is cut into `feed` calls; `bare` framing does not (a heartbeat is a whole read).
-  bool splits_anywhere() const noexcept { return opts_.framing == line_framing::newline; }
+  bool splits_anywhere() const noexcept {
+    return state_->options.framing == line_framing::newline;
+  }
 
   /// The options in force.
   const line_options& options() const noexcept { return state_->options; }
