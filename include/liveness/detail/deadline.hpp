@@ -101,10 +101,14 @@ class deadline : public timer::wheel_timer {
 
   // ---- timer::wheel_timer: called by the shared wheel ---------------------------------
   std::shared_ptr<void> wheel_lock() noexcept override { return owner().weak_from_this().lock(); }
+  // Dispatched, not posted: when the wheel's wake-up runs on the thread that runs the
+  // owner's executor (one io_context, one thread: the usual server), every session due in
+  // this tick runs here, in one pass, and its pings leave in one burst, with no handler
+  // queued per session. A strand, or another thread's io_context, still gets it posted.
   void wheel_fire(std::shared_ptr<void> locked) override {
     auto self = std::static_pointer_cast<Owner>(std::move(locked));
     auto ex = self->get_executor();
-    net::post(ex, [self = std::move(self)] {
+    net::dispatch(ex, [self = std::move(self)] {
       static_cast<deadline&>(*self).armed_ = false;
       self->on_deadline();
     });

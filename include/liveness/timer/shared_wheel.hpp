@@ -35,8 +35,9 @@ namespace timer {
 ///  - `wheel_lock()` under the wheel's mutex: return a strong reference to the owner, or
 ///    null when the owner is already being destroyed (`weak_from_this().lock()`); the
 ///    owner's destructor blocks in `cancel` meanwhile, so the call is safe;
-///  - then, without the mutex, `wheel_fire(owner)`: post the owner's work to the owner's
-///    own executor (never run it inline: this runs on the wheel's thread).
+///  - then, without the mutex, `wheel_fire(owner)`: hand the owner's work to the owner's
+///    own executor with `dispatch` (it runs inline only when this thread already runs
+///    that executor, e.g. one io_context run by one thread; a strand gets it posted).
 class wheel_timer : public wheel_entry {
  public:
   /// True while armed (read it only with the wheel's mutex held, or from the owner's
@@ -66,8 +67,8 @@ class wheel_timer : public wheel_entry {
 ///
 /// Thread safety: every member function is safe to call from any thread (a mutex guards
 /// the wheel and the timer), so sessions on different strands of a multi-threaded
-/// io_context share one wheel. Expiry runs on one of the io_context's threads and only
-/// posts the owners' work to their own executors.
+/// io_context share one wheel. Expiry runs on one of the io_context's threads and
+/// dispatches the owners' work to their own executors, outside the mutex.
 class shared_wheel : public net::execution_context::service {
  public:
   using key_type = shared_wheel;

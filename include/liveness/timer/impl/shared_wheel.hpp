@@ -126,7 +126,7 @@ inline void shared_wheel::on_timer(const error_code& ec, std::uint64_t generatio
     });
     schedule_locked();
   }
-  // The owners are alive through `owner`; each posts its work to its own executor.
+  // The owners are alive through `owner`; each dispatches its work to its own executor.
   for (auto& d : fired) d.timer->wheel_fire(std::move(d.owner));
   fired.clear();
   std::lock_guard<std::mutex> lock(mutex_);
