@@ -111,8 +111,8 @@ struct session_engine<Codec, Detector>::in_place_events
   std::size_t pending_size = 0;
   std::array<char, 80> pending{};
 
-  in_place_events(session_engine& e, time_point now, char* b, std::size_t n)
-      : decode_events{e, now}, buf(b), size(n) {}
+  in_place_events(session_engine& engine, time_point at, char* b, std::size_t n)
+      : decode_events{engine, at}, buf(b), size(n) {}
 
   void on_data(const char* p, std::size_t n) {
     this->e.detector_.on_data_received(this->now);
