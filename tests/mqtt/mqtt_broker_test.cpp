@@ -13,9 +13,6 @@
 // This file has its own main(): exit status 4 (CTest SKIP_RETURN_CODE), with a "SKIP: ..."
 // line, when mosquitto is not installed; a failure instead when
 // LIVENESS_REQUIRE_PRIVILEGED_TESTS=1 (CI, where scripts/test.sh installs it).
-#if !defined(LIVENESS_CATCH2_MAJOR) || LIVENESS_CATCH2_MAJOR < 3
-#define CATCH_CONFIG_RUNNER
-#endif
 #include <liveness/codec/mqtt.hpp>
 #include <liveness/session.hpp>
 

@@ -9,9 +9,6 @@
 // here: not root, no `ip` or `nft`, namespaces or nftables unavailable. Listing the tests
 // (any argument starting with "--list", as catch_discover_tests does at build time, maybe
 // as an ordinary user) needs none of this and just runs the session.
-#if !defined(LIVENESS_CATCH2_MAJOR) || LIVENESS_CATCH2_MAJOR < 3
-#define CATCH_CONFIG_RUNNER
-#endif
 #include "own_main.hpp"
 
 #include <sched.h>

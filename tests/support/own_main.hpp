@@ -1,8 +1,8 @@
 // For test executables that bring their own main() because they may not be able to run
 // here (tests/netns: root and nftables; tests/mqtt: a mosquitto broker): say why and skip
 // with CTest's SKIP_RETURN_CODE, find a program in the sbin directories an ordinary user's
-// PATH lacks, and run the Catch2 session. The including file defines CATCH_CONFIG_RUNNER
-// (Catch2 v2) before it includes test_support.hpp.
+// PATH lacks, and run the Catch2 session (Catch2 v2's implementation is linked from
+// catch_impl.cpp).
 #ifndef LIVENESS_TESTS_SUPPORT_OWN_MAIN_HPP
 #define LIVENESS_TESTS_SUPPORT_OWN_MAIN_HPP
 
@@ -64,9 +64,14 @@ inline bool locate(const std::string& program) {
 /// is passed on unchanged. Otherwise Catch returns the number of failed assertions; 4 of
 /// them must not read as "skipped" to CTest. (None of these tests uses Catch2 v3's SKIP(),
 /// whose all-skipped status is also 4.)
+#if LIVENESS_CATCH2_MAJOR >= 3
+inline int catch_session_run(int argc, char* argv[]) { return Catch::Session().run(argc, argv); }
+#else
+int catch_session_run(int argc, char* argv[]);  // catch_impl.cpp
+#endif
+
 inline int run_catch(int argc, char* argv[]) {
-  Catch::Session session;
-  const int result = session.run(argc, argv);
+  const int result = catch_session_run(argc, argv);
   if (!listing_only(argc, argv) && result == skip_exit_code) return 1;
   return result;
 }
