@@ -32,6 +32,10 @@ stage "dependencies" ensure_packages \
 #  - clang++ ("$build_dir/sanitizers"): the asan (ASan+UBSan) and tsan variants, nothing else.
 #    clang++ compiles them in half the CPU time g++ takes (a unity batch of the ASan socket
 #    tests: 68 against 151 CPU-s), and is the second compiler of every test file.
+# One unity batch per executable (LIVENESS_TEST_UNITY_BATCH=32, more than any executable
+# has files): every test file of an executable in one translation unit, so that the
+# session's, Asio's and Catch2's templates are instantiated and compiled once per
+# executable (the default batch of 8 keeps the edit loop's rebuilds small).
 # Debug, with line tables only (-g1): enough for the sanitizers' and a crash's stack traces,
 # and 12 % less compile time than -g; the variants that run only the sans-I/O and smoke tiers
 # get none (-g0, LIVENESS_TEST_G0). The g++ build's ctest runs the clang++ build's tests too
@@ -42,10 +46,11 @@ san_dir="$build_abs/sanitizers"
 configure() {
   cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-g1 \
     -DLIVENESS_BUILD_TESTS=ON -DLIVENESS_BUILD_EXAMPLES=ON -DLIVENESS_WERROR=ON \
-    -DLIVENESS_TEST_SANITIZERS=OFF -DLIVENESS_TEST_TSAN=OFF \
+    -DLIVENESS_TEST_SANITIZERS=OFF -DLIVENESS_TEST_TSAN=OFF -DLIVENESS_TEST_UNITY_BATCH=32 \
     "-DLIVENESS_TEST_INCLUDE_BUILDS=$san_dir" &&
   cmake -S . -B "$san_dir" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug \
     -DCMAKE_CXX_FLAGS_DEBUG=-g1 -DLIVENESS_BUILD_TESTS=ON -DLIVENESS_BUILD_EXAMPLES=OFF \
+    -DLIVENESS_TEST_UNITY_BATCH=32 \
     -DLIVENESS_WERROR=ON -DLIVENESS_TEST_VARIANTS= -DLIVENESS_TEST_SANITIZERS=ON \
     -DLIVENESS_TEST_TSAN=ON -DLIVENESS_TEST_EXTRAS=OFF
 }
