@@ -56,6 +56,8 @@ class session_op : public parked_op<typename Impl::executor_type> {
   /// void(error_code) signature) on the handler's associated executor; a read or write
   /// stops being counted by the session after the handler has run.
   virtual void complete(error_code ec, std::size_t n) = 0;
+  /// Frees the operation and calls its handler here (on the handler's executor).
+  virtual void invoke(error_code ec, std::size_t n) = 0;
   /// The socket reads into `b` for this operation; its next step gets the result.
   /// Cancellation of the operation goes to that read.
   virtual void socket_read(net::mutable_buffer b) = 0;
@@ -184,22 +186,35 @@ class handler_work<HandlerEx, IoEx, true> {
   std::unique_ptr<net::executor_work_guard<HandlerEx>> work_;
 };
 
-/// The handler with its arguments, dispatched to the handler's executor when that is not
-/// the session's.
-template <class Handler, class Impl, bool WithSize>
-struct op_completion {
-  Handler handler;
-  error_code ec;
-  std::size_t n;
-  user_op_end<std::shared_ptr<Impl>> end;
+/// The completion of an operation whose handler's executor is not the session's: runs
+/// there and calls the handler (session_op::invoke); frees the operation if it is
+/// destroyed without being called.
+template <class Impl, class Alloc>
+class op_result {
+ public:
+  using allocator_type = Alloc;
 
-  void operator()() {
-    if constexpr (WithSize) {
-      std::move(handler)(ec, n);
-    } else {
-      std::move(handler)(ec);
-    }
+  op_result(std::shared_ptr<Impl> s, session_op<Impl>* op, const Alloc& alloc, error_code ec,
+            std::size_t n) noexcept
+      : s_(std::move(s)), op_(op), alloc_(alloc), ec_(ec), n_(n) {}
+  op_result(op_result&& o) noexcept
+      : s_(std::move(o.s_)), op_(std::exchange(o.op_, nullptr)), alloc_(o.alloc_), ec_(o.ec_),
+        n_(o.n_) {}
+  op_result& operator=(op_result&&) = delete;
+  ~op_result() {
+    if (op_) op_->destroy();
   }
+
+  allocator_type get_allocator() const noexcept { return alloc_; }
+
+  void operator()() { std::exchange(op_, nullptr)->invoke(ec_, n_); }
+
+ private:
+  std::shared_ptr<Impl> s_;  // a user operation's session, counted until after the handler
+  session_op<Impl>* op_;
+  Alloc alloc_;
+  error_code ec_;
+  std::size_t n_;
 };
 
 /// The shell of an operation of `Machine` (its state machine) for one handler type.
@@ -265,29 +280,30 @@ class session_op_impl final : public session_op<Impl> {
   }
 
   void complete(error_code ec, std::size_t n) override {
+    if (work_.direct()) return invoke(ec, n);
+    // Another executor: the handler goes there, with its memory freed only then. The
+    // dispatched function does not depend on the handler (compiled once per executor).
+    net::dispatch(work_.executor(),
+                  op_result<Impl, handler_allocator>(
+                      this->user_op_ >= 0 ? this->impl_->shared_from_this() : nullptr, this,
+                      net::get_associated_allocator(handler_), ec, n));
+  }
+
+  void invoke(error_code ec, std::size_t n) override {
     Impl* s = this->impl_;
     const signed char user_op = this->user_op_;
     // The slot and the allocator are the handler's: taken before it moves out.
     clear_slot();
     alloc_type alloc(net::get_associated_allocator(handler_));
     Handler h(std::move(handler_));
-    handler_work<handler_executor, executor_type> work(std::move(work_));
     traits::destroy(alloc, this);
     traits::deallocate(alloc, this, 1);
-    if (work.direct()) {
-      const user_op_end<Impl*> end(s, user_op);  // after the handler
-      if constexpr (WithSize) {
-        std::move(h)(ec, n);
-      } else {
-        (void)n;
-        std::move(h)(ec);
-      }
+    const user_op_end<Impl*> end(s, user_op);  // after the handler
+    if constexpr (WithSize) {
+      std::move(h)(ec, n);
     } else {
-      net::dispatch(work.executor(),
-                    op_completion<Handler, Impl, WithSize>{
-                        std::move(h), ec, n,
-                        user_op_end<std::shared_ptr<Impl>>(
-                            user_op >= 0 ? s->shared_from_this() : nullptr, user_op)});
+      (void)n;
+      std::move(h)(ec);
     }
   }
 
