@@ -179,10 +179,11 @@ void session<Socket, Policy>::close() noexcept {
   if (impl_) impl_->close();
 }
 
-// async_wait_dead, async_read_some and async_write_some are session operations
-// (detail/session_op.hpp: one node holding the handler and the state machine); the message
-// operations go through async_compose and detail::unless_moved_from. Both take the stored
-// executor as the I/O executor (the socket's, or the one a moved-from session kept).
+// async_wait_dead, async_read_some, async_write_some and async_read_message are session
+// operations (detail/session_op.hpp: one node holding the handler and the state machine);
+// async_write_message goes through async_compose and detail::unless_moved_from. Both take
+// the stored executor as the I/O executor (the socket's, or the one a moved-from session
+// kept).
 
 template <class Socket, class Policy>
 template <class CompletionToken>
@@ -221,11 +222,10 @@ auto session<Socket, Policy>::async_read_message(DynamicBuffer&& buffer, ReadTok
                 "async_read_message needs a codec with message boundaries "
                 "(heartbeat::ping_pong<codec::length_prefixed>)");
   using impl_type = detail::session_impl<Socket, Policy>;
-  using op = detail::read_message_op<impl_type, std::decay_t<DynamicBuffer>>;
-  return net::async_compose<ReadToken, void(error_code, std::size_t)>(
-      detail::unless_moved_from<op, true>{op{impl_, std::forward<DynamicBuffer>(buffer)},
-                                          !impl_},
-      token, ex_);
+  using machine = detail::read_message_machine<impl_type, std::decay_t<DynamicBuffer>>;
+  return net::async_initiate<ReadToken, void(error_code, std::size_t)>(
+      detail::initiate_session_op<impl_type, machine, true>{impl_, ex_}, token,
+      std::forward<DynamicBuffer>(buffer));
 }
 
 template <class Socket, class Policy>

@@ -16,6 +16,7 @@
 #include <liveness/impl/session/ops.hpp>
 
 #include <memory>
+#include <utility>
 
 namespace liveness {
 namespace detail {
@@ -141,39 +142,40 @@ struct read_machine {
   }
 };
 
+/// async_read_message's state machine (detail/session_op.hpp).
 template <class Impl, class DynamicBuffer>
-struct read_message_op {
-  std::shared_ptr<Impl> s;
-  DynamicBuffer buffer;
-  bool started = false;
-  user_op_guard<Impl, false> guard{};
+struct read_message_machine : machine_base {
+  static constexpr net::cancellation_type cancellation = any_cancellation;
+  static constexpr signed char user_op = 0;
 
-  template <class Self>
-  void operator()(Self& self, error_code = {}) {
-    guard.attach(s.get());
-    if (start_op(started, self, s->get_executor())) return;
-    const auto& e = s->engine_;
-    if (e.closed() && !e.dead()) return finish(self, net::error::operation_aborted, 0);
+  template <class Buffer>
+  explicit read_message_machine(Buffer&& b) : buffer(std::forward<Buffer>(b)) {}
+
+  DynamicBuffer buffer;
+
+  void step(session_op<Impl>& op, error_code, std::size_t) {
+    Impl& s = op.impl();
+    const auto& e = s.engine_;
+    if (e.closed() && !e.dead()) return finish(op, net::error::operation_aborted, 0);
     if (e.inbox().message_ready()) {
       const std::size_t n = e.inbox().message_size();
       if (n > buffer.max_size() - buffer.size())
-        return finish(self, net::error::no_buffer_space, 0);
+        return finish(op, net::error::no_buffer_space, 0);
       buffer.commit(net::buffer_copy(buffer.prepare(n), net::buffer(e.inbox().data(), n)));
-      s->consumed_message();
-      return finish(self, error_code(), n);
+      s.consumed_message();
+      return finish(op, error_code(), n);
     }
-    if (e.dead()) return finish(self, s->final_error(), 0);
-    if (e.read_closed()) return finish(self, net::error::eof, 0);
-    if (cancelled(self)) return finish(self, net::error::operation_aborted, 0);
-    s->set_message_read_pending(true);
-    if (e.dead()) return finish(self, s->final_error(), 0);  // the message cannot fit
-    s->park(s->read_waiters_, self);
+    if (e.dead()) return finish(op, s.final_error(), 0);
+    if (e.read_closed()) return finish(op, net::error::eof, 0);
+    if (op.cancelled()) return finish(op, net::error::operation_aborted, 0);
+    s.set_message_read_pending(true);
+    if (e.dead()) return finish(op, s.final_error(), 0);  // the message cannot fit
+    s.park(s.read_waiters_, op);
   }
 
-  template <class Self>
-  void finish(Self& self, const error_code& ec, std::size_t n) {
-    s->set_message_read_pending(false);
-    complete_op(self, ec, n);
+  void finish(session_op<Impl>& op, const error_code& ec, std::size_t n) {
+    op.impl().set_message_read_pending(false);
+    op.complete(ec, n);
   }
 };
 
