@@ -11,7 +11,7 @@
 // session's, outstanding work on it. Asio's reactive operations and Beast's saved_handler
 // are the model. The node is what a parked list holds while the operation waits, so that
 // parking allocates nothing more; the session keeps its own executor busy while an
-// operation is parked and none of its own reads is pending (session_impl::park).
+// operation is parked and none of its own reads is pending (session_impl::keep_busy).
 //
 // The state machines (impl/session/read.hpp, write.hpp, wait_dead.hpp) are compiled once
 // per session type and buffer type; per handler type only this thin shell is compiled:
