@@ -30,6 +30,8 @@ struct parked_op {
   /// timer's wake-up). `clear_slot`: remove its cancellation handler first (not when
   /// called from that handler).
   virtual void resume(const Executor& ex, bool clear_slot) = 0;
+  /// Frees this node and the operation without running it (its owner is going).
+  virtual void destroy() noexcept = 0;
 
  protected:
   ~parked_op() = default;
@@ -69,6 +71,12 @@ class parked_op_impl final : public parked_op<Executor> {
     net::post(ex, std::move(op));
   }
 
+  void destroy() noexcept override {
+    alloc_type alloc(net::get_associated_allocator(op_));
+    traits::destroy(alloc, this);
+    traits::deallocate(alloc, this, 1);
+  }
+
  private:
   Op op_;
 };
@@ -103,6 +111,16 @@ class parked_list {
     while (n) {
       node* next = n->next;
       n->resume(ex, true);
+      n = next;
+    }
+  }
+  /// Frees every parked operation without running it (the owner is going).
+  void destroy_all() noexcept {
+    node* n = head_;
+    head_ = nullptr;
+    while (n) {
+      node* next = n->next;
+      n->destroy();
       n = next;
     }
   }

@@ -179,16 +179,20 @@ void session<Socket, Policy>::close() noexcept {
   if (impl_) impl_->close();
 }
 
-// Each operation goes through detail::unless_moved_from, with the stored executor as the
-// I/O executor (the socket's, or the one a moved-from session kept).
+// async_wait_dead, async_read_some, async_write_some and async_read_message are session
+// operations (detail/session_op.hpp: one node holding the handler and the state machine);
+// async_write_message goes through async_compose and detail::unless_moved_from. Both take
+// the stored executor as the I/O executor (the socket's, or the one a moved-from session
+// kept).
 
 template <class Socket, class Policy>
 template <class CompletionToken>
 auto session<Socket, Policy>::async_wait_dead(CompletionToken&& token) {
   using impl_type = detail::session_impl<Socket, Policy>;
-  using op = detail::wait_dead_op<impl_type>;
-  return net::async_compose<CompletionToken, void(error_code)>(
-      detail::unless_moved_from<op, false>{op{impl_}, !impl_}, token, ex_);
+  return net::async_initiate<CompletionToken, void(error_code)>(
+      detail::initiate_session_op<impl_type, detail::wait_dead_machine<impl_type>, false>{
+          impl_, ex_},
+      token);
 }
 
 template <class Socket, class Policy>
@@ -196,9 +200,9 @@ template <class MutableBufferSequence, class ReadToken>
 auto session<Socket, Policy>::async_read_some(const MutableBufferSequence& buffers,
                                               ReadToken&& token) {
   using impl_type = detail::session_impl<Socket, Policy>;
-  using op = detail::read_op<impl_type, MutableBufferSequence>;
-  return net::async_compose<ReadToken, void(error_code, std::size_t)>(
-      detail::unless_moved_from<op, true>{op{impl_, buffers}, !impl_}, token, ex_);
+  using machine = detail::read_machine<impl_type, MutableBufferSequence>;
+  return net::async_initiate<ReadToken, void(error_code, std::size_t)>(
+      detail::initiate_session_op<impl_type, machine, true>{impl_, ex_}, token, buffers);
 }
 
 template <class Socket, class Policy>
@@ -206,9 +210,9 @@ template <class ConstBufferSequence, class WriteToken>
 auto session<Socket, Policy>::async_write_some(const ConstBufferSequence& buffers,
                                                WriteToken&& token) {
   using impl_type = detail::session_impl<Socket, Policy>;
-  using op = detail::write_op<impl_type, ConstBufferSequence>;
-  return net::async_compose<WriteToken, void(error_code, std::size_t)>(
-      detail::unless_moved_from<op, true>{op{impl_, buffers}, !impl_}, token, ex_);
+  using machine = detail::write_machine<impl_type, ConstBufferSequence>;
+  return net::async_initiate<WriteToken, void(error_code, std::size_t)>(
+      detail::initiate_session_op<impl_type, machine, true>{impl_, ex_}, token, buffers);
 }
 
 template <class Socket, class Policy>
@@ -218,11 +222,10 @@ auto session<Socket, Policy>::async_read_message(DynamicBuffer&& buffer, ReadTok
                 "async_read_message needs a codec with message boundaries "
                 "(heartbeat::ping_pong<codec::length_prefixed>)");
   using impl_type = detail::session_impl<Socket, Policy>;
-  using op = detail::read_message_op<impl_type, std::decay_t<DynamicBuffer>>;
-  return net::async_compose<ReadToken, void(error_code, std::size_t)>(
-      detail::unless_moved_from<op, true>{op{impl_, std::forward<DynamicBuffer>(buffer)},
-                                          !impl_},
-      token, ex_);
+  using machine = detail::read_message_machine<impl_type, std::decay_t<DynamicBuffer>>;
+  return net::async_initiate<ReadToken, void(error_code, std::size_t)>(
+      detail::initiate_session_op<impl_type, machine, true>{impl_, ex_}, token,
+      std::forward<DynamicBuffer>(buffer));
 }
 
 template <class Socket, class Policy>

@@ -17,6 +17,7 @@
 #include <liveness/detail/deadline.hpp>
 #include <liveness/detail/parked_op.hpp>
 #include <liveness/detail/session_config.hpp>
+#include <liveness/detail/session_op.hpp>
 #include <liveness/detail/stream_traits.hpp>
 #include <liveness/detail/tcp_info.hpp>
 #include <liveness/engine/session_engine.hpp>
@@ -87,7 +88,14 @@ class session_impl final
   session_impl(const session_impl&) = delete;
   session_impl& operator=(const session_impl&) = delete;
   // Off the wheel before the members go (the wheel may be expiring on another thread).
-  ~session_impl() override { this->detach_deadline(); }
+  ~session_impl() override {
+    this->detach_deadline();
+    // Parked operations left (the session went without being closed: its io_context is
+    // being destroyed) are freed without running, as Asio does with its pending ones.
+    dead_waiters_.destroy_all();
+    read_waiters_.destroy_all();
+    write_waiters_.destroy_all();
+  }
 
   /// Starts the background read and the deadline.
   void start() { apply(engine_.on_time(clock::now())); }
@@ -135,9 +143,29 @@ class session_impl final
     flush_heartbeats();
     start_reading();
     this->arm_deadline(engine_.next_deadline());
+    keep_busy();
   }
 
-  /// Parks `op` on `list` until the list is woken or the operation is cancelled.
+  /// Parks `op` (a session operation, detail/session_op.hpp) on `list` until the list is
+  /// woken or the operation is cancelled. The node is the operation: nothing is allocated.
+  void park(waiters& list, session_op<session_impl>& op) {
+    op.set_parked(&list == &dead_waiters_   ? park_list::dead
+                  : &list == &read_waiters_ ? park_list::read
+                                            : park_list::write);
+    list.push(&op);
+    keep_busy();
+  }
+
+  /// The cancellation of a parked operation: out of its list, and on.
+  void unpark(session_op<session_impl>& op) {
+    waiters& list = op.parked() == park_list::dead   ? dead_waiters_
+                    : op.parked() == park_list::read ? read_waiters_
+                                                     : write_waiters_;
+    if (list.remove(&op)) op.resume(socket_.get_executor(), false);
+    keep_busy();
+  }
+
+  /// Parks a composed operation (async_read_message, async_write_message) on `list`.
   template <class Op>
   void park(waiters& list, Op& op) {
     const int which = &list == &dead_waiters_ ? 0 : &list == &read_waiters_ ? 1 : 2;
@@ -230,6 +258,7 @@ class session_impl final
     direct_reader_ = false;
     net::post(socket_.get_executor(), [self = this->shared_from_this()] {
       if (!self->engine_.user_read_pending()) self->start_reading();
+      self->keep_busy();
     });
   }
 
@@ -408,10 +437,29 @@ class session_impl final
     dead_waiters_.wake_all(ex);
     read_waiters_.wake_all(ex);
     write_waiters_.wake_all(ex);
+    keep_busy();
+  }
+
+  /// A parked operation holds no work on the session's executor (Asio's rule: the
+  /// executor has work outstanding until the handler runs): the session's own socket read
+  /// usually stands for it; when there is none (the inbox full, the peer's FIN), the
+  /// session holds that work itself while an operation is parked.
+  void keep_busy() {
+    const bool need = !reading_ && !direct_reader_ &&
+                      !(dead_waiters_.empty() && read_waiters_.empty() && write_waiters_.empty());
+    if (need == static_cast<bool>(parked_work_)) return;
+    if (need) {
+      parked_work_.reset(new net::executor_work_guard<executor_type>(socket_.get_executor()));
+    } else {
+      parked_work_.reset();
+    }
   }
 
   bool reading_ = false;
   bool direct_reader_ = false;  // the application's read reads the socket itself
+  // Work on the session's executor while an operation is parked and no socket read of the
+  // session's is pending (keep_busy).
+  std::unique_ptr<net::executor_work_guard<executor_type>> parked_work_;
   // The deadline is the base deadline_type (the shared wheel's entry, or a timer).
   // A stream read with async_read_some (TLS) has its read buffer, traits::read_buffer_size
   // bytes (one TLS record), in the base read_buffer_for<Socket>; a socket has none.

@@ -10,25 +10,25 @@
 #ifndef LIVENESS_IMPL_SESSION_WAIT_DEAD_HPP
 #define LIVENESS_IMPL_SESSION_WAIT_DEAD_HPP
 
-#include <liveness/impl/session/ops.hpp>
-
-#include <memory>
+#include <liveness/detail/session_op.hpp>
 
 namespace liveness {
 namespace detail {
 
+/// async_wait_dead's state machine (detail/session_op.hpp): completes with the reason once
+/// the peer is declared dead, operation_aborted once the session is closed or on any type
+/// of cancellation (it has taken nothing).
 template <class Impl>
-struct wait_dead_op {
-  std::shared_ptr<Impl> s;
-  bool started = false;
+struct wait_dead_machine : machine_base {
+  static constexpr net::cancellation_type cancellation = any_cancellation;
+  static constexpr signed char user_op = -1;
 
-  template <class Self>
-  void operator()(Self& self, error_code = {}) {
-    if (start_op(started, self, s->get_executor())) return;
-    if (s->engine_.dead()) return complete_op(self, s->engine_.reason());
-    if (s->engine_.closed() || cancelled(self))
-      return complete_op(self, net::error::operation_aborted);
-    s->park(s->dead_waiters_, self);
+  void step(session_op<Impl>& op, error_code, std::size_t) {
+    Impl& s = op.impl();
+    if (s.engine_.dead()) return op.complete(s.engine_.reason(), 0);
+    if (s.engine_.closed() || op.cancelled())
+      return op.complete(net::error::operation_aborted, 0);
+    s.park(s.dead_waiters_, op);
   }
 };
 

@@ -13,11 +13,13 @@
 #define LIVENESS_IMPL_SESSION_WRITE_HPP
 
 #include <liveness/detail/asio.hpp>
+#include <liveness/detail/session_op.hpp>
 #include <liveness/impl/session/ops.hpp>
 
 #include <algorithm>
 #include <array>
 #include <memory>
+#include <type_traits>
 #include <vector>
 
 namespace liveness {
@@ -45,9 +47,13 @@ bool write_chunk(Impl& s, Self& self, Buffers out, std::size_t& at_once) {
     b += k;
     skip -= k;
   }
-  auto& socket = s.socket_;
-  net::async_write(socket, out,
-                   net::bind_cancellation_slot(net::cancellation_slot(), std::move(self)));
+  if constexpr (std::is_base_of<session_op<Impl>, Self>::value) {
+    self.socket_write(out);
+  } else {
+    auto& socket = s.socket_;
+    net::async_write(socket, out,
+                     net::bind_cancellation_slot(net::cancellation_slot(), std::move(self)));
+  }
   return false;
 }
 
@@ -64,61 +70,61 @@ net::const_buffer first_buffer(const Buffers& buffers) {
   return first;
 }
 
+/// async_write_some's state machine (detail/session_op.hpp). Only terminal cancellation,
+/// and only before it has taken the writer.
 template <class Impl, class Buffers>
-struct write_op {
-  std::shared_ptr<Impl> s;
+struct write_machine : machine_base {
+  static constexpr net::cancellation_type cancellation = net::cancellation_type::terminal;
+  static constexpr signed char user_op = 1;
+  static constexpr bool writes_socket = true;
+
+  explicit write_machine(const Buffers& b) : buffers(b) {}
+
   Buffers buffers;
-  enum class state { starting, waiting, writing } st = state::starting;
+  bool writing = false;     // its async_write is pending (the next step is its result)
   std::size_t chunk = 0;
   std::size_t sent = 0;     // user bytes of the chunks done
   std::size_t at_once = 0;  // bytes (header included) the kernel took without waiting
-  user_op_guard<Impl, true> guard{};
 
-  template <class Self>
-  void operator()(Self& self, error_code ec = {}, std::size_t written = 0) {
-    switch (st) {
-      case state::starting:
-        guard.attach(s.get());
-        st = state::waiting;
-        net::post(s->get_executor(), std::move(self));
-        return;
-      case state::waiting:
-        break;
-      case state::writing:
-        s->on_user_written(ec, at_once + written, true);
-        sent += chunk;
-        return done(self);
+  void step(session_op<Impl>& op, error_code ec, std::size_t written) {
+    Impl& s = op.impl();
+    if (writing) {
+      writing = false;
+      s.on_user_written(ec, at_once + written, true);
+      sent += chunk;
+      return done(op);
     }
-    if (s->over()) return complete_op(self, s->final_error(), 0);
+    if (s.over()) return op.complete(s.final_error(), 0);
     const net::const_buffer first = first_buffer(buffers);
-    if (first.size() == 0) return complete_op(self, error_code(), 0);
-    if (cancelled(self)) return complete_op(self, net::error::operation_aborted, 0);
-    if (!s->acquire_writer(self)) return;
+    if (first.size() == 0) return op.complete(error_code(), 0);
+    if (op.cancelled()) return op.complete(net::error::operation_aborted, 0);
+    if (!s.acquire_writer(op)) return;
     const char* data = static_cast<const char*>(first.data());
     // Chunk after chunk while the kernel takes each whole at once, without a trip through
     // the executor: max_write_chunk only matters when a chunk has to wait for the peer's
     // window (a heartbeat then waits for at most one chunk) or a heartbeat is due (it goes
     // between two chunks, and this write completes with what went before it).
     for (;;) {
-      chunk = s->engine_.begin_user_chunk(data + sent, first.size() - sent, false,
-                                          s->user_header_);
-      st = state::writing;
+      chunk = s.engine_.begin_user_chunk(data + sent, first.size() - sent, false,
+                                         s.user_header_);
       const std::array<net::const_buffer, 2> out{
-          net::buffer(s->user_header_.data(), s->user_header_.size),
+          net::buffer(s.user_header_.data(), s.user_header_.size),
           net::buffer(data + sent, chunk)};
       // Written at once: we run in a posted handler, so completing here is not inline.
-      if (!write_chunk(*s, self, out, at_once)) return;
+      writing = true;
+      if (!write_chunk(s, op, out, at_once)) return;
+      writing = false;
       sent += chunk;
-      if (!Impl::direct_io || s->over() || sent == first.size() || s->engine_.writer_busy())
+      if (!Impl::direct_io || s.over() || sent == first.size() || s.engine_.writer_busy())
         break;
     }
-    done(self);
+    done(op);
   }
 
-  template <class Self>
-  void done(Self& self) {
-    if (s->over()) return complete_op(self, s->final_error(), 0);
-    complete_op(self, error_code(), sent);
+  void done(session_op<Impl>& op) {
+    Impl& s = op.impl();
+    if (s.over()) return op.complete(s.final_error(), 0);
+    op.complete(error_code(), sent);
   }
 };
 
