@@ -60,6 +60,9 @@
 
 #include <sys/socket.h>
 #include <unistd.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include <array>
 #include <atomic>
@@ -374,6 +377,23 @@ struct registry_conn : connection {
 
 bool is_liveness(const std::string& impl) { return impl.rfind("liveness", 0) == 0; }
 
+// What malloc holds (glibc, every arena): bytes in use (chunk headers included) and bytes
+// taken from the system. RSS also counts what malloc took and does not use now, and the
+// pages the kernel gave the process for other things; -1 without glibc.
+struct heap_figures {
+  double in_use = -1;
+  double from_system = -1;
+};
+heap_figures heap_now() {
+  heap_figures h;
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
+  const auto m = mallinfo2();
+  h.in_use = static_cast<double>(m.uordblks + m.hblkhd);
+  h.from_system = static_cast<double>(m.arena + m.hblkhd);
+#endif
+  return h;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -451,6 +471,7 @@ int main(int argc, char** argv) {
     }
   }
   const long rss_base = bench::rss_kb();
+  const heap_figures heap_base = heap_now();
   if (!port_file.empty()) {
     const std::string tmp = port_file + ".tmp";
     std::ofstream(tmp) << acceptor.local_endpoint().port() << "\n";
@@ -593,10 +614,16 @@ int main(int argc, char** argv) {
   const double wall = bench::now_s() - t0;
   const std::size_t pings = pings_now() - pings0;
   const long rss = bench::rss_kb();
+  const heap_figures heap = heap_now();
+  auto per_conn = [n](double now, double base) {
+    return now < 0 || base < 0 ? -1.0 : (now - base) / static_cast<double>(n);
+  };
   bench::record("fleet")("impl", impl)("n", n)("threads", threads)("mt", mt)("tag", tag)(
       "timer", timer)("accept", accept_kind)("interval_ms", interval.count())("seconds", wall)(
       "cpu_s", cpu)("cpu_s_per_min", cpu / wall * 60.0)("rss_kb", rss)("rss_base_kb", rss_base)(
       "bytes_per_conn", static_cast<double>(rss - rss_base) * 1024.0 / static_cast<double>(n))(
+      "heap_bytes_per_conn", per_conn(heap.in_use, heap_base.in_use))(
+      "heap_system_bytes_per_conn", per_conn(heap.from_system, heap_base.from_system))(
       "deaths", c.deaths.load() - deaths0)("setup_s", setup)("up_s", up)(
       "setup_cpu_s", setup_cpu)("pings", pings)(
       "pings_per_s", static_cast<double>(pings) / wall)(

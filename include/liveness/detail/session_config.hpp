@@ -94,6 +94,55 @@ class session_config_cache final : public net::execution_context::service {
   /// becomes the latest). Throws `system_error` when the codec options are invalid.
   std::shared_ptr<const config_type> config(const codec_options& o, const engine::limits& l) {
     std::lock_guard<std::mutex> lock(mutex_);
+    return config_locked(o, l);
+  }
+
+  /// `r` as a shared report: the latest one when equal, else a new one.
+  std::shared_ptr<const keepalive_report> report(keepalive_report&& r) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return report_locked(std::move(r));
+  }
+
+  /// What a session takes when it starts, under one lock (one lookup of the cache and one
+  /// lock per session start).
+  struct start_config {
+    /// The configuration for `o` and `l`: the latest one when equal, else a new one (which
+    /// becomes the latest).
+    std::shared_ptr<const config_type> config;
+    /// `keepalive` not null: the report that applying `*keepalive` and reading the socket
+    /// back gave the latest session made with equal keepalive options, or null. Setting
+    /// the same options always leaves a socket with the same values, so a session that
+    /// applies them without an error takes this report instead of reading its socket back.
+    /// `keepalive` null (the session leaves keepalive alone): the shared empty report.
+    std::shared_ptr<const keepalive_report> report;
+  };
+  /// Throws `system_error` when the codec options are invalid.
+  start_config on_start(const codec_options& o, const engine::limits& l,
+                        const keepalive_options* keepalive) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    start_config out;
+    out.config = config_locked(o, l);
+    if (!keepalive) {
+      out.report = report_locked(keepalive_report{});
+    } else {
+      out.report = known_locked(*keepalive);
+    }
+    return out;
+  }
+
+  /// `r`, read back after applying `o`, as a shared report (the latest one when equal,
+  /// else a new one), known from now on for sessions that apply `o` (see `on_start`).
+  std::shared_ptr<const keepalive_report> report(keepalive_report&& r,
+                                                 const keepalive_options& o) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto shared = report_locked(std::move(r));
+    known_options_ = o;
+    return shared;
+  }
+
+ private:
+  std::shared_ptr<const config_type> config_locked(const codec_options& o,
+                                                   const engine::limits& l) {
     if (config_ && same_limits(config_->session_limits, l) && same_options(*options_, o))
       return config_;
     auto made = std::make_shared<const config_type>(o, l);
@@ -102,35 +151,18 @@ class session_config_cache final : public net::execution_context::service {
     return made;
   }
 
-  /// The report that applying `o` and reading the socket back gave the latest session
-  /// made with keepalive options equal to `o`, or null. Setting the same options always
-  /// leaves a socket with the same values, so a later session that applies `o` without an
-  /// error takes this report instead of reading its socket back.
-  std::shared_ptr<const keepalive_report> known_report(const keepalive_options& o) {
-    std::lock_guard<std::mutex> lock(mutex_);
+  std::shared_ptr<const keepalive_report> known_locked(const keepalive_options& o) const {
     if (known_options_ && report_ && same_keepalive_options(*known_options_, o)) return report_;
     return nullptr;
   }
 
-  /// `r`, read back after applying `o`, as a shared report (see `known_report`).
-  std::shared_ptr<const keepalive_report> report(keepalive_report&& r,
-                                                 const keepalive_options& o) {
-    auto shared = report(std::move(r));
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (report_ == shared) known_options_ = o;
-    return shared;
-  }
-
-  /// `r` as a shared report: the latest one when equal, else a new one.
-  std::shared_ptr<const keepalive_report> report(keepalive_report&& r) {
-    std::lock_guard<std::mutex> lock(mutex_);
+  std::shared_ptr<const keepalive_report> report_locked(keepalive_report&& r) {
     if (report_ && same_report(*report_, r)) return report_;
     report_ = std::make_shared<const keepalive_report>(std::move(r));
     known_options_.reset();
     return report_;
   }
 
- private:
   void shutdown() override {
     std::lock_guard<std::mutex> lock(mutex_);
     config_.reset();

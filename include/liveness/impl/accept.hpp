@@ -10,7 +10,9 @@
 
 #include <liveness/detail/asio.hpp>
 
+#include <cstddef>
 #include <memory>
+#include <new>
 #include <type_traits>
 #include <utility>
 
@@ -51,6 +53,49 @@ struct accept_socket_executor<Acceptor, void> {
 };
 
 struct no_next_executor {};
+
+/// The allocator of the loop's own accept operation when the completion handler has none
+/// of its own: plain operator new. Asio's default recycles a completed operation's memory
+/// (about 540 bytes for an accept) for the next operation the thread starts, which here is
+/// the first one the new connection's handler starts: an operation a session keeps
+/// pending for its whole life (its background wait) would hold the accept's block.
+template <class T>
+struct accept_allocator {
+  using value_type = T;
+  accept_allocator() noexcept = default;
+  template <class U>
+  accept_allocator(const accept_allocator<U>&) noexcept {}
+  T* allocate(std::size_t n) { return static_cast<T*>(::operator new(n * sizeof(T))); }
+  void deallocate(T* p, std::size_t) noexcept { ::operator delete(p); }
+  friend bool operator==(const accept_allocator&, const accept_allocator&) noexcept {
+    return true;
+  }
+  friend bool operator!=(const accept_allocator&, const accept_allocator&) noexcept {
+    return false;
+  }
+};
+
+/// The loop's composed operation as the handler of one accept: the same executor and
+/// cancellation slot, always a continuation of the loop, memory from `accept_allocator`.
+template <class Self>
+struct accept_step {
+  Self self;
+
+  using executor_type = decltype(std::declval<const Self&>().get_executor());
+  executor_type get_executor() const noexcept { return self.get_executor(); }
+  using cancellation_slot_type = net::associated_cancellation_slot_t<Self>;
+  cancellation_slot_type get_cancellation_slot() const noexcept {
+    return net::get_associated_cancellation_slot(self);
+  }
+  using allocator_type = accept_allocator<void>;
+  allocator_type get_allocator() const noexcept { return {}; }
+  friend bool asio_handler_is_continuation(accept_step*) { return true; }
+
+  template <class Socket>
+  void operator()(error_code ec, Socket&& socket) {
+    self(ec, std::forward<Socket>(socket));
+  }
+};
 
 template <class Acceptor, class SocketHandler, class EventHandler, class NextExecutor = void>
 class accept_loop_op {
@@ -173,10 +218,23 @@ class accept_loop_op {
 
   template <class Self>
   void accept(Self& self) {
+    // Everything the accept needs is taken from this operation before it moves.
+    endpoint_type& peer = *peer_;
     if constexpr (std::is_void_v<NextExecutor>) {
-      acceptor_->async_accept(*peer_, std::move(self));
+      accept_with(*acceptor_, peer, self);
     } else {
-      acceptor_->async_accept(next_executor_(), *peer_, std::move(self));
+      accept_with(*acceptor_, peer, self, next_executor_());
+    }
+  }
+
+  template <class Self, class... Executor>
+  static void accept_with(Acceptor& acceptor, endpoint_type& peer, Self& self,
+                          Executor&&... ex) {
+    if constexpr (std::is_same_v<net::associated_allocator_t<Self>, std::allocator<void>>) {
+      acceptor.async_accept(std::forward<Executor>(ex)..., peer,
+                            accept_step<Self>{std::move(self)});
+    } else {
+      acceptor.async_accept(std::forward<Executor>(ex)..., peer, std::move(self));
     }
   }
 

@@ -48,36 +48,44 @@ session<Socket, Policy>::session(Socket socket, const options_type& options, err
 
 // Validates, applies keepalive, then builds and starts the shared state; on an error the
 // socket is closed and the session stays without a connection (as moved-from).
+// What it costs matters when a server restarts and every client reconnects at once: one
+// lookup of the execution context's cache and one lock for everything shared (the engine's
+// configuration, the keepalive report), one validation, and, when the same keepalive
+// options were applied and read back before, only the `setsockopt` calls.
 template <class Socket, class Policy>
 void session<Socket, Policy>::open(Socket socket, const options_type& options, error_code& ec) {
-  ec = options.validate();
+  using impl_type = detail::session_impl<Socket, Policy>;
+  ec = options.validate();  // the keepalive options too
   // Keepalive goes to the lowest layer: the socket itself, or a TLS stream's TCP socket.
   auto& lowest = detail::stream_traits<Socket>::lowest_layer(socket);
-  auto& cache = detail::session_config_cache<typename Policy::codec>::of(socket.get_executor());
-  std::shared_ptr<const keepalive_report> report;
-  if (!ec && options.keepalive) {
-    // The same options applied before and read back: apply them only, and share that
-    // report (five getsockopt calls fewer per session). Otherwise apply and read back.
-    report = cache.known_report(*options.keepalive);
-    if (report) {
-      keepalive_report unused;
-      ec = options.keepalive->validate();
-      if (!ec && detail::check_open(lowest, ec)) {
-        detail::native_apply_keepalive(lowest, *options.keepalive, unused, ec);
-      }
-    } else {
-      auto applied = apply_keepalive(lowest, *options.keepalive, ec);
-      if (!ec) report = cache.report(std::move(applied), *options.keepalive);
-    }
-  }
+  if (!ec && options.keepalive) detail::check_open(lowest, ec);
   if (ec) {
     error_code ignored;
     lowest.close(ignored);
     return;
   }
-  if (!report) report = cache.report(keepalive_report{});
-  impl_ = std::make_shared<detail::session_impl<Socket, Policy>>(std::move(socket), options,
-                                                                 std::move(report));
+  auto& cache = detail::session_config_cache<typename Policy::codec>::of(socket.get_executor());
+  auto shared = cache.on_start(Policy::codec_options(options.heartbeat),
+                               impl_type::engine_limits(options),
+                               options.keepalive ? &*options.keepalive : nullptr);
+  if (options.keepalive) {
+    if (shared.report) {
+      // The same options applied before and read back: apply them only, and share that
+      // report (five getsockopt calls fewer per session).
+      keepalive_report unused;
+      detail::native_apply_keepalive(lowest, *options.keepalive, unused, ec);
+    } else {
+      auto applied = apply_keepalive(lowest, *options.keepalive, ec);
+      if (!ec) shared.report = cache.report(std::move(applied), *options.keepalive);
+    }
+    if (ec) {
+      error_code ignored;
+      lowest.close(ignored);
+      return;
+    }
+  }
+  impl_ = std::make_shared<impl_type>(std::move(socket), options, std::move(shared.config),
+                                      std::move(shared.report));
   impl_->start();
 }
 

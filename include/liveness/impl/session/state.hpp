@@ -61,22 +61,21 @@ class session_impl final
   using clock = core::clock_type;
   using waiters = parked_list<executor_type>;
   using traits = stream_traits<Socket>;
-  using config_cache = session_config_cache<codec_type>;
   using deadline_type = deadline<session_impl, executor_type>;
   /// A socket: wait + non-blocking read into the shared buffer, writes at once first.
   static constexpr bool direct_io = traits::direct_io;
 
-  /// `o` is valid and `report` is what applying its keepalive did (the session does both).
-  /// The engine's configuration and the report are shared with the other sessions of the
-  /// same execution context made from equal options (detail/session_config.hpp).
+  /// `o` is valid, `config` the engine's configuration made from it and `report` what
+  /// applying its keepalive did (the session does all three). The configuration and the
+  /// report are shared with the other sessions of the same execution context made from
+  /// equal options (detail/session_config.hpp).
   session_impl(Socket s, const session_options<Policy>& o,
-               std::shared_ptr<const keepalive_report> report)
+               std::shared_ptr<const engine::config<codec_type>> config,
+               std::shared_ptr<const keepalive_report> report,
+               clock::time_point now = clock::now())
       : deadline_type(s.get_executor(), o.use_timer_wheel),
         socket_(std::move(s)),
-        engine_(Policy::make_detector(o.heartbeat, o.role, clock::now()),
-                config_cache::of(socket_.get_executor())
-                    .config(Policy::codec_options(o.heartbeat), engine_limits(o)),
-                clock::now()),
+        engine_(Policy::make_detector(o.heartbeat, o.role, now), std::move(config), now),
         keepalive_(std::move(report)) {
     if constexpr (direct_io) {
       // The background read waits for readability and then reads without blocking.
@@ -99,6 +98,17 @@ class session_impl final
 
   /// Starts the background read and the deadline.
   void start() { apply(engine_.on_time(clock::now())); }
+
+  /// The engine's limits in `o`.
+  static engine::limits engine_limits(const session_options<Policy>& o) noexcept {
+    engine::limits l;
+    l.max_write_chunk = o.max_write_chunk;
+    l.read_buffer_limit = o.read_buffer_limit;
+    l.message_timeout = o.message_timeout;
+    l.first_message_timeout = o.first_message_timeout;
+    l.close_linger = o.close_linger;
+    return l;
+  }
 
   executor_type get_executor() noexcept { return socket_.get_executor(); }
   auto& lowest_layer() noexcept { return traits::lowest_layer(socket_); }
@@ -314,16 +324,6 @@ class session_impl final
   void on_deadline() { apply(engine_.on_time(clock::now())); }
 
  private:
-  static engine::limits engine_limits(const session_options<Policy>& o) noexcept {
-    engine::limits l;
-    l.max_write_chunk = o.max_write_chunk;
-    l.read_buffer_limit = o.read_buffer_limit;
-    l.message_timeout = o.message_timeout;
-    l.first_message_timeout = o.first_message_timeout;
-    l.close_linger = o.close_linger;
-    return l;
-  }
-
   void flush_heartbeats() {
     // A socket: the frames (a few bytes) go with one non-blocking send, done at once, as a
     // server's own ping loop would send them: no write operation, no completion to run.

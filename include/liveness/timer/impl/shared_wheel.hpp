@@ -78,6 +78,9 @@ inline void shared_wheel::arm(wheel_timer& t, core::time_point deadline) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (shut_down_) return;
   wheel_->arm(t, deadline);
+  // The timer already wakes at or before this deadline (then the expiry pass schedules the
+  // next wake-up): no scan of the slots for the next expiry on most arms.
+  if (scheduled_ && scheduled_at_ <= deadline) return;
   schedule_locked();
 }
 
