@@ -343,8 +343,19 @@ accept_limit)
   wait_exit "$client_pid" 10
   [ "$exit_code" -eq 0 ] || fail "limit: client exit code $exit_code after the limit"
   grep -q '^echo text=hello$' "$work/limit_client.log" || fail "limit: no echo after the limit"
-  [ "$(count_lines '^accept_paused' "$out")" -eq 1 ] || fail "limit: more than one accept_paused line"
-  ok "resumed: $(grep '^accept_resumed' "$out"), $(count_lines '^online ' "$out") clients online in all, a new client got its echo"
+  # Accepting may pause once more while the backlog drains: the loop's retry can come
+  # before every closed client's session has given its descriptor back (the backlog holds
+  # the connections that never fitted). Each such episode is one line and ends in a
+  # resume.
+  for ((i = 0; i < 100; i++)); do
+    paused=$(count_lines '^accept_paused' "$out")
+    [ "$paused" -eq "$(count_lines '^accept_resumed' "$out")" ] && break
+    sleep 0.05
+  done
+  [ "$paused" -eq "$(count_lines '^accept_resumed' "$out")" ] \
+    || fail "limit: a pause without its resume: $(grep '^accept_' "$out" | tr '\n' ' ')"
+  [ "$paused" -le 3 ] || fail "limit: $paused pauses: $(grep '^accept_' "$out" | tr '\n' ' ')"
+  ok "resumed: $(grep '^accept_resumed' "$out" | tail -1) ($paused pause(s)), $(count_lines '^online ' "$out") clients online in all, a new client got its echo"
   kill "$server_pid"; wait_exit "$server_pid" 5
   [ "$exit_code" -eq 0 ] || fail "limit: server exit code $exit_code after SIGTERM"
   ;;
