@@ -9,6 +9,8 @@
 //   engine/session_engine.hpp   every rule (sans-I/O): heartbeat, inbox, slowloris
 //                               deadlines, drain after FIN, what to write next
 //   impl/session/state.hpp      the socket, the deadline, parked operations, the driver
+//   impl/session/state_data.hpp a read decoded in place, heartbeats sent at once
+//   detail/session_op.hpp       one operation = one node: handler, state machine, work
 //   impl/session/read.hpp       async_read_some, async_read_message
 //   impl/session/write.hpp      async_write_some, async_write_message
 //   impl/session/wait_dead.hpp  async_wait_dead

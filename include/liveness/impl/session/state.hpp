@@ -292,29 +292,7 @@ class session_impl final
   /// go to the engine, the user bytes to the front of `b` (their count is returned).
   /// `blocked`: nothing was there yet. A cancelled read is no fact.
   std::size_t on_read_in_place(const error_code& ec, std::size_t n, net::mutable_buffer b,
-                               bool& blocked) {
-    blocked = false;
-    if (over()) return 0;
-    if (ec == net::error::would_block || ec == net::error::try_again) {
-      blocked = true;
-      return 0;
-    }
-    if (ec == net::error::operation_aborted) return 0;
-    const auto now = clock::now();
-    if (ec == net::error::eof) {
-      apply(engine_.on_eof(now));
-      return 0;
-    }
-    if (ec) {
-      const error_code reason = classify(ec);
-      apply(reason == error::peer_closed ? engine_.on_eof(now)
-                                         : engine_.on_transport_error(now, reason));
-      return 0;
-    }
-    std::size_t delivered = 0;
-    apply(engine_.on_received_in_place(now, static_cast<char*>(b.data()), n, delivered));
-    return delivered;
-  }
+                               bool& blocked);
 
   void close() noexcept {
     if (engine_.close().shut_down) shut_down();
@@ -324,34 +302,7 @@ class session_impl final
   void on_deadline() { apply(engine_.on_time(clock::now())); }
 
  private:
-  void flush_heartbeats() {
-    // A socket: the frames (a few bytes) go with one non-blocking send, done at once, as a
-    // server's own ping loop would send them: no write operation, no completion to run.
-    // The rest of what the kernel did not take waits with async_write. (Twice at most:
-    // the write done may ask for a heartbeat that was held back meanwhile.)
-    for (int round = 0; round < 2; ++round) {
-      const auto frames = engine_.take_heartbeats();
-      if (frames.empty()) return;
-      std::size_t at_once = 0;
-      if constexpr (direct_io) {
-        error_code ec;
-        at_once = write_at_once(net::buffer(frames.data(), frames.size()), ec);
-        if (ec) return act(engine_.on_write_failed(clock::now(), classify(ec)));
-        if (at_once == frames.size()) {
-          act(engine_.on_heartbeats_written(clock::now(), at_once));
-          if (over()) return;
-          continue;
-        }
-      }
-      net::async_write(socket_, net::buffer(frames.data() + at_once, frames.size() - at_once),
-                       [self = this->shared_from_this(), at_once](error_code ec, std::size_t n) {
-                         const auto now = clock::now();
-                         self->apply(ec ? self->engine_.on_write_failed(now, classify(ec))
-                                        : self->engine_.on_heartbeats_written(now, at_once + n));
-                       });
-      return;
-    }
-  }
+  void flush_heartbeats();
 
   /// The actions of a heartbeat write done inside `apply` (which then reads and arms the
   /// deadline itself).
@@ -467,5 +418,7 @@ class session_impl final
 
 }  // namespace detail
 }  // namespace liveness
+
+#include <liveness/impl/session/state_data.hpp>
 
 #endif  // LIVENESS_IMPL_SESSION_STATE_HPP
