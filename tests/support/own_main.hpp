@@ -60,16 +60,16 @@ inline bool locate(const std::string& program) {
   return false;
 }
 
-/// Runs the Catch2 session. When listing, Catch2 v2 returns the number of tests listed: it
-/// is passed on unchanged. Otherwise Catch returns the number of failed assertions; 4 of
-/// them must not read as "skipped" to CTest. (None of these tests uses Catch2 v3's SKIP(),
-/// whose all-skipped status is also 4.)
 #if LIVENESS_CATCH2_MAJOR >= 3
 inline int catch_session_run(int argc, char* argv[]) { return Catch::Session().run(argc, argv); }
 #else
 int catch_session_run(int argc, char* argv[]);  // catch_impl.cpp
 #endif
 
+/// Runs the Catch2 session. When listing, Catch2 v2 returns the number of tests listed: it
+/// is passed on unchanged. Otherwise Catch returns the number of failed assertions; 4 of
+/// them must not read as "skipped" to CTest. (None of these tests uses Catch2 v3's SKIP(),
+/// whose all-skipped status is also 4.)
 inline int run_catch(int argc, char* argv[]) {
   const int result = catch_session_run(argc, argv);
   if (!listing_only(argc, argv) && result == skip_exit_code) return 1;
