@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 namespace liveness {
@@ -22,39 +23,55 @@ namespace engine {
 /// whole message (so that empty or tiny messages cannot escape the limit); `full()` at the
 /// limit. Storage is compacted as the application reads, so a reader that keeps up never
 /// lets it grow.
+///
+/// Memory: an inbox that has never held anything is two words (a session whose user bytes
+/// all go straight into the application's buffer, or that receives only heartbeats, pays
+/// nothing more). Its storage is allocated when it first holds something, and given back
+/// when it empties if it grew past `kept_capacity` (a burst that filled a large buffer does
+/// not keep it for the rest of the connection); a smaller one is kept for the next bytes.
 class inbox {
  public:
+  /// Storage up to this many bytes is kept when the inbox empties; more is freed.
+  static constexpr std::size_t kept_capacity = 4096;
+
   explicit inbox(std::size_t limit) noexcept : limit_(limit) {}
 
   /// Appends received user bytes.
   void append(const char* data, std::size_t size) {
-    bytes_.insert(bytes_.end(), data, data + size);
-    received_total_ += size;
+    if (size == 0) return;
+    store& s = storage();
+    s.bytes.insert(s.bytes.end(), data, data + size);
+    s.received_total += size;
   }
 
   /// `size` user bytes went to the application without being held (read straight into
   /// its buffer, while nothing was held): counted as received and read, so that the
-  /// message boundaries after them stay in place.
+  /// message boundaries after them stay in place. (With no storage nothing is held, and
+  /// no boundary depends on the counts.)
   void pass(std::size_t size) noexcept {
-    received_total_ += size;
-    consumed_total_ += size;
+    if (!s_) return;
+    s_->received_total += size;
+    s_->consumed_total += size;
   }
 
   /// The bytes received so far end a message.
-  void end_message() { ends_.push_back(received_total_); }
+  void end_message() {
+    store& s = storage();
+    s.ends.push_back(s.received_total);
+  }
 
   /// Bytes held (the application has not read them).
-  std::size_t held() const noexcept { return bytes_.size() - pos_; }
-  /// The held bytes, `held()` of them.
-  const char* data() const noexcept { return bytes_.data() + pos_; }
+  std::size_t held() const noexcept { return s_ ? s_->bytes.size() - s_->pos : 0; }
+  /// The held bytes, `held()` of them (null when none is).
+  const char* data() const noexcept { return s_ ? s_->bytes.data() + s_->pos : nullptr; }
 
   /// Whole messages held.
-  std::size_t messages_held() const noexcept { return ends_.size() - ends_pos_; }
+  std::size_t messages_held() const noexcept { return s_ ? s_->ends.size() - s_->ends_pos : 0; }
   /// A whole message is held.
-  bool message_ready() const noexcept { return ends_pos_ < ends_.size(); }
+  bool message_ready() const noexcept { return s_ && s_->ends_pos < s_->ends.size(); }
   /// The size of the next whole message (only when `message_ready()`).
   std::size_t message_size() const noexcept {
-    return static_cast<std::size_t>(ends_[ends_pos_] - consumed_total_);
+    return static_cast<std::size_t>(s_->ends[s_->ends_pos] - s_->consumed_total);
   }
 
   /// What is held: bytes plus the bookkeeping of each whole message.
@@ -65,49 +82,76 @@ class inbox {
   bool full() const noexcept { return cost() >= limit_; }
   std::size_t limit() const noexcept { return limit_; }
 
+  /// The bytes of storage allocated now (the inbox's own block and its buffers' capacity):
+  /// what `kept_capacity` bounds once the inbox is empty.
+  std::size_t allocated() const noexcept {
+    return s_ ? sizeof(store) + s_->bytes.capacity() +
+                    s_->ends.capacity() * sizeof(std::uint64_t)
+              : 0;
+  }
+
   /// The application read `n` bytes (byte reads: boundaries passed are forgotten).
   void consume(std::size_t n) {
+    if (!s_) return;
     advance(n);
-    while (message_ready() && ends_[ends_pos_] <= consumed_total_) pop_end();
+    while (message_ready() && s_->ends[s_->ends_pos] <= s_->consumed_total) pop_end();
+    trim();
   }
 
   /// The application read the next whole message.
   void consume_message() {
     advance(message_size());
     pop_end();
+    trim();
   }
 
  private:
+  struct store {
+    std::vector<char> bytes;
+    std::size_t pos = 0;
+    std::uint64_t received_total = 0;  // user bytes appended (or passed) so far
+    std::uint64_t consumed_total = 0;  // user bytes read by the application
+    std::vector<std::uint64_t> ends;   // received_total at each message end
+    std::size_t ends_pos = 0;          // ends[ends_pos..] are still held
+  };
+
+  store& storage() {
+    if (!s_) s_ = std::make_unique<store>();
+    return *s_;
+  }
+
   void advance(std::size_t n) {
-    pos_ += n;
-    consumed_total_ += n;
-    if (pos_ == bytes_.size()) {
-      bytes_.clear();
-      pos_ = 0;
-    } else if (pos_ > bytes_.size() / 2) {
-      bytes_.erase(bytes_.begin(), bytes_.begin() + static_cast<std::ptrdiff_t>(pos_));
-      pos_ = 0;
+    store& s = *s_;
+    s.pos += n;
+    s.consumed_total += n;
+    if (s.pos == s.bytes.size()) {
+      s.bytes.clear();
+      s.pos = 0;
+    } else if (s.pos > s.bytes.size() / 2) {
+      s.bytes.erase(s.bytes.begin(), s.bytes.begin() + static_cast<std::ptrdiff_t>(s.pos));
+      s.pos = 0;
     }
   }
 
   void pop_end() {
-    if (++ends_pos_ == ends_.size()) {
-      ends_.clear();
-      ends_pos_ = 0;
-    } else if (ends_pos_ > ends_.size() / 2) {
+    store& s = *s_;
+    if (++s.ends_pos == s.ends.size()) {
+      s.ends.clear();
+      s.ends_pos = 0;
+    } else if (s.ends_pos > s.ends.size() / 2) {
       // Ends already passed go, so that a reader that keeps up never lets them pile up.
-      ends_.erase(ends_.begin(), ends_.begin() + static_cast<std::ptrdiff_t>(ends_pos_));
-      ends_pos_ = 0;
+      s.ends.erase(s.ends.begin(), s.ends.begin() + static_cast<std::ptrdiff_t>(s.ends_pos));
+      s.ends_pos = 0;
     }
   }
 
+  // Empty: storage grown past kept_capacity goes (nothing held, so no count matters).
+  void trim() noexcept {
+    if (s_ && held() == 0 && !message_ready() && allocated() > kept_capacity) s_.reset();
+  }
+
   std::size_t limit_;
-  std::vector<char> bytes_;
-  std::size_t pos_ = 0;
-  std::uint64_t received_total_ = 0;  // user bytes appended so far
-  std::uint64_t consumed_total_ = 0;  // user bytes read by the application
-  std::vector<std::uint64_t> ends_;   // received_total_ at each message end
-  std::size_t ends_pos_ = 0;          // ends_[ends_pos_..] are still held
+  std::unique_ptr<store> s_;  // null until something is held
 };
 
 }  // namespace engine

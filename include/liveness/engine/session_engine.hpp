@@ -231,8 +231,9 @@ class session_engine {
   error_code reason_;
   time_point unit_started_{};     // slowloris guard: when the open unit began arriving
   time_point linger_deadline_{};  // the peer's FIN: the session drains until then
-  std::size_t user_writes_ = 0;   // user write operations started and not ended
-  std::size_t user_reads_ = 0;    // user read operations started and not ended
+  // User operations started and not ended (pending at once: far fewer than 2^32).
+  std::uint32_t user_writes_ = 0;
+  std::uint32_t user_reads_ = 0;
   // Flags together (no padding between them).
   bool message_read_pending_ = false;
   bool writing_ = false;  // a heartbeat write or a user chunk is going out
