@@ -18,6 +18,7 @@
 
 #include <memory>
 #include <optional>
+#include <type_traits>
 
 namespace liveness {
 namespace detail {
@@ -105,13 +106,38 @@ class deadline : public timer::wheel_timer {
   // owner's executor (one io_context, one thread: the usual server), every session due in
   // this tick runs here, in one pass, and its pings leave in one burst, with no handler
   // queued per session. A strand, or another thread's io_context, still gets it posted.
+  // An io_context's own executor on its running thread is called directly: what dispatch
+  // would do, without type-erasing and allocating the function through any_io_executor
+  // (about 200 instructions per session and tick).
   void wheel_fire(std::shared_ptr<void> locked) override {
     auto self = std::static_pointer_cast<Owner>(std::move(locked));
     auto ex = self->get_executor();
+    if (runs_here(ex)) {
+      static_cast<deadline&>(*self).armed_ = false;
+      self->on_deadline();
+      return;
+    }
     net::dispatch(ex, [self = std::move(self)] {
       static_cast<deadline&>(*self).armed_ = false;
       self->on_deadline();
     });
+  }
+
+  // True when `ex` is (or wraps) a plain io_context executor whose run() is on this thread:
+  // dispatch would run the function inline. Anything else (a strand, another executor)
+  // is dispatched.
+  template <class Ex>
+  static bool runs_here(const Ex& ex) noexcept {
+    using io_executor = net::io_context::executor_type;
+    if constexpr (std::is_same_v<Ex, io_executor>) {
+      return ex.running_in_this_thread();
+    } else if constexpr (std::is_same_v<Ex, net::any_io_executor>) {
+      const io_executor* io = ex.template target<io_executor>();
+      return io && io->running_in_this_thread();
+    } else {
+      (void)ex;
+      return false;
+    }
   }
 
   union {
