@@ -95,8 +95,8 @@ bool is_accept_resource_error(const error_code& ec) noexcept;
 /// runs, and gives both back as they were when it completes (not when an exception ends
 /// it); a connection reset while it waited in the queue is skipped silently, as Asio's own
 /// accept does. An `Acceptor` without `non_blocking`, `accept(socket, peer, ec)` and
-/// `set_option` (a test double) is served by `async_accept` alone. To make sessions fast
-/// too, apply keepalive to the listening socket once and set
+/// `set_option` (a test double), and every acceptor on Windows, is served by `async_accept`
+/// alone. To make sessions fast too, apply keepalive to the listening socket once and set
 /// `session_options::keepalive_inherited` (docs/accept.md, "Accept bursts").
 ///
 /// Failures:
