@@ -97,8 +97,9 @@ struct session_options {
   /// and accepted sockets inherit the listener's settings on this platform (Linux, FreeBSD).
   /// The session then does not set them again: five system calls fewer per session, what
   /// a server that accepts thousands of reconnecting clients at once wants
-  /// (docs/accept.md, "Accept bursts"). The first such session of an io_context (for equal
-  /// `keepalive` options) checks it: it reads its socket back, applies the options and
+  /// (docs/accept.md, "Accept bursts"). The first such session of an io_context (per codec,
+  /// for equal `keepalive` options; sessions alternating between two keepalive options
+  /// each check again) checks it: it reads its socket back, applies the options and
   /// compares; when the socket did not carry them, it and every later session of that
   /// io_context apply them as if this were false. `keepalive()` reports what the kernel
   /// holds either way. Ignored where accepted sockets do not inherit (Windows, macOS:
