@@ -46,7 +46,11 @@
 //
 // Other flags: --n N, --seconds S (measurement window), --settle S, --setup-timeout S,
 // --interval-ms MS, --port-file PATH (the listening port is written there once listening),
-// --out PATH, --tag TEXT (a free label copied into the result line, e.g. "uring", "burst").
+// --out PATH, --tag TEXT (a free label copied into the result line, e.g. "uring", "burst"),
+// --accept loop|plain (liveness, one thread: async_accept_loop or the hand-rolled loop),
+// --keepalive listener|socket (liveness: keepalive applied once to the listening socket and
+// inherited by every accepted one, session_options::keepalive_inherited; or by each session
+// to its socket). The other variants set no keepalive at all.
 //
 #include "bench_util.hpp"
 
@@ -412,6 +416,10 @@ int main(int argc, char** argv) {
   // liveness variants, one thread: "loop" (liveness::async_accept_loop) or "plain" (the
   // hand-rolled loop every other variant uses), to tell the loop's cost from the session's.
   const std::string accept_with = f.str("accept", "loop");
+  // liveness variants: "listener" (keepalive applied once to the listening socket, sessions
+  // made with keepalive_inherited: what docs/accept.md recommends for accept bursts) or
+  // "socket" (each session applies it to its socket: five setsockopt calls per connection).
+  const std::string keepalive_on = f.str("keepalive", "listener");
   f.check();
   const std::vector<std::string> known{"raw", "floor", "asio", "beast", "liveness",
                                        "liveness_steady", "liveness_none",
@@ -425,11 +433,20 @@ int main(int argc, char** argv) {
     return 2;
   }
   const bool strand_mode = threads > 1 && mt == "strand";
+  if (keepalive_on != "listener" && keepalive_on != "socket") {
+    std::cerr << "error: --keepalive listener|socket\n";
+    return 2;
+  }
+  const bool keepalive_inherited = is_liveness(impl) && keepalive_on == "listener";
 
   std::string timer;  // what times each connection, for the report
-  const auto lv_opts = lv_options(impl != "liveness_steady", interval, timer);
+  auto lv_opts = lv_options(impl != "liveness_steady", interval, timer);
   liveness::session_options<liveness::heartbeat::none> none_opts;
   none_opts.role = liveness::role::server;
+  if (keepalive_inherited) {
+    lv_opts.keepalive_inherited = true;
+    none_opts.keepalive_inherited = true;
+  }
   if (impl == "raw") timer = "none";
   if (impl == "floor") timer = "1_timer_per_context";
   if (impl == "asio") timer = "2_steady_timers";
@@ -454,6 +471,10 @@ int main(int argc, char** argv) {
   }
 
   tcp::acceptor acceptor(*ctxs[0], tcp::endpoint(net::ip::address_v4::loopback(), 0));
+  if (keepalive_inherited) {
+    // Both option sets carry the same keepalive (standard()): accepted sockets inherit it.
+    liveness::apply_keepalive(acceptor, *lv_opts.keepalive);
+  }
   counters c;
   c.target = n;
   std::mutex conns_mu;
@@ -619,7 +640,8 @@ int main(int argc, char** argv) {
     return now < 0 || base < 0 ? -1.0 : (now - base) / static_cast<double>(n);
   };
   bench::record("fleet")("impl", impl)("n", n)("threads", threads)("mt", mt)("tag", tag)(
-      "timer", timer)("accept", accept_kind)("interval_ms", interval.count())("seconds", wall)(
+      "timer", timer)("accept", accept_kind)(
+      "keepalive", is_liveness(impl) ? keepalive_on : std::string("none"))("interval_ms", interval.count())("seconds", wall)(
       "cpu_s", cpu)("cpu_s_per_min", cpu / wall * 60.0)("rss_kb", rss)("rss_base_kb", rss_base)(
       "bytes_per_conn", static_cast<double>(rss - rss_base) * 1024.0 / static_cast<double>(n))(
       "heap_bytes_per_conn", per_conn(heap.in_use, heap_base.in_use))(

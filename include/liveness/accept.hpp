@@ -86,6 +86,19 @@ bool is_accept_resource_error(const error_code& ec) noexcept;
 /// `remote_endpoint()`: pass it to `registry::add`). The loop does nothing else to the
 /// socket: a `liveness::session` made from it applies keepalive and the heartbeat.
 ///
+/// Bursts: after an accept completes, the connections already waiting in the accept queue
+/// are taken at once with non-blocking accept() calls, at most 64, before the loop goes
+/// back to `async_accept` (so that the executor's other handlers run between batches).
+/// Each is handed over exactly as one accepted asynchronously: in accept order, with the
+/// same events, cancellation and closing checks. For this the loop puts the acceptor in
+/// non-blocking mode (`non_blocking(true)`) and sets `enable_connection_aborted` while it
+/// runs, and gives both back as they were when it completes (not when an exception ends
+/// it); a connection reset while it waited in the queue is skipped silently, as Asio's own
+/// accept does. An `Acceptor` without `non_blocking`, `accept(socket, peer, ec)` and
+/// `set_option` (a test double), and every acceptor on Windows, is served by `async_accept`
+/// alone. To make sessions fast too, apply keepalive to the listening socket once and set
+/// `session_options::keepalive_inherited` (docs/accept.md, "Accept bursts").
+///
 /// Failures:
 /// - a resource error (`is_accept_resource_error`: EMFILE, ENFILE, ENOBUFS, ENOMEM): the
 ///   loop pauses (see `accept_options`) and tries again; the first such failure raises
@@ -118,8 +131,9 @@ bool is_accept_resource_error(const error_code& ec) noexcept;
 /// in the same instant is still passed to `on_socket` first, never dropped.
 ///
 /// Thread safety: like `acceptor.async_accept`: the acceptor must outlive the loop and
-/// must not run other accepts meanwhile; call this, `close()` and `cancel()` on the
-/// acceptor's strand when the io_context runs on several threads.
+/// must not run other accepts meanwhile (nor change its non-blocking mode); call this,
+/// `close()` and `cancel()` on the acceptor's strand when the io_context runs on several
+/// threads.
 template <class Acceptor, class SocketHandler, class EventHandler,
           class CompletionToken =
               typename net::default_completion_token<typename Acceptor::executor_type>::type>
@@ -129,7 +143,8 @@ auto async_accept_loop(Acceptor& acceptor, const accept_options& options,
                            typename Acceptor::executor_type>::type());
 
 /// `async_accept_loop`, each accepted socket made on the executor that `next_executor()`
-/// returns just before that accept: the way to spread connections over one io_context per
+/// returns just before that accept (one call per accepted socket or failed accept, also
+/// inside a burst's batch): the way to spread connections over one io_context per
 /// thread (docs/registry.md, "More than one thread"):
 ///
 ///   std::size_t next = 0;

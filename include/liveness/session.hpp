@@ -92,6 +92,20 @@ struct session_options {
   /// `std::nullopt` leaves the socket's keepalive settings alone (for example, already
   /// applied).
   std::optional<keepalive_options> keepalive = keepalive_options::standard();
+  /// The socket already carries `keepalive`: it was accepted from a listening socket that
+  /// `keepalive` was applied to (`apply_keepalive(acceptor, *keepalive)` before accepting),
+  /// and accepted sockets inherit the listener's settings on this platform (Linux, FreeBSD).
+  /// The session then does not set them again: five system calls fewer per session, what
+  /// a server that accepts thousands of reconnecting clients at once wants
+  /// (docs/accept.md, "Accept bursts"). The first such session of an io_context (per codec,
+  /// for equal `keepalive` options; sessions alternating between two keepalive options
+  /// each check again) checks it: it reads its socket back, applies the options and
+  /// compares; when the socket did not carry them, it and every later session of that
+  /// io_context apply them as if this were false. `keepalive()` reports what the kernel
+  /// holds either way. Ignored where accepted sockets do not inherit (Windows, macOS:
+  /// applied as usual) and when `keepalive` is empty. Every socket of sessions made with it
+  /// must come from such a listener: the check is made once, not per socket.
+  bool keepalive_inherited = false;
   /// The heartbeat policy's own options: for `heartbeat::ping_pong<C>`,
   /// `heartbeat.interval`, `heartbeat.timeout`, `heartbeat.pinger`, the flood guard,
   /// agreement with the peer (`heartbeat.hello`, `heartbeat.too_many_pings`), and

@@ -66,6 +66,30 @@ inline bool same_report(const keepalive_report& a, const keepalive_report& b) {
          a.detection_bound_in_flight == b.detection_bound_in_flight && a.notes == b.notes;
 }
 
+/// The values the kernel holds (`read_keepalive` gives these, without `apply_keepalive`'s
+/// notes on rounding).
+inline bool same_kernel_values(const keepalive_report& a, const keepalive_report& b) noexcept {
+  return a.enabled == b.enabled && same_value(a.idle, b.idle) &&
+         same_value(a.interval, b.interval) && same_value(a.probes, b.probes) &&
+         same_value(a.user_timeout, b.user_timeout);
+}
+
+/// Whether sockets accepted from a listening socket carry its keepalive settings: Linux
+/// and FreeBSD copy them all; Windows sets none, macOS not the idle time (docs/keepalive.md).
+#if defined(__linux__) || defined(__FreeBSD__)
+inline constexpr bool accepted_sockets_inherit_keepalive = true;
+#else
+inline constexpr bool accepted_sockets_inherit_keepalive = false;
+#endif
+
+/// What the sessions of an execution context know of `session_options::keepalive_inherited`
+/// for the options they apply.
+enum class keepalive_inheritance {
+  unchecked,  // no session has checked a socket yet (for these options)
+  carried,    // the first socket checked carried them: set nothing
+  missing,    // it did not: apply them
+};
+
 inline bool same_keepalive_options(const keepalive_options& a,
                                    const keepalive_options& b) noexcept {
   return a.enabled == b.enabled && a.idle == b.idle && a.interval == b.interval &&
@@ -115,6 +139,9 @@ class session_config_cache final : public net::execution_context::service {
     /// applies them without an error takes this report instead of reading its socket back.
     /// `keepalive` null (the session leaves keepalive alone): the shared empty report.
     std::shared_ptr<const keepalive_report> report;
+    /// `keepalive` not null: what a first session found out about sockets said to carry
+    /// `*keepalive` already (`session_options::keepalive_inherited`).
+    keepalive_inheritance inherited = keepalive_inheritance::unchecked;
   };
   /// Throws `system_error` when the codec options are invalid.
   start_config on_start(const codec_options& o, const engine::limits& l,
@@ -126,8 +153,23 @@ class session_config_cache final : public net::execution_context::service {
       out.report = report_locked(keepalive_report{});
     } else {
       out.report = known_locked(*keepalive);
+      if (inherited_options_ && same_keepalive_options(*inherited_options_, *keepalive))
+        out.inherited = inherited_;
     }
     return out;
+  }
+
+  /// As `report(r, o)`, for the first session that checked whether its socket carried `o`
+  /// already (`carried`): known from now on for sessions that say theirs do.
+  std::shared_ptr<const keepalive_report> checked_inheritance(keepalive_report&& r,
+                                                              const keepalive_options& o,
+                                                              bool carried) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto shared = report_locked(std::move(r));
+    known_options_ = o;
+    inherited_options_ = o;
+    inherited_ = carried ? keepalive_inheritance::carried : keepalive_inheritance::missing;
+    return shared;
   }
 
   /// `r`, read back after applying `o`, as a shared report (the latest one when equal,
@@ -168,6 +210,7 @@ class session_config_cache final : public net::execution_context::service {
     config_.reset();
     report_.reset();
     known_options_.reset();
+    inherited_options_.reset();
   }
 
   std::mutex mutex_;
@@ -175,6 +218,8 @@ class session_config_cache final : public net::execution_context::service {
   std::shared_ptr<const config_type> config_;
   std::shared_ptr<const keepalive_report> report_;
   std::optional<keepalive_options> known_options_;  // what report_ was applied from, if known
+  std::optional<keepalive_options> inherited_options_;  // what inherited_ was checked for
+  keepalive_inheritance inherited_ = keepalive_inheritance::unchecked;
 };
 
 }  // namespace detail

@@ -10,9 +10,11 @@
 
 #include <liveness/detail/asio.hpp>
 
+#include <cerrno>
 #include <cstddef>
 #include <memory>
 #include <new>
+#include <optional>
 #include <type_traits>
 #include <utility>
 
@@ -53,6 +55,27 @@ struct accept_socket_executor<Acceptor, void> {
 };
 
 struct no_next_executor {};
+
+/// True when `Acceptor` can take a connection without waiting (Asio's acceptors; not a test
+/// double with `async_accept` alone): `non_blocking`, `accept(socket, peer, ec)` and the
+/// `enable_connection_aborted` option. Not on Windows: there Asio accepts through IOCP
+/// (AcceptEx), and draining has been measured and tested on the POSIX reactors only.
+template <class Acceptor, class Socket, class Endpoint, class = void>
+struct can_drain : std::false_type {};
+#if !defined(_WIN32)
+template <class Acceptor, class Socket, class Endpoint>
+struct can_drain<
+    Acceptor, Socket, Endpoint,
+    std::void_t<decltype(std::declval<Acceptor&>().non_blocking()),
+                decltype(std::declval<Acceptor&>().non_blocking(true,
+                                                                std::declval<error_code&>())),
+                decltype(std::declval<Acceptor&>().accept(std::declval<Socket&>(),
+                                                          std::declval<Endpoint&>(),
+                                                          std::declval<error_code&>())),
+                decltype(std::declval<Acceptor&>().set_option(
+                    net::socket_base::enable_connection_aborted(true),
+                    std::declval<error_code&>()))>> : std::true_type {};
+#endif
 
 /// The allocator of the loop's own accept operation when the completion handler has none
 /// of its own: plain operator new. Asio's default recycles a completed operation's memory
@@ -106,6 +129,7 @@ class accept_loop_op {
   using next_executor_type =
       std::conditional_t<std::is_void_v<NextExecutor>, no_next_executor, NextExecutor>;
   using endpoint_type = typename Acceptor::endpoint_type;
+  using socket_executor_type = typename accept_socket_executor<Acceptor, NextExecutor>::type;
   using timer_type =
       net::basic_waitable_timer<core::clock_type, net::wait_traits<core::clock_type>,
                                 executor_type>;
@@ -135,15 +159,39 @@ class accept_loop_op {
         net::post(ex, std::move(self));
         return;
       }
+      begin_draining();
       accept(self);
       return;
     }
     self.complete(result_);
   }
 
-  /// An accept completed.
+  /// An accept completed: hand it over, then take what else waits in the accept queue.
   template <class Self>
   void operator()(Self& self, error_code ec, socket_type socket) {
+    if (!on_accepted(self, ec, std::move(socket))) return;
+    drain(self);
+  }
+
+  /// A pause ended.
+  template <class Self>
+  void operator()(Self& self, error_code) {
+    // The timer is ours: only the loop's cancellation ends its wait early.
+    if (paused_) ++retries_;
+    next(self);
+  }
+
+ private:
+  /// The most connections taken from the accept queue without waiting, after one accept
+  /// completed: then the loop goes back to `async_accept`, so that the other handlers of
+  /// the executor run between batches (a burst of 18,000 connects is not served as one
+  /// long handler).
+  static constexpr int drain_batch = 64;
+
+  /// One accept's result. True: accept again at once; false: the loop completed or waits
+  /// out a pause (`self` has moved on).
+  template <class Self>
+  bool on_accepted(Self& self, error_code ec, socket_type&& socket) {
     const auto now = core::clock_type::now();
     if (!ec) {
       failures_ = 0;
@@ -162,14 +210,24 @@ class accept_loop_op {
         on_socket_(std::move(socket), static_cast<const endpoint_type&>(*peer_));
       else
         on_socket_(std::move(socket));
-      return next(self);
+      if (ended(self)) {
+        finish(self, net::error::operation_aborted);
+        return false;
+      }
+      return true;
     }
     if (ec == net::error::operation_aborted || cancelled(self)) {
-      return self.complete(net::error::operation_aborted);
+      finish(self, net::error::operation_aborted);
+      return false;
     }
     if (ec == net::error::bad_descriptor || ec == net::error::invalid_argument) {
-      return self.complete(ec);
+      finish(self, ec);
+      return false;
     }
+    // A connection reset while it waited in the queue: nothing was accepted. Asio's accept
+    // retries these itself unless `enable_connection_aborted` is set, which the loop sets
+    // while it drains (see `begin_draining`): the same silent retry here.
+    if (is_connection_aborted(ec)) return true;
     if (failures_ < UINT32_MAX) ++failures_;
     const core::duration pause = options_.pause(failures_);
     if (is_accept_resource_error(ec)) {
@@ -185,20 +243,108 @@ class accept_loop_op {
       on_event_(static_cast<const accept_event&>(
           accept_event{accept_event_kind::failed, ec, pause, 0}));
     }
-    if (ended(self)) return self.complete(net::error::operation_aborted);
+    if (ended(self)) {
+      finish(self, net::error::operation_aborted);
+      return false;
+    }
     timer_->expires_after(pause);
     timer_->async_wait(std::move(self));
+    return false;
   }
 
-  /// A pause ended.
+  static bool is_connection_aborted(const error_code& ec) noexcept {
+#if defined(EPROTO)
+    if (ec == error_code(EPROTO, net::error::get_system_category())) return true;
+#endif
+    return ec == net::error::connection_aborted;
+  }
+
+  /// After one accept completed, the connections already waiting in the accept queue are
+  /// taken with non-blocking accept() calls, at most `drain_batch`, instead of one
+  /// `async_accept` (a trip through the reactor and the scheduler) each: what a burst of
+  /// reconnecting clients needs. Each is handed over exactly as an asynchronous accept's
+  /// (same order, same events, same checks for cancellation and a closed acceptor).
   template <class Self>
-  void operator()(Self& self, error_code) {
-    // The timer is ours: only the loop's cancellation ends its wait early.
-    if (paused_) ++retries_;
-    next(self);
+  void drain(Self& self) {
+    if constexpr (can_drain<Acceptor, socket_type, endpoint_type>::value) {
+      for (int i = 0; draining_ && i < drain_batch; ++i) {
+        socket_type socket(socket_executor());
+        error_code ec;
+        acceptor_->accept(socket, *peer_, ec);
+        if (ec == net::error::would_block || ec == net::error::try_again) {
+          // The queue is empty. The executor chosen for this attempt goes to the next
+          // accept: `next_executor()` is called once per accepted socket (and failure),
+          // so that a round robin over threads stays one.
+          keep_executor(socket.get_executor());
+          break;
+        }
+        if (!on_accepted(self, ec, std::move(socket))) return;
+      }
+    }
+    accept(self);
   }
 
- private:
+  /// Non-blocking mode and `enable_connection_aborted` on the acceptor while the loop
+  /// runs (a blocking accept() must never wait here, and Asio's would wait on a
+  /// connection reset in the queue without the second); restored by `finish`. Without
+  /// them (a test double, or the acceptor refuses), the loop only uses `async_accept`.
+  void begin_draining() {
+    if constexpr (can_drain<Acceptor, socket_type, endpoint_type>::value) {
+      error_code ec;
+      saved_non_blocking_ = acceptor_->non_blocking();
+      net::socket_base::enable_connection_aborted aborted;
+      acceptor_->get_option(aborted, ec);
+      if (ec) return;
+      saved_connection_aborted_ = aborted.value();
+      if (!saved_non_blocking_) acceptor_->non_blocking(true, ec);
+      if (ec) return;
+      if (!saved_connection_aborted_) {
+        acceptor_->set_option(net::socket_base::enable_connection_aborted(true), ec);
+      }
+      if (ec) {
+        if (!saved_non_blocking_) acceptor_->non_blocking(false, ec);
+        return;
+      }
+      draining_ = true;
+    }
+  }
+
+  /// Completes the loop, the acceptor's modes as they were before it.
+  template <class Self>
+  void finish(Self& self, error_code result) {
+    if constexpr (can_drain<Acceptor, socket_type, endpoint_type>::value) {
+      if (draining_ && acceptor_->is_open()) {
+        error_code ignored;
+        if (!saved_connection_aborted_) {
+          acceptor_->set_option(net::socket_base::enable_connection_aborted(false), ignored);
+        }
+        if (!saved_non_blocking_) acceptor_->non_blocking(false, ignored);
+      }
+      draining_ = false;
+    }
+    self.complete(result);
+  }
+
+  /// The executor of the next accepted socket: the acceptor's, or `next_executor()`'s (or
+  /// the one an attempt that found no connection kept).
+  auto socket_executor() {
+    if constexpr (std::is_void_v<NextExecutor>) {
+      return acceptor_->get_executor();
+    } else {
+      if (kept_executor_) {
+        auto ex = std::move(*kept_executor_);
+        kept_executor_.reset();
+        return ex;
+      }
+      return next_executor_();
+    }
+  }
+
+  template <class Executor>
+  void keep_executor(Executor&& ex) {
+    if constexpr (!std::is_void_v<NextExecutor>) kept_executor_.emplace(std::forward<Executor>(ex));
+  }
+
   template <class Self>
   static bool cancelled(Self& self) {
     return self.get_cancellation_state().cancelled() != net::cancellation_type::none;
@@ -212,7 +358,7 @@ class accept_loop_op {
 
   template <class Self>
   void next(Self& self) {
-    if (ended(self)) return self.complete(net::error::operation_aborted);
+    if (ended(self)) return finish(self, net::error::operation_aborted);
     accept(self);
   }
 
@@ -223,7 +369,7 @@ class accept_loop_op {
     if constexpr (std::is_void_v<NextExecutor>) {
       accept_with(*acceptor_, peer, self);
     } else {
-      accept_with(*acceptor_, peer, self, next_executor_());
+      accept_with(*acceptor_, peer, self, socket_executor());
     }
   }
 
@@ -252,6 +398,10 @@ class accept_loop_op {
   error_code episode_error_;
   core::time_point episode_start_{};
   std::uint64_t retries_ = 0;
+  bool draining_ = false;  // non-blocking accepts after each completion (begin_draining)
+  bool saved_non_blocking_ = false;
+  bool saved_connection_aborted_ = false;
+  std::optional<socket_executor_type> kept_executor_;  // async_accept_loop_on only
 };
 
 }  // namespace detail

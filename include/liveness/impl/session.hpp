@@ -53,7 +53,8 @@ session<Socket, Policy>::session(Socket socket, const options_type& options, err
 // What it costs matters when a server restarts and every client reconnects at once: one
 // lookup of the execution context's cache and one lock for everything shared (the engine's
 // configuration, the keepalive report), one validation, and, when the same keepalive
-// options were applied and read back before, only the `setsockopt` calls.
+// options were applied and read back before, only the `setsockopt` calls; none at all for
+// a socket that inherited them from its listener (`keepalive_inherited`, checked once).
 template <class Socket, class Policy>
 void session<Socket, Policy>::open(Socket socket, const options_type& options, error_code& ec) {
   using impl_type = detail::session_impl<Socket, Policy>;
@@ -70,7 +71,32 @@ void session<Socket, Policy>::open(Socket socket, const options_type& options, e
   auto shared = cache.on_start(Policy::codec_options(options.heartbeat),
                                impl_type::engine_limits(options),
                                options.keepalive ? &*options.keepalive : nullptr);
-  if (options.keepalive) {
+  if (options.keepalive && options.keepalive_inherited &&
+      detail::accepted_sockets_inherit_keepalive &&
+      shared.inherited != detail::keepalive_inheritance::missing) {
+    if (shared.inherited == detail::keepalive_inheritance::carried) {
+      // Checked once for this io_context: the socket carries the options already. Only
+      // the report is needed, the shared one when it is still there.
+      if (!shared.report) {
+        auto held = read_keepalive(lowest, ec);
+        if (!ec) shared.report = cache.report(std::move(held), *options.keepalive);
+      }
+    } else {
+      // The first: what the socket carries, then what applying the options gives.
+      auto carried = read_keepalive(lowest, ec);
+      keepalive_report applied;
+      if (!ec) applied = apply_keepalive(lowest, *options.keepalive, ec);
+      if (!ec) {
+        const bool same = detail::same_kernel_values(carried, applied);
+        shared.report = cache.checked_inheritance(std::move(applied), *options.keepalive, same);
+      }
+    }
+    if (ec) {
+      error_code ignored;
+      lowest.close(ignored);
+      return;
+    }
+  } else if (options.keepalive) {
     if (shared.report) {
       // The same options applied before and read back: apply them only, and share that
       // report (five getsockopt calls fewer per session).
