@@ -298,6 +298,323 @@ TEST_CASE("timer wheel: randomized against a std::multimap reference, 100k entri
   CHECK(drained == total_remaining);
 }
 
+// ---- re-arms to a later tick -------------------------------------------------------------
+// What a heartbeat does to its deadline, over and over. These cases pin what any way of
+// moving an entry (relinking at once, or leaving it in its slot until `expire` visits it)
+// must keep: no early or late firing, one hand-out, the occupied bits (hence next_expiry)
+// right after cancels and earlier re-arms.
+
+TEST_CASE("timer wheel: re-armed later many times, an entry fires once, at its last deadline",
+          "[timer]") {
+  manual_clock clock;
+  const auto start = clock.now();
+  wheel w(start, {1ms, 64});
+  item a;
+  w.arm(a, start + 5ms);
+  std::vector<time_point> old_deadlines;
+  for (int ms = 5; ms < 30; ++ms) {
+    old_deadlines.push_back(start + std::chrono::milliseconds(ms));
+    w.arm(a, start + std::chrono::milliseconds(ms + 1));
+  }
+  a.deadline = start + 30ms;
+  CHECK(w.size() == 1);
+  CHECK(a.armed());
+  // Possibly early, never late.
+  REQUIRE(w.next_expiry());
+  CHECK(*w.next_expiry() <= a.deadline);
+  int fires = 0;
+  for (const auto d : old_deadlines) {
+    clock.advance_to(d);
+    CHECK(w.expire(clock.now(), [&](wheel_entry&) { ++fires; }) == 0);
+  }
+  CHECK(fires == 0);
+  CHECK(w.size() == 1);
+  // Moved by the pass at its first old deadline: asks for its own tick now.
+  REQUIRE(w.next_expiry());
+  CHECK(*w.next_expiry() == a.deadline);
+  clock.advance_to(a.deadline);
+  CHECK(w.expire(clock.now(), [&](wheel_entry& e) {
+    CHECK(&e == &a);
+    ++fires;
+  }) == 1);
+  CHECK(fires == 1);
+  CHECK(!a.armed());
+  CHECK(w.empty());
+  CHECK(!w.next_expiry());
+}
+
+TEST_CASE("timer wheel: re-armed later, then earlier, an entry fires at the earlier deadline",
+          "[timer]") {
+  manual_clock clock;
+  const auto start = clock.now();
+  wheel w(start, {1ms, 64});
+  item a, b, c;
+  SECTION("alone in its slot") {
+    w.arm(a, start + 10ms);
+    w.arm(a, start + 50ms);  // later: (a wheel may leave it in the slot of 10 ms)
+    w.arm(a, start + 30ms);  // earlier than 50 ms: moved now, the slot of 10 ms emptied
+    REQUIRE(w.next_expiry());
+    CHECK(*w.next_expiry() == start + 30ms);  // no wake-up for the emptied slot
+  }
+  SECTION("behind another entry of its slot") {
+    w.arm(a, start + 10ms);
+    w.arm(b, start + 10ms);  // b is the slot's head, a after it
+    w.arm(a, start + 50ms);
+    w.arm(a, start + 30ms);  // unlinked from the middle of the slot of 10 ms: b stays
+    REQUIRE(w.next_expiry());
+    CHECK(*w.next_expiry() == start + 10ms);
+    w.cancel(b);
+    REQUIRE(w.next_expiry());
+    CHECK(*w.next_expiry() == start + 30ms);
+  }
+  SECTION("ahead of another entry of its slot") {
+    w.arm(b, start + 10ms);
+    w.arm(a, start + 10ms);  // a is the slot's head, b after it
+    w.arm(a, start + 50ms);
+    w.arm(a, start + 30ms);  // the head unlinked: b becomes the head, the slot stays
+    REQUIRE(w.next_expiry());
+    CHECK(*w.next_expiry() == start + 10ms);
+    w.cancel(b);
+    REQUIRE(w.next_expiry());
+    CHECK(*w.next_expiry() == start + 30ms);
+  }
+  w.arm(c, start + 60ms);  // later than a: the wheel is not empty after a fires
+  std::vector<std::pair<wheel_entry*, time_point>> fired;
+  drive_until(w, clock, start + 100ms, [&](wheel_entry& e) { fired.emplace_back(&e, clock.now()); });
+  REQUIRE(fired.size() == 2);
+  CHECK(fired[0].first == &a);
+  CHECK(fired[0].second == start + 30ms);
+  CHECK(fired[1].first == &c);
+  CHECK(fired[1].second == start + 60ms);
+  CHECK(w.empty());
+}
+
+TEST_CASE("timer wheel: re-armed later across revolutions, an entry fires on time", "[timer]") {
+  manual_clock clock;
+  const auto start = clock.now();
+  wheel w(start, {1ms, 64});  // revolution: 64 ms
+  item same, other;
+  w.arm(same, start + 10ms);
+  w.arm(other, start + 10ms);
+  same.deadline = start + 10ms + 3 * 64ms;        // the same slot, three revolutions on
+  other.deadline = start + 10ms + 2 * 64ms + 7ms;  // another slot, two revolutions on
+  w.arm(same, same.deadline);
+  w.arm(other, other.deadline);
+  // At the old deadline, nothing is due: `other` moves to its slot, `same` stays in its.
+  clock.advance_to(start + 10ms);
+  CHECK(w.expire(clock.now(), [](wheel_entry&) { FAIL("fired at an old deadline"); }) == 0);
+  CHECK(w.size() == 2);
+  std::vector<std::pair<wheel_entry*, time_point>> fired;
+  const auto wakeups = drive_until(w, clock, start + 1s, [&](wheel_entry& e) {
+    fired.emplace_back(&e, clock.now());
+  });
+  REQUIRE(fired.size() == 2);
+  CHECK(fired[0].first == &other);
+  CHECK(fired[0].second == other.deadline);
+  CHECK(fired[1].first == &same);
+  CHECK(fired[1].second == same.deadline);
+  // One early visit per revolution per entry at most, never one per tick (about 200).
+  CHECK(wakeups <= 8);
+  CHECK(w.empty());
+}
+
+TEST_CASE("timer wheel: cancelled after a later re-arm, an entry leaves no wake-up behind",
+          "[timer]") {
+  manual_clock clock;
+  const auto start = clock.now();
+  wheel w(start, {1ms, 64});
+  item a, c;
+  w.arm(a, start + 5ms);
+  w.arm(c, start + 50ms);
+  w.arm(a, start + 40ms);  // later: (a may still sit in the slot of 5 ms)
+  w.cancel(a);             // that slot is empty now: its bit must go
+  CHECK(!a.armed());
+  CHECK(w.size() == 1);
+  REQUIRE(w.next_expiry());
+  CHECK(*w.next_expiry() == start + 50ms);
+  w.cancel(c);
+  CHECK(w.empty());
+  CHECK(!w.next_expiry());
+  CHECK(w.expire(start + 1s, [](wheel_entry&) { FAIL("a cancelled entry fired"); }) == 0);
+  // Re-armed after the cancel, it is an ordinary entry again.
+  w.arm(a, start + 1s + 20ms);
+  REQUIRE(w.next_expiry());
+  CHECK(*w.next_expiry() == start + 1s + 20ms);
+}
+
+TEST_CASE("timer wheel: entries re-armed later may be cancelled and destroyed in any order",
+          "[timer]") {
+  // Entries of one slot, half of them re-armed later (still linked there), cancelled and
+  // destroyed in a shuffled order between expiries: the slot's list must never keep a
+  // pointer to a destroyed entry (the ASan variant of this suite sees it if it does).
+  std::mt19937_64 rng(16);
+  manual_clock clock;
+  const auto start = clock.now();
+  wheel w(start, {1ms, 64});
+  std::vector<std::unique_ptr<item>> items;
+  for (std::size_t i = 0; i < 64; ++i) {
+    items.push_back(std::make_unique<item>());
+    items.back()->id = i;
+    items.back()->deadline = start + 10ms;
+    w.arm(*items.back(), items.back()->deadline);
+  }
+  for (std::size_t i = 0; i < items.size(); i += 2) {
+    items[i]->deadline = start + 10ms + std::chrono::milliseconds(1 + i);  // later re-arms
+    w.arm(*items[i], items[i]->deadline);
+  }
+  std::shuffle(items.begin(), items.end(), rng);
+  // Destroy a third before the old deadline, then expire, then another third.
+  for (std::size_t k = 0; k < 21; ++k) {
+    w.cancel(*items.back());
+    items.pop_back();
+  }
+  std::set<std::size_t> alive;
+  for (auto& p : items) alive.insert(p->id);
+  std::set<std::size_t> got;
+  auto on_fire = [&](wheel_entry& e) {
+    auto& it = static_cast<item&>(e);
+    CHECK(clock.now() >= it.deadline);
+    CHECK(clock.now() - it.deadline < 1ms);
+    CHECK(got.insert(it.id).second);
+  };
+  drive_until(w, clock, start + 12ms, on_fire);
+  for (std::size_t k = 0; k < 21; ++k) {
+    const std::size_t id = items.back()->id;
+    if (!got.count(id)) alive.erase(id);  // cancelled before it fired
+    w.cancel(*items.back());
+    items.pop_back();
+  }
+  drive_until(w, clock, start + 1s, on_fire);
+  CHECK(got == alive);
+  CHECK(w.empty());
+}
+
+TEST_CASE("timer wheel: randomized later re-arms against a std::multimap reference, driven at "
+          "next_expiry",
+          "[timer]") {
+  // Mostly re-arms to later deadlines , some earlier (eager), cancels, and
+  // arms from inside the callback (of the entry handed out and of others, possibly still
+  // due), over a 64-slot wheel whose deadlines span several revolutions. Driven the way
+  // shared_wheel drives it: each expire at next_expiry().
+  std::mt19937_64 rng(20261201);
+  manual_clock clock;
+  const auto origin = clock.now();
+  const duration res = 1ms;
+  wheel w(origin, {res, 64});  // revolution 64 ms
+  constexpr std::size_t n = 2000;
+  std::vector<item> items(n);
+  for (std::size_t i = 0; i < n; ++i) items[i].id = i;
+  std::multimap<time_point, std::size_t> ref;  // deadline -> id, the armed entries
+  std::vector<std::multimap<time_point, std::size_t>::iterator> where(n, ref.end());
+  std::vector<char> pending(n, 0);  // due in the running expire, not handed out yet
+  std::size_t pending_count = 0;
+
+  std::uniform_int_distribution<std::int64_t> delay_us(1, 300'000);  // up to ~5 revolutions
+  std::uniform_int_distribution<std::int64_t> push_us(1, 200'000);
+  std::uniform_int_distribution<std::size_t> pick(0, n - 1);
+  std::uniform_int_distribution<int> pct(0, 99);
+  auto arm = [&](std::size_t i, time_point d) {
+    if (where[i] != ref.end()) ref.erase(where[i]);
+    if (pending[i]) {  // re-armed while due: not handed out by this pass
+      pending[i] = 0;
+      --pending_count;
+    }
+    items[i].deadline = d;
+    where[i] = ref.emplace(d, i);
+    w.arm(items[i], d);
+  };
+  auto cancel = [&](std::size_t i) {
+    if (where[i] != ref.end()) ref.erase(where[i]);
+    where[i] = ref.end();
+    if (pending[i]) {
+      pending[i] = 0;
+      --pending_count;
+    }
+    w.cancel(items[i]);
+  };
+  for (std::size_t i = 0; i < n; i += 2)
+    arm(i, clock.now() + std::chrono::microseconds(delay_us(rng)));
+
+  std::size_t total_fired = 0, later = 0, early_wakeups = 0;
+  bool ok = true;
+  for (int step = 0; step < 4000 && ok; ++step) {
+    for (int k = 0; k < 20; ++k) {
+      const std::size_t i = pick(rng);
+      const int p = pct(rng);
+      if (where[i] == ref.end()) {
+        arm(i, clock.now() + std::chrono::microseconds(delay_us(rng)));
+      } else if (p < 65) {
+        ++later;
+        arm(i, items[i].deadline + std::chrono::microseconds(push_us(rng)));
+      } else if (p < 85) {
+        const auto left = (items[i].deadline - clock.now()).count() / 1000;
+        if (left > 1)
+          arm(i, clock.now() + std::chrono::microseconds(
+                                   std::uniform_int_distribution<std::int64_t>(1, left - 1)(rng)));
+      } else {
+        cancel(i);
+      }
+    }
+    REQUIRE(w.size() == ref.size());
+    const auto next = w.next_expiry();
+    if (ref.empty()) {
+      CHECK(!next);
+      clock.advance(10ms);
+      continue;
+    }
+    REQUIRE(next);
+    // Never later than the earliest deadline's tick (it may be earlier).
+    if (*next >= ref.begin()->first + res) ok = false;
+    clock.advance_to(*next);
+    const auto now = clock.now();
+    for (auto it = ref.begin(); it != ref.end() && it->first <= now;) {
+      pending[it->second] = 1;
+      ++pending_count;
+      where[it->second] = ref.end();
+      it = ref.erase(it);
+    }
+    const std::size_t expected = pending_count;
+    std::size_t got = 0;
+    w.expire(now, [&](wheel_entry& e) {
+      auto& it = static_cast<item&>(e);
+      if (!pending[it.id]) ok = false;  // not due, cancelled, re-armed or handed out twice
+      pending[it.id] = 0;
+      --pending_count;
+      ++got;
+      if (it.deadline > now) ok = false;          // early
+      if (now - it.deadline >= res) ok = false;   // a tick late or more
+      if (pct(rng) < 30) arm(it.id, now + std::chrono::microseconds(delay_us(rng)));
+      if (pct(rng) < 10) {
+        const std::size_t j = pick(rng);
+        if (pct(rng) < 50)
+          arm(j, now + std::chrono::microseconds(delay_us(rng)));
+        else
+          cancel(j);
+      }
+    });
+    if (expected == 0) ++early_wakeups;
+    if (pending_count != 0) ok = false;  // something due was not handed out
+    total_fired += got;
+    REQUIRE(w.size() == ref.size());
+  }
+  CHECK(ok);
+  CHECK(total_fired > 5000);  // the comparison saw real work
+  CHECK(later > 20000);
+  CHECK(early_wakeups > 0);  // wake-ups that found nothing due (entries of a later revolution) were harmless
+  // Drain: every remaining entry fires once, on time.
+  const std::size_t remaining = w.size();
+  std::size_t drained = 0;
+  bool on_time = true;
+  drive_until(w, clock, clock.now() + 10s, [&](wheel_entry& e) {
+    auto& it = static_cast<item&>(e);
+    ++drained;
+    if (clock.now() < it.deadline || clock.now() - it.deadline >= res) on_time = false;
+  });
+  CHECK(on_time);
+  CHECK(drained == remaining);
+  CHECK(w.empty());
+}
+
 // ---- timer::shared_wheel ---------------------------------------------------------------
 
 namespace {
