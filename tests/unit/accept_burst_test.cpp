@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <memory>
 #include <string>
 #include <utility>
@@ -219,7 +220,16 @@ constexpr int emfile_free = 5;  // descriptors free when the burst is drained
 /// `emfile_free` free for accepting: the batch stops at EMFILE; later the clients' ends are
 /// closed (freeing descriptors) and the loop resumes. Exit code 0 when every check held,
 /// else the number of the first one that failed.
+int burst_at_emfile_child_checks();
+
+/// The child's checks, and on a failure what it saw (on stderr, for the test's log).
 int burst_at_emfile_child() {
+  const int code = burst_at_emfile_child_checks();
+  if (code != 0) std::fprintf(stderr, "[accept burst] EMFILE child: check %d failed\n", code);
+  return code;
+}
+
+int burst_at_emfile_child_checks() {
   net::io_context io;
   tcp::acceptor acceptor(io, any_loopback);
   std::vector<tcp::socket> clients;
@@ -264,19 +274,44 @@ int burst_at_emfile_child() {
       },
       [&](const accept_event& e) { events.push_back(e); },
       net::bind_cancellation_slot(cancel.slot(), [&](error_code) { ++completions; }));
-  liveness_test::run_for(io, 200ms);
-  if (static_cast<int>(peers.size()) != emfile_free) return 4;  // stopped at the limit
-  if (events.size() != 1 || events[0].kind != accept_event_kind::paused) return 5;
+  // Until the pause (a loaded machine may take its time), then a little longer: nothing
+  // more may arrive while the limit holds.
+  run_until(io, [&] { return !events.empty(); }, 10s);
+  liveness_test::run_for(io, 100ms);
+  const auto seen = [&] {
+    std::fprintf(stderr, "[accept burst] EMFILE child: %zu accepted of %d, %zu events:",
+                 peers.size(), emfile_burst, events.size());
+    for (const auto& e : events)
+      std::fprintf(stderr, " %s (%s)",
+                   e.kind == accept_event_kind::paused    ? "paused"
+                   : e.kind == accept_event_kind::resumed ? "resumed"
+                                                          : "failed",
+                   e.error.message().c_str());
+    std::fprintf(stderr, "\n");
+  };
+  if (static_cast<int>(peers.size()) != emfile_free) {  // stopped at the limit
+    seen();
+    return 4;
+  }
+  if (events.size() != 1 || events[0].kind != accept_event_kind::paused) {
+    seen();
+    return 5;
+  }
   if (events[0].error != net::error::no_descriptors) return 6;
 
   // Room again: the filler goes.
   for (int fd : filler) ::close(fd);
   filler.clear();
-  if (!run_until(io, [&] { return static_cast<int>(peers.size()) >= emfile_burst; }, 10s))
+  if (!run_until(io, [&] { return static_cast<int>(peers.size()) >= emfile_burst; }, 10s)) {
+    seen();
     return 7;
+  }
   liveness_test::run_for(io, 50ms);
   if (peers != ports) return 8;  // each once, in order, across the pause
-  if (events.size() != 2 || events[1].kind != accept_event_kind::resumed) return 9;
+  if (events.size() != 2 || events[1].kind != accept_event_kind::resumed) {
+    seen();
+    return 9;
+  }
   cancel.emit(net::cancellation_type::terminal);
   if (!run_until(io, [&] { return completions > 0; }, 5s)) return 10;
   for (int fd : client_fds) ::close(fd);

@@ -6,6 +6,7 @@
 // io_context, owners destroyed while due, no wake-ups for an idle wheel, configuration.
 #include <liveness/timer/wheel.hpp>
 #include <liveness/timer/shared_wheel.hpp>
+#include <liveness/detail/deadline.hpp>
 
 #include <liveness/session.hpp>
 
@@ -649,6 +650,21 @@ struct owner : lv::timer::wheel_timer, std::enable_shared_from_this<owner> {
   }
 };
 
+/// Runs `io` on 4 threads until `fired` reaches `n` (true) or 20 s passed (false). Bounded:
+/// the io_context runs out of work once every owner fired (an idle wheel keeps nothing
+/// pending); a watchdog stops it otherwise.
+bool run_on_4_threads_until(net::io_context& io, const std::atomic<int>& fired, int n) {
+  const auto start = clk::now();
+  std::vector<std::thread> pool;
+  for (int i = 0; i < 4; ++i) pool.emplace_back([&] { io.run(); });
+  while (fired < n && clk::now() - start < std::chrono::seconds(20))
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  const bool all_fired = fired == n;
+  if (!all_fired) io.stop();
+  for (auto& t : pool) t.join();
+  return all_fired;
+}
+
 }  // namespace
 
 TEST_CASE("timer wheel: shared_wheel fires owners on their own strands of a 4-thread io_context",
@@ -669,20 +685,7 @@ TEST_CASE("timer wheel: shared_wheel fires owners on their own strands of a 4-th
     });
     owners.push_back(o);
   }
-  const auto start = clk::now();
-  std::vector<std::thread> pool;
-  for (int i = 0; i < 4; ++i) pool.emplace_back([&] { io.run(); });
-  // Bounded: the io_context runs out of work once every owner fired (an idle wheel keeps
-  // nothing pending); the watchdog stops it otherwise.
-  std::thread watchdog([&] {
-    while (fired < n && clk::now() - start < std::chrono::seconds(20))
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  });
-  watchdog.join();
-  const bool all_fired = fired == n;
-  if (!all_fired) io.stop();
-  for (auto& t : pool) t.join();
-  REQUIRE(all_fired);
+  REQUIRE(run_on_4_threads_until(io, fired, n));
   auto& wheel = lv::timer::shared_wheel::of(io.get_executor());
   CHECK(wheel.size() == 0);
   duration worst{};
@@ -697,6 +700,68 @@ TEST_CASE("timer wheel: shared_wheel fires owners on their own strands of a 4-th
   std::cout << "[timer] shared_wheel: " << n << " owners on 4 threads, worst lateness "
             << std::chrono::duration<double, std::milli>(worst).count() << " ms, "
             << wheel.wakeups() << " wheel wake-ups\n";
+}
+
+namespace {
+
+/// An owner of the session's deadline (detail::deadline), with its executor type-erased as
+/// a session's is: records whether its work ran on the strand it was given.
+struct deadline_owner : lv::detail::deadline<deadline_owner, net::any_io_executor>,
+                        std::enable_shared_from_this<deadline_owner> {
+  strand_t strand;
+  std::atomic<int>& fired;
+  int fires = 0;
+  bool on_strand = false;
+
+  deadline_owner(strand_t s, std::atomic<int>& f)
+      : deadline(net::any_io_executor(s), true), strand(s), fired(f) {}
+  ~deadline_owner() override { detach_deadline(); }
+  net::any_io_executor get_executor() const { return strand; }
+  void on_deadline() {
+    on_strand = strand.running_in_this_thread();
+    ++fires;
+    ++fired;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("timer wheel: executor_target names the executor an any_io_executor holds, never "
+          "another",
+          "[timer][shared_wheel]") {
+  net::io_context io;
+  using io_executor = net::io_context::executor_type;
+  const net::any_io_executor plain(io.get_executor());
+  const net::any_io_executor on_strand(net::make_strand(io));
+  // Asio 1.22's own target<T>() casts whatever is inside: a strand read as an io_context
+  // executor would say "runs here" on any thread of the io_context.
+  CHECK(lv::detail::executor_target<io_executor>(plain) != nullptr);
+  CHECK(lv::detail::executor_target<strand_t>(plain) == nullptr);
+  CHECK(lv::detail::executor_target<strand_t>(on_strand) != nullptr);
+  CHECK(lv::detail::executor_target<io_executor>(on_strand) == nullptr);
+  CHECK(lv::detail::executor_target<io_executor>(net::any_io_executor()) == nullptr);
+}
+
+TEST_CASE("timer wheel: a session's deadline on a strand of a 4-thread io_context runs on that "
+          "strand",
+          "[timer][shared_wheel][threads]") {
+  net::io_context io(4);
+  std::atomic<int> fired{0};
+  constexpr int n = 200;
+  std::vector<std::shared_ptr<deadline_owner>> owners;
+  for (int i = 0; i < n; ++i) {
+    auto o = std::make_shared<deadline_owner>(net::make_strand(io), fired);
+    const auto delay = std::chrono::milliseconds(10 + i % 50);
+    net::post(o->strand, [o, delay] { o->arm_deadline(clk::now() + delay); });
+    owners.push_back(o);
+  }
+  REQUIRE(run_on_4_threads_until(io, fired, n));
+  int off_strand = 0;
+  for (auto& o : owners) {
+    CHECK(o->fires == 1);
+    off_strand += o->on_strand ? 0 : 1;
+  }
+  CHECK(off_strand == 0);
 }
 
 TEST_CASE("lifetime: shared_wheel never touches an owner destroyed while it is due",

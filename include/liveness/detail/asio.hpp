@@ -78,4 +78,29 @@
 #include <asio/write.hpp>
 #endif
 
+#include <typeinfo>
+
+namespace liveness {
+namespace detail {
+
+/// The `T` that `ex` holds, or null when it holds anything else (or nothing).
+/// `any_io_executor::target<T>()` is not enough: standalone Asio before 1.24 (Debian
+/// bookworm's 1.22) does not compare the type, it casts whatever executor is inside to `T`
+/// (a strand is then read as an io_context executor). Without RTTI the answer is null: the
+/// callers then take their general path (dispatch, the executor as given).
+template <class T>
+const T* executor_target(const net::any_io_executor& ex) noexcept {
+#if (defined(LIVENESS_USE_BOOST_ASIO) && !defined(BOOST_ASIO_NO_TYPEID)) || \
+    (!defined(LIVENESS_USE_BOOST_ASIO) && !defined(ASIO_NO_TYPEID))
+  if (!ex || ex.target_type() != typeid(T)) return nullptr;
+  return ex.template target<T>();
+#else
+  (void)ex;
+  return nullptr;
+#endif
+}
+
+}  // namespace detail
+}  // namespace liveness
+
 #endif  // LIVENESS_DETAIL_ASIO_HPP

@@ -132,7 +132,7 @@ class deadline : public timer::wheel_timer {
     if constexpr (std::is_same_v<Ex, io_executor>) {
       return ex.running_in_this_thread();
     } else if constexpr (std::is_same_v<Ex, net::any_io_executor>) {
-      const io_executor* io = ex.template target<io_executor>();
+      const io_executor* io = executor_target<io_executor>(ex);
       return io && io->running_in_this_thread();
     } else {
       (void)ex;

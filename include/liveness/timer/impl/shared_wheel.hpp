@@ -35,7 +35,7 @@ shared_wheel& shared_wheel::of(const Executor& ex) {
   if constexpr (std::is_same_v<Executor, io_strand>) {
     w.adopt_executor(ex.get_inner_executor());
   } else if constexpr (std::is_same_v<Executor, net::any_io_executor>) {
-    if (const auto* s = ex.template target<io_strand>())
+    if (const auto* s = liveness::detail::executor_target<io_strand>(ex))
       w.adopt_executor(s->get_inner_executor());
     else
       w.adopt_executor(ex);
