@@ -234,7 +234,9 @@ int main(int argc, char** argv) {
   std::map<std::string, int> failures;
   const double gib = static_cast<double>(total) / (1024.0 * 1024.0 * 1024.0);
   for (int round = 0; round < rounds; ++round) {
-    for (const auto& c : configs) {
+    // Each round starts one configuration later, so that none always runs first.
+    for (std::size_t k = 0; k < configs.size(); ++k) {
+      const auto& c = configs[(k + static_cast<std::size_t>(round)) % configs.size()];
       const double cpu0 = bench::cpu_seconds();
       const double s = c.second();
       const double cpu = (bench::cpu_seconds() - cpu0) / gib;

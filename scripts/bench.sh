@@ -218,7 +218,7 @@ fi
 if [ "$quick" = 1 ]; then
   stage "data path" timeout 300 "$bin/datapath" --mib 64 --rounds 1 --out "$results" || true
 else
-  stage "data path" timeout 900 "$bin/datapath" --mib 1024 --rounds 5 --out "$results" || true
+  stage "data path" timeout 900 "$bin/datapath" --mib 512 --rounds 20 --out "$results" || true
 fi
 
 # ---- 7. timers alone ------------------------------------------------------------------
