@@ -154,6 +154,8 @@ class reconnecting_client {
   void on_disconnected(std::function<void(error_code reason, core::duration silent,
                                           const liveness::diagnosis& why)>
                            handler);
+  /// Removes the handler (either overload's).
+  void on_disconnected(std::nullptr_t);
   /// An attempt failed before a session existed (resolve or connect error, timeout,
   /// refused options).
   void on_connect_failed(std::function<void(error_code error)> handler);

@@ -218,6 +218,28 @@ TEST_CASE("reconnect: connects, and reconnects after the server drops the connec
   CHECK(ev.failures.empty());
 }
 
+TEST_CASE("reconnect: on_disconnected(nullptr) removes the handler, whichever overload set it",
+          "[reconnect]") {
+  net::io_context io;
+  server srv(io);
+  raw_client client(io.get_executor(), "127.0.0.1", srv.port(),
+                    no_keepalive<lv::heartbeat::none>(), exact(50ms));
+  event_log<raw_client> ev;
+  ev.attach(client);
+  int with_diagnosis = 0;
+  client.on_disconnected(
+      [&](error_code, lv::core::duration, const lv::diagnosis&) { ++with_diagnosis; });
+  client.on_disconnected(nullptr);  // compiles (not ambiguous) and clears
+  client.start();
+  REQUIRE(run_until(io, [&] { return ev.connected == 1; }, 2s));
+  REQUIRE(run_until(io, [&] { return srv.accepted.size() == 1; }, 2s));
+  srv.close_all();
+  REQUIRE(run_until(io, [&] { return ev.connected == 2; }, 2s));
+  CHECK(ev.lines == strings{"connected", "reconnecting", "connected"});
+  CHECK(with_diagnosis == 0);
+  CHECK(ev.reasons.empty());
+}
+
 TEST_CASE("reconnect: refused connects count as attempts, max_attempts gives up",
           "[reconnect]") {
   net::io_context io;

@@ -29,6 +29,7 @@
 #include <memory>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 namespace liveness {
 namespace detail {
@@ -64,6 +65,8 @@ class session_op : public parked_op<typename Impl::executor_type> {
   /// async_write of `b` for this operation (not cancellable: a half-written frame would
   /// corrupt the stream); its next step gets the result.
   virtual void socket_write(const std::array<net::const_buffer, 2>& b) = 0;
+  /// The same for a frame of any number of pieces (async_write_message).
+  virtual void socket_write(const std::vector<net::const_buffer>& b) = 0;
 
   /// The cancellation slot's handler: records an accepted type; a parked operation is
   /// taken out of its list and goes on (from the session's executor).
@@ -217,6 +220,14 @@ class op_result {
   std::size_t n_;
 };
 
+/// Whether `Machine` writes frames of any number of pieces (`writes_sequence`, false when
+/// it does not say).
+template <class Machine, class = void>
+struct writes_sequence : std::false_type {};
+template <class Machine>
+struct writes_sequence<Machine, std::void_t<decltype(Machine::writes_sequence)>>
+    : std::bool_constant<Machine::writes_sequence> {};
+
 /// The shell of an operation of `Machine` (its state machine) for one handler type.
 /// `Machine` provides: `static constexpr net::cancellation_type cancellation` (the types it
 /// accepts), `static constexpr signed char user_op` (-1, or a read 0 / write 1 of the
@@ -320,7 +331,17 @@ class session_op_impl final : public session_op<Impl> {
   }
 
   void socket_write(const std::array<net::const_buffer, 2>& b) override {
-    if constexpr (Machine::writes_socket) {
+    if constexpr (Machine::writes_socket && !writes_sequence<Machine>::value) {
+      net::async_write(this->impl_->socket_, b,
+                       step_type(this->impl_->shared_from_this(), this,
+                                 net::get_associated_allocator(handler_)));
+    } else {
+      (void)b;
+    }
+  }
+
+  void socket_write(const std::vector<net::const_buffer>& b) override {
+    if constexpr (writes_sequence<Machine>::value) {
       net::async_write(this->impl_->socket_, b,
                        step_type(this->impl_->shared_from_this(), this,
                                  net::get_associated_allocator(handler_)));

@@ -10,6 +10,7 @@
 
 #include <liveness/detail/asio.hpp>
 #include <liveness/detail/parked_op.hpp>
+#include <liveness/impl/session/ops.hpp>
 
 #include <deque>
 #include <exception>
@@ -98,6 +99,11 @@ void reconnecting_client<Policy, Socket>::on_disconnected(
   state_->disconnected = std::make_shared<
       std::function<void(error_code, core::duration, const liveness::diagnosis&)>>(
       std::move(handler));
+}
+
+template <class Policy, class Socket>
+void reconnecting_client<Policy, Socket>::on_disconnected(std::nullptr_t) {
+  state_->disconnected.reset();
 }
 
 template <class Policy, class Socket>

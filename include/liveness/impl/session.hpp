@@ -14,14 +14,12 @@
 //   impl/session/read.hpp       async_read_some, async_read_message
 //   impl/session/write.hpp      async_write_some, async_write_message
 //   impl/session/wait_dead.hpp  async_wait_dead
-//   impl/session/ops.hpp        start, completion, user-operation counting, moved-from
 //
 #ifndef LIVENESS_IMPL_SESSION_HPP
 #define LIVENESS_IMPL_SESSION_HPP
 
 #include <liveness/detail/asio.hpp>
 #include <liveness/detail/stream_traits.hpp>
-#include <liveness/impl/session/ops.hpp>
 #include <liveness/impl/session/read.hpp>
 #include <liveness/impl/session/state.hpp>
 #include <liveness/impl/session/wait_dead.hpp>
@@ -215,11 +213,9 @@ void session<Socket, Policy>::close() noexcept {
   if (impl_) impl_->close();
 }
 
-// async_wait_dead, async_read_some, async_write_some and async_read_message are session
-// operations (detail/session_op.hpp: one node holding the handler and the state machine);
-// async_write_message goes through async_compose and detail::unless_moved_from. Both take
-// the stored executor as the I/O executor (the socket's, or the one a moved-from session
-// kept).
+// The operations are session operations (detail/session_op.hpp: one node holding the
+// handler and the state machine). They take the stored executor as the I/O executor (the
+// socket's, or the one a moved-from session kept).
 
 template <class Socket, class Policy>
 template <class CompletionToken>
@@ -272,9 +268,9 @@ auto session<Socket, Policy>::async_write_message(const ConstBufferSequence& buf
                 "async_write_message needs a codec with message boundaries "
                 "(heartbeat::ping_pong<codec::length_prefixed>)");
   using impl_type = detail::session_impl<Socket, Policy>;
-  using op = detail::write_message_op<impl_type, ConstBufferSequence>;
-  return net::async_compose<WriteToken, void(error_code, std::size_t)>(
-      detail::unless_moved_from<op, true>{op(impl_, buffers), !impl_}, token, ex_);
+  using machine = detail::write_message_machine<impl_type>;
+  return net::async_initiate<WriteToken, void(error_code, std::size_t)>(
+      detail::initiate_session_op<impl_type, machine, true>{impl_, ex_}, token, buffers);
 }
 
 }  // namespace liveness

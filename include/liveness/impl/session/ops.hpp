@@ -5,8 +5,9 @@
 // Distributed under the Boost Software License, Version 1.0.
 // (See accompanying file LICENSE or copy at https://www.boost.org/LICENSE_1_0.txt)
 //
-// What every session operation shares: how it starts, how it completes, how a user
-// operation is counted, and the moved-from case.
+// How a composed operation (async_compose: the reconnecting client's) starts and
+// completes: posted first, completed on its handler's associated executor. The session's
+// own operations are nodes (detail/session_op.hpp).
 //
 #ifndef LIVENESS_IMPL_SESSION_OPS_HPP
 #define LIVENESS_IMPL_SESSION_OPS_HPP
@@ -54,51 +55,6 @@ template <class Self>
 bool cancelled(Self& self) {
   return self.get_cancellation_state().cancelled() != net::cancellation_type::none;
 }
-
-/// Counts a user read or write operation from its start to the destruction of its state
-/// (after its handler has run), so that a session draining after the peer's FIN knows
-/// whether the application still reads and whether replies are on their way.
-template <class Impl, bool Write>
-class user_op_guard {
- public:
-  user_op_guard() noexcept = default;
-  user_op_guard(user_op_guard&& other) noexcept : s_(std::exchange(other.s_, nullptr)) {}
-  user_op_guard& operator=(user_op_guard&&) = delete;
-  ~user_op_guard() {
-    if (s_) s_->on_user_op_end(Write);
-  }
-  void attach(Impl* s) noexcept {
-    if (s_) return;
-    s_ = s;
-    s_->engine_.on_user_op_begin(Write);
-  }
-
- private:
-  Impl* s_ = nullptr;
-};
-
-/// A session operation, or, on a moved-from session (no state), an operation that
-/// completes with bad_descriptor (and 0 bytes when the signature has a size): posted first,
-/// so that it never completes inside the initiating call, then completed on the handler's
-/// associated executor. One operation type either way, so that deferred tokens see one
-/// return type.
-template <class Op, bool WithSize>
-struct unless_moved_from {
-  Op op;
-  bool moved_from;
-  bool started = false;
-
-  template <class Self, class... Args>
-  void operator()(Self& self, Args&&... args) {
-    if (!moved_from) return op(self, std::forward<Args>(args)...);
-    if (start_op(started, self, self.get_executor())) return;
-    if constexpr (WithSize) {
-      complete_op(self, net::error::bad_descriptor, std::size_t(0));
-    } else {
-      complete_op(self, net::error::bad_descriptor);
-    }
-  }
-};
 
 }  // namespace detail
 }  // namespace liveness

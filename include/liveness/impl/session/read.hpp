@@ -13,7 +13,6 @@
 
 #include <liveness/detail/asio.hpp>
 #include <liveness/detail/session_op.hpp>
-#include <liveness/impl/session/ops.hpp>
 
 #include <memory>
 #include <utility>

@@ -175,19 +175,9 @@ class session_impl final
     keep_busy();
   }
 
-  /// Parks a composed operation (async_read_message, async_write_message) on `list`.
-  template <class Op>
-  void park(waiters& list, Op& op) {
-    const int which = &list == &dead_waiters_ ? 0 : &list == &read_waiters_ ? 1 : 2;
-    detail::park(list, op, this->weak_from_this(), [which](session_impl& s) -> waiters& {
-      return which == 0 ? s.dead_waiters_ : which == 1 ? s.read_waiters_ : s.write_waiters_;
-    });
-  }
-
   /// True when the writer is free for the caller; otherwise `op` waits until it is.
   /// Heartbeats waiting for the writer go first.
-  template <class Op>
-  bool acquire_writer(Op& op) {
+  bool acquire_writer(session_op<session_impl>& op) {
     flush_heartbeats();
     if (!engine_.writer_busy()) return true;
     park(write_waiters_, op);

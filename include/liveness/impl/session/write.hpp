@@ -14,7 +14,6 @@
 
 #include <liveness/detail/asio.hpp>
 #include <liveness/detail/session_op.hpp>
-#include <liveness/impl/session/ops.hpp>
 
 #include <algorithm>
 #include <array>
@@ -128,23 +127,20 @@ struct write_machine : machine_base {
   }
 };
 
-template <class Impl, class Buffers>
-struct write_message_op {
-  std::shared_ptr<Impl> s;
-  std::vector<net::const_buffer> parts;  // the message, empty pieces left out
-  std::size_t total = 0;
-  std::size_t sent = 0;
-  std::size_t part = 0;    // next piece to send from
-  std::size_t offset = 0;  // bytes of parts[part] already sent
-  std::size_t chunk = 0;
-  bool started = false;
-  bool writing = false;
-  bool first_frame_sent = false;
-  std::size_t at_once = 0;  // bytes of the current frame the kernel took without waiting
-  std::vector<net::const_buffer> out;
-  user_op_guard<Impl, true> guard{};
+/// async_write_message's state machine (detail/session_op.hpp): the message goes out as
+/// frames of at most `max_write_chunk` user bytes each, one after the other, keeping the
+/// writer between them only while the kernel takes them at once. Only terminal
+/// cancellation, and only before its first frame is out: a half-sent message would leave
+/// the peer's decoder inside it.
+template <class Impl>
+struct write_message_machine : machine_base {
+  static constexpr net::cancellation_type cancellation = net::cancellation_type::terminal;
+  static constexpr signed char user_op = 1;
+  static constexpr bool writes_socket = true;
+  static constexpr bool writes_sequence = true;
 
-  write_message_op(std::shared_ptr<Impl> impl, const Buffers& buffers) : s(std::move(impl)) {
+  template <class Buffers>
+  explicit write_message_machine(const Buffers& buffers) {
     for (auto it = net::buffer_sequence_begin(buffers); it != net::buffer_sequence_end(buffers);
          ++it) {
       net::const_buffer b(*it);
@@ -154,57 +150,63 @@ struct write_message_op {
     }
   }
 
-  template <class Self>
-  void operator()(Self& self, error_code ec = {}, std::size_t written = 0) {
-    guard.attach(s.get());
-    if (start_op(started, self, s->get_executor(), false)) return;
+  std::vector<net::const_buffer> parts;  // the message, empty pieces left out
+  std::vector<net::const_buffer> out;    // the frame being written
+  std::size_t total = 0;
+  std::size_t sent = 0;
+  std::size_t part = 0;    // next piece to send from
+  std::size_t offset = 0;  // bytes of parts[part] already sent
+  std::size_t chunk = 0;
+  std::size_t at_once = 0;  // bytes of the current frame the kernel took without waiting
+  bool writing = false;     // its async_write is pending (the next step is its result)
+  bool first_frame_sent = false;
+
+  void step(session_op<Impl>& op, error_code ec, std::size_t written) {
     if (writing) {
       writing = false;
-      s->on_user_written(ec, at_once + written, true);
-      if (!frame_done(self)) return;
+      op.impl().on_user_written(ec, at_once + written, true);
+      if (!frame_done(op)) return;
     }
     // Each frame that went out at once leads to the next without a trip through the
     // executor.
-    while (start_frame(self) && frame_done(self)) {
+    while (start_frame(op) && frame_done(op)) {
     }
   }
 
   /// A frame went out; false when the operation has completed.
-  template <class Self>
-  bool frame_done(Self& self) {
-    if (s->over()) {
-      complete_op(self, s->final_error(), sent);
+  bool frame_done(session_op<Impl>& op) {
+    Impl& s = op.impl();
+    if (s.over()) {
+      op.complete(s.final_error(), sent);
       return false;
     }
     sent += chunk;
     first_frame_sent = true;
     if (sent < total) return true;
-    complete_op(self, error_code(), total);
+    op.complete(error_code(), total);
     return false;
   }
 
   /// Writes the next frame. False when the operation waits or has completed; true when
   /// the frame was written at once (or failed: `frame_done` completes then).
-  template <class Self>
-  bool start_frame(Self& self) {
-    if (s->over()) {
-      complete_op(self, s->final_error(), sent);
+  bool start_frame(session_op<Impl>& op) {
+    Impl& s = op.impl();
+    if (s.over()) {
+      op.complete(s.final_error(), sent);
       return false;
     }
-    // Once a frame of the message is out, the message must be finished: a half-sent
-    // message would leave the peer's decoder inside it.
-    if (!first_frame_sent && cancelled(self)) {
-      complete_op(self, net::error::operation_aborted, 0);
+    if (!first_frame_sent && op.cancelled()) {
+      op.complete(net::error::operation_aborted, 0);
       return false;
     }
-    if (!s->acquire_writer(self)) return false;
+    if (!s.acquire_writer(op)) return false;
     const std::size_t remaining = total - sent;
     // An empty message is one empty frame (no part to point at).
     const char* next =
         part < parts.size() ? static_cast<const char*>(parts[part].data()) + offset : nullptr;
-    chunk = s->engine_.begin_user_chunk(next, remaining, true, s->user_header_);
+    chunk = s.engine_.begin_user_chunk(next, remaining, true, s.user_header_);
     out.clear();
-    out.push_back(net::buffer(s->user_header_.data(), s->user_header_.size));
+    out.push_back(net::buffer(s.user_header_.data(), s.user_header_.size));
     for (std::size_t need = chunk; need > 0;) {
       const std::size_t n = (std::min)(need, parts[part].size() - offset);
       out.push_back(net::buffer(static_cast<const char*>(parts[part].data()) + offset, n));
@@ -215,10 +217,8 @@ struct write_message_op {
         offset = 0;
       }
     }
-    // Set before `self` may move into the async_write. `out` is copied by it.
     writing = true;
-    const auto frame = out;
-    if (!write_chunk(*s, self, frame, at_once)) return false;
+    if (!write_chunk(s, op, out, at_once)) return false;
     writing = false;
     return true;
   }
