@@ -21,7 +21,7 @@
 namespace liveness {
 namespace detail {
 
-/// Completes a session operation on its handler's associated executor (Asio's
+/// Completes a composed operation on its handler's associated executor (Asio's
 /// `complete()` calls the handler in the current context, which may be the session's).
 /// Two overloads rather than a variadic template, so that a literal 0 converts to the
 /// size at the call (a deduced `int` would convert inside, a -Wsign-conversion warning).
@@ -36,17 +36,15 @@ void complete_op(Self& self, error_code ec, std::size_t n) {
   net::dispatch(ex, [self = std::move(self), ec, n]() mutable { self.complete(ec, n); });
 }
 
-/// The first step of the session's operations: they go on from the session's executor
-/// (never inside the initiating call, never on another thread than the session's), and,
-/// for operations that have taken nothing yet, any cancellation type can end them
+/// The first step of a composed operation: it goes on from `ex` (never inside the
+/// initiating call), and, having taken nothing yet, any cancellation type can end it
 /// without side effect. Returns true when `self` was posted.
 template <class Self, class Executor>
-bool start_op(bool& started, Self& self, const Executor& session_executor,
-              bool any_cancellation = true) {
+bool start_op(bool& started, Self& self, const Executor& ex) {
   if (started) return false;
   started = true;
-  if (any_cancellation) self.reset_cancellation_state(net::enable_total_cancellation());
-  net::post(session_executor, std::move(self));
+  self.reset_cancellation_state(net::enable_total_cancellation());
+  net::post(ex, std::move(self));
   return true;
 }
 
