@@ -220,18 +220,12 @@ class op_result {
   std::size_t n_;
 };
 
-/// Whether `Machine` writes frames of any number of pieces (`writes_sequence`, false when
-/// it does not say).
-template <class Machine, class = void>
-struct writes_sequence : std::false_type {};
-template <class Machine>
-struct writes_sequence<Machine, std::void_t<decltype(Machine::writes_sequence)>>
-    : std::bool_constant<Machine::writes_sequence> {};
-
 /// The shell of an operation of `Machine` (its state machine) for one handler type.
 /// `Machine` provides: `static constexpr net::cancellation_type cancellation` (the types it
 /// accepts), `static constexpr signed char user_op` (-1, or a read 0 / write 1 of the
-/// application's), `void step(session_op<Impl>&, error_code, std::size_t)`,
+/// application's), `static constexpr bool reads_socket, writes_socket, writes_sequence`
+/// (whether it reads the socket itself, writes it, and writes frames of any number of
+/// pieces), `void step(session_op<Impl>&, error_code, std::size_t)`,
 /// `void forward_cancel(net::cancellation_type)` and `net::cancellation_slot inner_slot()`.
 template <class Impl, class Machine, class Handler, bool WithSize>
 class session_op_impl final : public session_op<Impl> {
@@ -331,7 +325,7 @@ class session_op_impl final : public session_op<Impl> {
   }
 
   void socket_write(const std::array<net::const_buffer, 2>& b) override {
-    if constexpr (Machine::writes_socket && !writes_sequence<Machine>::value) {
+    if constexpr (Machine::writes_socket && !Machine::writes_sequence) {
       net::async_write(this->impl_->socket_, b,
                        step_type(this->impl_->shared_from_this(), this,
                                  net::get_associated_allocator(handler_)));
@@ -341,7 +335,7 @@ class session_op_impl final : public session_op<Impl> {
   }
 
   void socket_write(const std::vector<net::const_buffer>& b) override {
-    if constexpr (writes_sequence<Machine>::value) {
+    if constexpr (Machine::writes_sequence) {
       net::async_write(this->impl_->socket_, b,
                        step_type(this->impl_->shared_from_this(), this,
                                  net::get_associated_allocator(handler_)));
@@ -398,6 +392,7 @@ constexpr net::cancellation_type any_cancellation = net::cancellation_type::term
 struct machine_base {
   static constexpr bool reads_socket = false;
   static constexpr bool writes_socket = false;
+  static constexpr bool writes_sequence = false;  // its frames have any number of pieces
   void forward_cancel(net::cancellation_type) noexcept {}
   net::cancellation_slot inner_slot() noexcept { return {}; }
 };

@@ -39,6 +39,7 @@ struct read_machine {
   static constexpr signed char user_op = 0;
   static constexpr bool reads_socket = Impl::direct_io;
   static constexpr bool writes_socket = false;
+  static constexpr bool writes_sequence = false;
 
   explicit read_machine(const Buffers& b) : buffers(b) {}
 
