@@ -26,12 +26,18 @@ if [ ! -f "$log" ]; then
   exit 0
 fi
 
-# LastTestsFailed.log lines are "<index>:<name>"; it is absent when nothing failed (or is
-# left over from an earlier run: then it is older than LastTest.log and ignored).
+# LastTestsFailed.log lines are "<index>:<name>"; it is absent when nothing failed, or left
+# over from an earlier run: then it was written before this run started ("Start testing:"
+# in LastTest.log, to the minute) and is ignored. ctest may close LastTest.log after it
+# writes LastTestsFailed.log, so the two files' times cannot be compared directly.
 failed_names=$(mktemp)
 trap 'rm -f "$failed_names"' EXIT
-if [ -f "$failed_log" ] && [ ! "$failed_log" -ot "$log" ]; then
-  sed -e 's/^[0-9]*://' "$failed_log" >"$failed_names"
+if [ -f "$failed_log" ]; then
+  started=$(sed -n -e 's/^Start testing: //p' "$log" | head -n 1)
+  started_s=$(date -d "$started" +%s 2>/dev/null || echo 0)
+  if [ "$(stat -c %Y "$failed_log")" -ge "$started_s" ]; then
+    sed -e 's/^[0-9]*://' "$failed_log" >"$failed_names"
+  fi
 fi
 
 awk -v failed_file="$failed_names" '

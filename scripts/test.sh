@@ -74,6 +74,7 @@ stage "build (g++ and clang++ at once)" build_both || exit 1
 # fuzzers) run at nice 19, one per core ("cpus" slots of cpu_slots.json), started first
 # (tests/CMakeLists.txt), so that they use the CPU the sleeping tests leave.
 rc=0
+rm -f "$build_dir/Testing/Temporary/LastTestsFailed.log"  # this run's failures only
 stage "test" ctest --test-dir "$build_dir" -j "$((3 * jobs))" \
   --resource-spec-file "$build_abs/tests/cpu_slots.json" \
   --output-on-failure --timeout 900 || rc=$?

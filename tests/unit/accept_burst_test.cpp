@@ -217,8 +217,8 @@ constexpr int emfile_free = 5;  // descriptors free when the burst is drained
 
 /// The child: a queued burst of `emfile_burst` connections (made by the child itself, so the
 /// parent's test process keeps its limit), then a descriptor limit that leaves
-/// `emfile_free` free for accepting: the batch stops at EMFILE; later the clients' ends are
-/// closed (freeing descriptors) and the loop resumes. Exit code 0 when every check held,
+/// `emfile_free` free for accepting: the batch stops at EMFILE; later the filler descriptors
+/// are closed and the loop resumes. Exit code 0 when every check held,
 /// else the number of the first one that failed.
 int burst_at_emfile_child_checks();
 
@@ -244,14 +244,21 @@ int burst_at_emfile_child_checks() {
   for (int fd = 0; fd < 4096; ++fd) {
     if (::fcntl(fd, F_GETFD) != -1) highest = fd;
   }
-  rl.rlim_cur = static_cast<rlim_t>(highest + 1);
+  // Room above the highest open descriptor for the whole burst and some slack, whatever
+  // descriptors this process inherited (an earlier version relied on inherited holes and
+  // failed where there were none), all taken by the filler below but `emfile_free`.
+  rl.rlim_cur = static_cast<rlim_t>(highest + 1 + emfile_burst + 8);
   if (::setrlimit(RLIMIT_NOFILE, &rl) != 0) return 3;
-  // Open descriptors below the limit are all taken but `emfile_free`: free some.
   std::vector<int> filler;
   for (;;) {
     const int fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (fd < 0) break;
     filler.push_back(fd);
+  }
+  if (errno != EMFILE || static_cast<int>(filler.size()) < emfile_burst + 8) {
+    std::fprintf(stderr, "[accept burst] EMFILE child: highest %d, %zu filler, errno %d\n",
+                 highest, filler.size(), errno);
+    return 11;
   }
   for (int i = 0; i < emfile_free && !filler.empty(); ++i) {
     ::close(filler.back());
