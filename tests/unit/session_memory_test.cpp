@@ -424,11 +424,11 @@ TEST_CASE("session memory: bytes per session beyond the floor with a read and as
   show("none", sizeof(lv::detail::session_impl<tcp::socket, lv::heartbeat::none>), none);
 
   // Upper bounds on the shared state, so that it cannot grow back unnoticed (g++ 12 /
-  // libstdc++ on x86-64 measure 880 / 944 / 552 B; the Boost backend's error_code is
-  // larger). Raise them only with a reason written in docs/session.md.
-  CHECK(sizeof(lv::detail::session_impl<tcp::socket, line_policy>) <= 1024);
-  CHECK(sizeof(lv::detail::session_impl<tcp::socket, lp_policy>) <= 1088);
-  CHECK(sizeof(lv::detail::session_impl<tcp::socket, lv::heartbeat::none>) <= 640);
+  // libstdc++ on x86-64 measure 744 / 808 / 456 B; the bounds leave 24 B). Raise them
+  // only with a reason written in docs/session.md.
+  CHECK(sizeof(lv::detail::session_impl<tcp::socket, line_policy>) <= 768);
+  CHECK(sizeof(lv::detail::session_impl<tcp::socket, lp_policy>) <= 832);
+  CHECK(sizeof(lv::detail::session_impl<tcp::socket, lv::heartbeat::none>) <= 480);
   // heartbeat::none holds no heartbeat state: no core::detector, no codec texts.
   CHECK(sizeof(lv::detail::session_impl<tcp::socket, lv::heartbeat::none>) +
             sizeof(lv::core::detector) - sizeof(lv::core::none_detector) <=
@@ -437,10 +437,15 @@ TEST_CASE("session memory: bytes per session beyond the floor with a read and as
   CHECK(line.op_allocs >= 2.0);
   CHECK(none.op_allocs >= 2.0);
   // A pending operation is one node holding its handler and state, without async_compose's
-  // work guards (g++ 12 measures 344 B for the read, Asio's socket read it waits in, and
-  // async_wait_dead; 456 B before): an upper bound, so that it cannot grow back unnoticed.
-  CHECK(line.op_bytes <= 400);
-  CHECK(none.op_bytes <= 400);
+  // work guards (g++ 12 measures 328 B for the read, Asio's socket read it waits in, and
+  // async_wait_dead; 456 B with async_compose): an upper bound, so that it cannot grow
+  // back unnoticed. The step handler inside Asio's socket read is three pointers (the
+  // session's shared_ptr and the node; the allocator, when empty, takes no room, and the
+  // cancellation slot is asked of the node).
+  CHECK(line.op_bytes <= 344);
+  CHECK(none.op_bytes <= 344);
+  CHECK(sizeof(lv::detail::op_step<lv::detail::session_impl<tcp::socket, line_policy>,
+                                   std::allocator<void>, true>) == 3 * sizeof(void*));
 }
 
 // Heap per session (mallinfo2) of `n` idle ping_pong<line> sessions made from `opts`.

@@ -133,7 +133,10 @@ class length_prefixed_decoder {
   void reset() noexcept;
 
   /// The sticky error, or success.
-  error_code error() const noexcept { return ec_; }
+  error_code error() const noexcept {
+    return failure_ == 0 ? error_code()
+                         : make_error_code(static_cast<liveness::error>(failure_));
+  }
 
   /// True between frames (no header or payload partly received).
   bool at_frame_boundary() const noexcept {
@@ -166,11 +169,15 @@ class length_prefixed_decoder {
   void end_data_frame(Handler& handler);
   template <class Handler>
   void end_heartbeat(Handler& handler);
-  void fail(liveness::error e) noexcept { ec_ = make_error_code(e); }
+  // Its only failures (protocol_error, frame_too_large) fit in failure_.
+  void fail(liveness::error e) noexcept { failure_ = static_cast<std::uint8_t>(e); }
+  static_assert(static_cast<int>(liveness::error::protocol_error) < 256 &&
+                    static_cast<int>(liveness::error::frame_too_large) < 256,
+                "length_prefixed_decoder::failure_ holds a liveness::error in a byte");
 
   length_prefixed_options opts_;
-  error_code ec_;
   state state_ = state::header;
+  std::uint8_t failure_ = 0;  // the sticky error, a liveness::error; 0: none
   std::uint8_t type_ = 0;
   bool in_message_ = false;
   std::size_t header_bytes_ = 0;

@@ -177,7 +177,9 @@ class line_decoder {
   void reset() noexcept;
 
   /// The sticky error, or success.
-  error_code error() const noexcept { return ec_; }
+  error_code error() const noexcept {
+    return too_large_ ? make_error_code(liveness::error::frame_too_large) : error_code();
+  }
 
   /// Bytes held back as a possible heartbeat (at most `max_text_size + 1`; always zero in
   /// `bare` framing).
@@ -226,7 +228,6 @@ class line_decoder {
   void new_line() noexcept;
 
   std::shared_ptr<const line_shared_state> state_;
-  error_code ec_;
   std::size_t line_len_ = 0;  // bytes of the current line so far (bare: user bytes only)
   std::size_t held_ = 0;      // bytes held back as a heartbeat candidate
   std::uint64_t lines_ended_ = 0;
@@ -234,6 +235,7 @@ class line_decoder {
   bool can_ping_ = true;      // held bytes are a prefix of the ping text
   bool can_pong_ = true;      // held bytes are a prefix of the pong text
   bool cr_ = false;           // newline: held bytes end in '\r' after a whole text
+  bool too_large_ = false;    // a line passed max_line_length: error() is frame_too_large
 };
 
 /// Produces the heartbeat bytes to write and tells where in the outbound user stream they

@@ -114,7 +114,10 @@ class mqtt_decoder {
   void reset() noexcept;
 
   /// The sticky error, or success.
-  error_code error() const noexcept { return ec_; }
+  error_code error() const noexcept {
+    return failure_ == 0 ? error_code()
+                         : make_error_code(static_cast<liveness::error>(failure_));
+  }
 
   /// True between packets.
   bool at_packet_boundary() const noexcept { return state_ == state::type; }
@@ -138,11 +141,15 @@ class mqtt_decoder {
 
   template <class Handler>
   void header_done(Handler& handler);
-  void fail(liveness::error e) noexcept { ec_ = make_error_code(e); }
+  // Its only failures (protocol_error, frame_too_large) fit in failure_.
+  void fail(liveness::error e) noexcept { failure_ = static_cast<std::uint8_t>(e); }
+  static_assert(static_cast<int>(liveness::error::protocol_error) < 256 &&
+                    static_cast<int>(liveness::error::frame_too_large) < 256,
+                "mqtt_decoder::failure_ holds a liveness::error in a byte");
 
   mqtt_options opts_;
-  error_code ec_;
   state state_ = state::type;
+  std::uint8_t failure_ = 0;  // the sticky error, a liveness::error; 0: none
   std::size_t header_size_ = 0;   // fixed header bytes held in header_
   std::uint32_t remaining_ = 0;   // remaining length being decoded, then bytes still due
   std::array<char, 5> header_{};  // type byte and up to 4 length bytes

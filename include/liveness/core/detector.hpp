@@ -313,6 +313,10 @@ class detector {
   bool paused_reading_is_progress() const noexcept;
   time_point progress_ping_due() const noexcept;
   void sample_rtt(duration rtt) noexcept;
+  /// The last on_sent with bytes, or the start.
+  time_point last_written() const noexcept {
+    return have_sent_ ? stats_.last_sent : stats_.started;
+  }
 
   // What stats() reports, without std::optional (flags below) and without the values
   // the detector holds anyway (ping_interval_, peer_silence_limit_).
@@ -364,33 +368,34 @@ class detector {
   time_point dead_at_{};        // when death was declared
   time_point ping_sent_{};      // when the outstanding ping was asked for
   time_point last_ping_received_{};
-  time_point last_written_{};         // last on_sent with bytes, or the start
   time_point answer_budget_at_{};     // when every pong so far is paid for (GCRA)
   time_point write_waiting_since_{};  // when the write of on_write_waiting began to wait
   counters stats_;
 
-  // Flags together (no padding between them).
+  // Flags together, as bits (no default member initialisers for bit-fields before C++20):
+  // the options' are set by every constructor, the state's by reset(), which every
+  // constructor calls.
   detector_mode mode_ = detector_mode::none;
   state state_ = state::alive;
-  bool sends_pings_ = false;
-  bool ping_after_own_silence_ = false;  // ping_pong_options::ping_after_own_silence
-  bool progress_pongs_ = true;            // ping_pong_options::progress_pongs
-  bool hello_ = false;                    // ping_pong_options::hello
-  bool too_many_pings_ = false;           // ping_pong_options::too_many_pings
-  bool notice_due_ = false;               // the pong owed should carry "too many pings"
-  bool have_ping_received_ = false;
-  bool ping_outstanding_ = false;
-  bool heard_since_ping_ = false;    // traffic or progress since the outstanding ping
-  bool pong_pending_ = false;
-  bool data_since_written_ = false;  // user data received since last_written_
-  bool progress_due_ = false;        // poll found the progress pong due; not yet taken
-  bool reading_paused_ = false;      // on_reading_paused
-  bool write_waiting_ = false;       // on_write_waiting
-  bool have_received_ = false;       // stats: last_received is set
-  bool have_sent_ = false;           // last_sent
-  bool have_rtt_ = false;            // the RTT figures
-  bool have_hello_ = false;          // peer_hello
-  bool hello_pings_ = false;         // peer_hello->pings
+  bool sends_pings_ : 1;
+  bool ping_after_own_silence_ : 1;  // ping_pong_options::ping_after_own_silence
+  bool progress_pongs_ : 1;          // ping_pong_options::progress_pongs
+  bool hello_ : 1;                   // ping_pong_options::hello
+  bool too_many_pings_ : 1;          // ping_pong_options::too_many_pings
+  bool notice_due_ : 1;          // the pong owed should carry "too many pings"
+  bool have_ping_received_ : 1;
+  bool ping_outstanding_ : 1;
+  bool heard_since_ping_ : 1;    // traffic or progress since the outstanding ping
+  bool pong_pending_ : 1;
+  bool data_since_written_ : 1;  // user data received since last_written()
+  bool progress_due_ : 1;        // poll found the progress pong due; not yet taken
+  bool reading_paused_ : 1;      // on_reading_paused
+  bool write_waiting_ : 1;       // on_write_waiting
+  bool have_received_ : 1;       // stats: last_received is set
+  bool have_sent_ : 1;           // last_sent (and last_written())
+  bool have_rtt_ : 1;            // the RTT figures
+  bool have_hello_ : 1;          // peer_hello
+  bool hello_pings_ : 1;         // peer_hello->pings
 };
 
 

@@ -67,6 +67,9 @@ class session_op : public parked_op<typename Impl::executor_type> {
   virtual void socket_write(const std::array<net::const_buffer, 2>& b) = 0;
   /// The same for a frame of any number of pieces (async_write_message).
   virtual void socket_write(const std::vector<net::const_buffer>& b) = 0;
+  /// The cancellation slot of the socket read in progress (empty when the handler's slot
+  /// is not connected): the read's step handler asks for it when the read starts.
+  virtual net::cancellation_slot read_slot() noexcept = 0;
 
   /// The cancellation slot's handler: records an accepted type; a parked operation is
   /// taken out of its list and goes on (from the session's executor).
@@ -122,28 +125,50 @@ class user_op_end {
   signed char user_op_;
 };
 
+/// Holds an allocator without a byte of its own when it is empty (as std::allocator is).
+template <class Alloc, bool = std::is_empty<Alloc>::value && !std::is_final<Alloc>::value>
+class alloc_holder : private Alloc {
+ protected:
+  explicit alloc_holder(const Alloc& a) noexcept : Alloc(a) {}
+  const Alloc& alloc() const noexcept { return *this; }
+};
+template <class Alloc>
+class alloc_holder<Alloc, false> {
+ protected:
+  explicit alloc_holder(const Alloc& a) noexcept : alloc_(a) {}
+  const Alloc& alloc() const noexcept { return alloc_; }
+
+ private:
+  Alloc alloc_;
+};
+
 /// The next step of an operation, as a handler: posted, or the completion of the socket
 /// read or write it started. Keeps the session alive; frees the operation if it is
-/// destroyed without being called (an io_context shut down).
-template <class Impl, class Alloc>
-class op_step {
+/// destroyed without being called (an io_context shut down). `Reads`: the step of a socket
+/// read, whose cancellation slot is the operation's (`session_op::read_slot`). 24 bytes
+/// with the default allocator: the size of each pending socket read's Asio operation.
+template <class Impl, class Alloc, bool Reads = false>
+class op_step : private alloc_holder<Alloc> {
  public:
   using allocator_type = Alloc;
   using cancellation_slot_type = net::cancellation_slot;
 
-  op_step(std::shared_ptr<Impl> s, session_op<Impl>* op, const Alloc& alloc,
-          net::cancellation_slot slot = {}) noexcept
-      : s_(std::move(s)), op_(op), slot_(slot), alloc_(alloc) {}
+  op_step(std::shared_ptr<Impl> s, session_op<Impl>* op, const Alloc& alloc) noexcept
+      : alloc_holder<Alloc>(alloc), s_(std::move(s)), op_(op) {}
   op_step(op_step&& o) noexcept
-      : s_(std::move(o.s_)), op_(std::exchange(o.op_, nullptr)), slot_(o.slot_),
-        alloc_(o.alloc_) {}
+      : alloc_holder<Alloc>(o.alloc()), s_(std::move(o.s_)), op_(std::exchange(o.op_, nullptr)) {}
   op_step& operator=(op_step&&) = delete;
   ~op_step() {
     if (op_) op_->destroy();
   }
 
-  allocator_type get_allocator() const noexcept { return alloc_; }
-  cancellation_slot_type get_cancellation_slot() const noexcept { return slot_; }
+  allocator_type get_allocator() const noexcept { return this->alloc(); }
+  cancellation_slot_type get_cancellation_slot() const noexcept {
+    if constexpr (Reads) {
+      if (op_) return op_->read_slot();
+    }
+    return {};
+  }
 
   void operator()(error_code ec = {}, std::size_t n = 0) {
     std::exchange(op_, nullptr)->step(ec, n);
@@ -152,8 +177,6 @@ class op_step {
  private:
   std::shared_ptr<Impl> s_;  // declared first: destroyed after the operation
   session_op<Impl>* op_;
-  net::cancellation_slot slot_;
-  Alloc alloc_;
 };
 
 /// The cancellation slot's handler of an operation.
@@ -314,14 +337,17 @@ class session_op_impl final : public session_op<Impl> {
 
   void socket_read(net::mutable_buffer b) override {
     if constexpr (Machine::reads_socket) {
-      const bool connected = net::get_associated_cancellation_slot(handler_).is_connected();
       this->impl_->socket_.async_read_some(
-          b, step_type(this->impl_->shared_from_this(), this,
-                       net::get_associated_allocator(handler_),
-                       connected ? machine_.inner_slot() : net::cancellation_slot()));
+          b, op_step<Impl, handler_allocator, true>(this->impl_->shared_from_this(), this,
+                                                    net::get_associated_allocator(handler_)));
     } else {
       (void)b;
     }
+  }
+
+  net::cancellation_slot read_slot() noexcept override {
+    if (!net::get_associated_cancellation_slot(handler_).is_connected()) return {};
+    return machine_.inner_slot();
   }
 
   void socket_write(const std::array<net::const_buffer, 2>& b) override {

@@ -208,7 +208,9 @@ class session_engine {
   bool closed() const noexcept { return closed_; }
   /// The peer's FIN arrived and the session drains.
   bool read_closed() const noexcept { return read_closed_; }
-  error_code reason() const noexcept { return reason_; }
+  /// Why the peer is dead (empty while alive): the detector's reason, which is the first
+  /// one given (a detector that had already decided keeps its own).
+  error_code reason() const noexcept { return dead_ ? detector_.reason() : error_code(); }
   const Detector& detector() const noexcept { return detector_; }
 
  private:
@@ -228,26 +230,26 @@ class session_engine {
   typename Codec::encoder encoder_;
   engine::inbox inbox_;
   std::string heartbeat_out_;  // the heartbeat frames being written
-  error_code reason_;
   time_point unit_started_{};     // slowloris guard: when the open unit began arriving
   time_point linger_deadline_{};  // the peer's FIN: the session drains until then
   // User operations started and not ended (pending at once: far fewer than 2^32).
   std::uint32_t user_writes_ = 0;
   std::uint32_t user_reads_ = 0;
-  // Flags together (no padding between them).
-  bool message_read_pending_ = false;
-  bool writing_ = false;  // a heartbeat write or a user chunk is going out
-  bool ping_wanted_ = false;
-  bool pong_wanted_ = false;
-  bool hello_wanted_ = false;   // the hello has not been taken yet
-  bool notice_wanted_ = false;  // a "too many pings" notice is owed
-  bool ping_out_ = false;  // the heartbeat write in progress carries a ping / a pong
-  bool pong_out_ = false;
-  bool dead_ = false;
-  bool closed_ = false;
-  bool unit_open_ = false;        // a line, frame or message has begun arriving
-  bool first_unit_seen_ = false;  // one has ended
-  bool read_closed_ = false;      // the peer's FIN arrived
+  // Flags, as bits (all false at construction: no default member initialisers for
+  // bit-fields before C++20).
+  bool message_read_pending_ : 1;
+  bool writing_ : 1;          // a heartbeat write or a user chunk is going out
+  bool ping_wanted_ : 1;
+  bool pong_wanted_ : 1;
+  bool hello_wanted_ : 1;     // the hello has not been taken yet
+  bool notice_wanted_ : 1;    // a "too many pings" notice is owed
+  bool ping_out_ : 1;         // the heartbeat write in progress carries a ping / a pong
+  bool pong_out_ : 1;
+  bool dead_ : 1;
+  bool closed_ : 1;
+  bool unit_open_ : 1;        // a line, frame or message has begun arriving
+  bool first_unit_seen_ : 1;  // one has ended
+  bool read_closed_ : 1;      // the peer's FIN arrived
 };
 
 }  // namespace engine

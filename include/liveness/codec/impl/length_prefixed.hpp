@@ -30,7 +30,7 @@ inline length_prefixed_decoder::length_prefixed_decoder(const length_prefixed_op
 }
 
 inline void length_prefixed_decoder::reset() noexcept {
-  ec_ = error_code();
+  failure_ = 0;
   state_ = state::header;
   type_ = 0;
   in_message_ = false;
@@ -42,9 +42,9 @@ inline void length_prefixed_decoder::reset() noexcept {
 
 template <class Handler>
 error_code length_prefixed_decoder::finish(Handler&&) {
-  if (ec_) return ec_;
+  if (failure_ != 0) return error();
   if (!at_frame_boundary() || in_message_) fail(error::protocol_error);
-  return ec_;
+  return error();
 }
 
 // The 5 header bytes are in: check the type, then start the frame. False on error.
@@ -108,7 +108,7 @@ error_code length_prefixed_decoder::feed(const char* data, std::size_t size,
                                          Handler&& handler) {
   const char* p = data;
   const char* const end = data + size;
-  while (!ec_ && p != end) {
+  while (failure_ == 0 && p != end) {
     const auto available = static_cast<std::size_t>(end - p);
     switch (state_) {
       case state::header: {
@@ -150,7 +150,7 @@ error_code length_prefixed_decoder::feed(const char* data, std::size_t size,
       }
     }
   }
-  return ec_;
+  return error();
 }
 
 // ---- encoder ------------------------------------------------------------------------------

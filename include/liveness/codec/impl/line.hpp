@@ -73,25 +73,25 @@ inline void line_decoder::new_line() noexcept {
 
 inline void line_decoder::reset() noexcept {
   new_line();
-  ec_ = error_code();
+  too_large_ = false;
 }
 
 template <class Handler>
 error_code line_decoder::feed(const char* data, std::size_t size, Handler&& handler) {
-  if (ec_ || size == 0) return ec_;
+  if (too_large_ || size == 0) return error();
   if (state_->options.framing == line_framing::bare)
     feed_bare(data, size, handler);
   else
     feed_newline(data, size, handler);
-  return ec_;
+  return error();
 }
 
 template <class Handler>
 error_code line_decoder::finish(Handler&& handler) {
-  if (ec_) return ec_;
+  if (too_large_) return error();
   if (held_ != 0) emit_held(handler);  // newline framing only: bare framing holds nothing
   new_line();
-  return ec_;
+  return error();
 }
 
 // Newline framing: the held bytes are the current line so far, a prefix of the ping and/or
@@ -105,7 +105,7 @@ void line_decoder::emit_held(Handler& handler) {
 
 // User bytes [p, end), pending since `run`, up to and including the next '\n', counted
 // against max_line_length. Returns where the next line starts, or `end`; nullptr when the
-// limit was exceeded: the bytes within it were delivered from `run`, and ec_ is set.
+// limit was exceeded: the bytes within it were delivered from `run`, and too_large_ is set.
 template <class Handler>
 const char* line_decoder::pass_line(const char* p, const char* end, const char* run,
                                     Handler& handler) {
@@ -119,7 +119,7 @@ const char* line_decoder::pass_line(const char* p, const char* end, const char* 
     const char* const excess = p + (max - line_len_);
     if (excess > run) handler.on_data(run, static_cast<std::size_t>(excess - run));
     line_len_ = max;
-    ec_ = make_error_code(error::frame_too_large);
+    too_large_ = true;
     return nullptr;
   }
   line_len_ += n;

@@ -44,7 +44,7 @@ inline mqtt_decoder::mqtt_decoder(const mqtt_options& options) : opts_(options) 
 }
 
 inline void mqtt_decoder::reset() noexcept {
-  ec_ = error_code();
+  failure_ = 0;
   state_ = state::type;
   header_size_ = 0;
   remaining_ = 0;
@@ -52,9 +52,9 @@ inline void mqtt_decoder::reset() noexcept {
 
 template <class Handler>
 error_code mqtt_decoder::finish(Handler&&) {
-  if (ec_) return ec_;
+  if (failure_ != 0) return error();
   if (!at_packet_boundary()) fail(error::protocol_error);
-  return ec_;
+  return error();
 }
 
 // The fixed header is in (`header_size_` bytes, remaining length in `remaining_`).
@@ -92,7 +92,7 @@ template <class Handler>
 error_code mqtt_decoder::feed(const char* data, std::size_t size, Handler&& handler) {
   const char* p = data;
   const char* const end = data + size;
-  while (!ec_ && p != end) {
+  while (failure_ == 0 && p != end) {
     switch (state_) {
       case state::type: {
         const auto c = static_cast<unsigned char>(*p++);
@@ -131,7 +131,7 @@ error_code mqtt_decoder::feed(const char* data, std::size_t size, Handler&& hand
       }
     }
   }
-  return ec_;
+  return error();
 }
 
 // ---- encoder ------------------------------------------------------------------------------

@@ -91,10 +91,23 @@ inline detector_stats detector::stats() const noexcept {
 
 // ---- construction -------------------------------------------------------------------------
 
-inline detector::detector(time_point now) noexcept { reset(now); }
+inline detector::detector(time_point now) noexcept
+    : sends_pings_(false),
+      ping_after_own_silence_(false),
+      progress_pongs_(true),
+      hello_(false),
+      too_many_pings_(false) {
+  reset(now);
+}
 
 inline detector::detector(const idle_timeout_options& options, time_point now)
-    : timeout_(options.timeout), mode_(detector_mode::idle_timeout) {
+    : timeout_(options.timeout),
+      mode_(detector_mode::idle_timeout),
+      sends_pings_(false),
+      ping_after_own_silence_(false),
+      progress_pongs_(true),
+      hello_(false),
+      too_many_pings_(false) {
   if (auto ec = options.validate())
     throw system_error(ec, "liveness::core::detector: invalid idle_timeout_options");
   reset(now);
@@ -108,10 +121,11 @@ inline detector::detector(const ping_pong_options& options, role local, time_poi
       max_ping_strikes_(options.max_ping_strikes),
       mode_(detector_mode::ping_pong),
       sends_pings_(detail::pings_from(options.pinger, local)),
+      ping_after_own_silence_(options.ping_after_own_silence &&
+                              detail::pings_from(options.pinger, local)),
       progress_pongs_(options.progress_pongs),
       hello_(options.hello),
       too_many_pings_(options.too_many_pings) {
-  ping_after_own_silence_ = options.ping_after_own_silence && sends_pings_;
   if (max_ping_strikes_ != 0 && min_ping_interval_ > duration::zero())
     answer_tolerance_ = detail::times_saturated(min_ping_interval_, options.ping_burst());
   if (auto ec = options.validate())
@@ -133,7 +147,6 @@ inline void detector::reset(time_point now) noexcept {
   pong_pending_ = false;
   late_pongs_ = 0;
   last_progress_ = now;
-  last_written_ = now;
   data_since_written_ = false;
   progress_due_ = false;
   answer_budget_at_ = now;
@@ -282,7 +295,6 @@ inline void detector::on_sent(time_point now, std::size_t bytes) noexcept {
   detail::add_counter(stats_.bytes_sent, bytes);
   stats_.last_sent = now_;
   have_sent_ = true;
-  last_written_ = now_;
   data_since_written_ = false;
   progress_due_ = false;
 }
@@ -303,7 +315,7 @@ inline void detector::on_data_received(time_point now) noexcept {
 inline bool detector::take_progress_pong(time_point now) noexcept {
   observe(now);
   if (mode_ != detector_mode::ping_pong || state_ != state::alive || !progress_pongs_ ||
-      !data_since_written_ || pong_pending_ || now_ < add_saturated(last_written_, interval_))
+      !data_since_written_ || pong_pending_ || now_ < add_saturated(last_written(), interval_))
     return false;
   pong_pending_ = true;
   data_since_written_ = false;
@@ -341,7 +353,7 @@ inline time_point detector::progress_ping_due() const noexcept {
   // Without progress pongs, a pinging end proves its reading with a ping: due once it has
   // received user data and written nothing for `interval`.
   if (progress_pongs_ || !data_since_written_) return time_point::max();
-  return add_saturated(last_written_, ping_interval_);
+  return add_saturated(last_written(), ping_interval_);
 }
 
 inline bool detector::paused_reading_is_progress() const noexcept {

@@ -56,7 +56,7 @@ inline poll_result detector::poll(time_point now) noexcept {
   // A progress pong that fell due is the caller's to take (take_progress_pong, right after
   // this poll); it no longer counts in next_deadline(), which therefore lies after now.
   if (progress_pongs_ && data_since_written_ && !pong_pending_ &&
-      now_ >= add_saturated(last_written_, interval_))
+      now_ >= add_saturated(last_written(), interval_))
     progress_due_ = true;
 
   if (ping_outstanding_) return {};
@@ -65,7 +65,7 @@ inline poll_result detector::poll(time_point now) noexcept {
     const time_point silence_due = add_saturated(last_heard_, ping_interval_);
     // Also after our own silence (ping_pong_options::ping_after_own_silence).
     const bool own_silence_due =
-        ping_after_own_silence_ && now_ >= add_saturated(last_written_, ping_interval_);
+        ping_after_own_silence_ && now_ >= add_saturated(last_written(), ping_interval_);
     if (now_ >= silence_due || own_silence_due || now_ >= progress_ping_due()) {
       ping_outstanding_ = true;
       heard_since_ping_ = false;
@@ -109,9 +109,9 @@ inline std::optional<time_point> detector::next_deadline() const noexcept {
       else
         t = add_saturated((std::max)(last_heard_, last_progress_), peer_silence_limit_);
       if (!ping_outstanding_ && ping_after_own_silence_)
-        t = (std::min)(t, add_saturated(last_written_, ping_interval_));
+        t = (std::min)(t, add_saturated(last_written(), ping_interval_));
       if (progress_pongs_ && data_since_written_ && !pong_pending_ && !progress_due_)
-        t = (std::min)(t, add_saturated(last_written_, interval_));
+        t = (std::min)(t, add_saturated(last_written(), interval_));
       break;
   }
   // A deadline at the end of time is no deadline.

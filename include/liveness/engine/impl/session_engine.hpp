@@ -33,7 +33,20 @@ session_engine<Codec, Detector>::session_engine(Detector detector,
       detector_(std::move(detector)),
       decoder_(config_->codec),
       encoder_(config_->codec),
-      inbox_(config_->session_limits.read_buffer_limit) {
+      inbox_(config_->session_limits.read_buffer_limit),
+      message_read_pending_(false),
+      writing_(false),
+      ping_wanted_(false),
+      pong_wanted_(false),
+      hello_wanted_(false),
+      notice_wanted_(false),
+      ping_out_(false),
+      pong_out_(false),
+      dead_(false),
+      closed_(false),
+      unit_open_(false),
+      first_unit_seen_(false),
+      read_closed_(false) {
   if constexpr (codec::carries_agreement_v<Codec>)
     hello_wanted_ = detector_.own_hello().has_value();
 }
@@ -218,7 +231,7 @@ template <class Codec, class Detector>
 actions session_engine<Codec, Detector>::die(time_point now, const error_code& reason) {
   if (dead_ || closed_) return {};
   dead_ = true;
-  reason_ = reason;
+  // The detector keeps the reason (reason()); had it already decided, its reason stands.
   detector_.declare_dead(now, reason);
   actions a;
   a.shut_down = true;
