@@ -585,10 +585,14 @@ TEST_CASE("session: Msgtest/OK preset on both ends, a client that only uploads s
             << ss.pongs_received << " OK taken as pongs, " << oks_in_data
             << " OK that shared a read with data, " << ss.consecutive_misses
             << " misses in a row; client " << cs.pongs_sent << " OK\n";
+  // A ping whose "OK" was taken as data stays outstanding until its timeout (1000 ms):
+  // with two such misses the 2 s run holds only two pings (at about 150 and 1150 ms; a
+  // loaded machine makes the sharing likelier, as in one CI run), else at least three.
+  const std::uint64_t least_pings = oks_in_data >= 2 ? 2 : 3;
   CHECK(ss.progress_pongs == 0);
-  CHECK(ss.progress_pings >= 3);
+  CHECK(ss.progress_pings >= least_pings);
   CHECK(cs.pings_sent == 0);
-  CHECK(cs.pongs_sent >= 3);
+  CHECK(cs.pongs_sent >= least_pings);
   CHECK(ss.pongs_received + oks_in_data <= cs.pongs_sent);
   // What arrived is the client's lines, intact, up to the few still in flight.
   CHECK(lines.size() >= 8 * 10);

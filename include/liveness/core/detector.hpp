@@ -382,20 +382,20 @@ class detector {
   bool progress_pongs_ : 1;          // ping_pong_options::progress_pongs
   bool hello_ : 1;                   // ping_pong_options::hello
   bool too_many_pings_ : 1;          // ping_pong_options::too_many_pings
-  bool notice_due_ : 1;          // the pong owed should carry "too many pings"
+  bool notice_due_ : 1;              // the pong owed should carry "too many pings"
   bool have_ping_received_ : 1;
   bool ping_outstanding_ : 1;
-  bool heard_since_ping_ : 1;    // traffic or progress since the outstanding ping
+  bool heard_since_ping_ : 1;        // traffic or progress since the outstanding ping
   bool pong_pending_ : 1;
-  bool data_since_written_ : 1;  // user data received since last_written()
-  bool progress_due_ : 1;        // poll found the progress pong due; not yet taken
-  bool reading_paused_ : 1;      // on_reading_paused
-  bool write_waiting_ : 1;       // on_write_waiting
-  bool have_received_ : 1;       // stats: last_received is set
-  bool have_sent_ : 1;           // last_sent (and last_written())
-  bool have_rtt_ : 1;            // the RTT figures
-  bool have_hello_ : 1;          // peer_hello
-  bool hello_pings_ : 1;         // peer_hello->pings
+  bool data_since_written_ : 1;      // user data received since last_written()
+  bool progress_due_ : 1;            // poll found the progress pong due; not yet taken
+  bool reading_paused_ : 1;          // on_reading_paused
+  bool write_waiting_ : 1;           // on_write_waiting
+  bool have_received_ : 1;           // stats: last_received is set
+  bool have_sent_ : 1;               // last_sent (and last_written())
+  bool have_rtt_ : 1;                // the RTT figures
+  bool have_hello_ : 1;              // peer_hello
+  bool hello_pings_ : 1;             // peer_hello->pings
 };
 
 
