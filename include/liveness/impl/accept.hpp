@@ -9,6 +9,7 @@
 #define LIVENESS_IMPL_ACCEPT_HPP
 
 #include <liveness/detail/asio.hpp>
+#include <liveness/detail/composed_op.hpp>
 
 #include <cerrno>
 #include <cstddef>
@@ -343,11 +344,6 @@ class accept_loop_op {
   template <class Executor>
   void keep_executor(Executor&& ex) {
     if constexpr (!std::is_void_v<NextExecutor>) kept_executor_.emplace(std::forward<Executor>(ex));
-  }
-
-  template <class Self>
-  static bool cancelled(Self& self) {
-    return self.get_cancellation_state().cancelled() != net::cancellation_type::none;
   }
 
   /// Cancelled, or the acceptor closed (by a handler, or while the loop paused).

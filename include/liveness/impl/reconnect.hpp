@@ -9,8 +9,8 @@
 #define LIVENESS_IMPL_RECONNECT_HPP
 
 #include <liveness/detail/asio.hpp>
+#include <liveness/detail/composed_op.hpp>
 #include <liveness/detail/parked_op.hpp>
-#include <liveness/impl/session/ops.hpp>
 
 #include <deque>
 #include <exception>

@@ -1,16 +1,17 @@
 //
-// liveness/impl/session/ops.hpp
+// liveness/detail/composed_op.hpp
 //
 // Copyright (c) 2026 The liveness authors.
 // Distributed under the Boost Software License, Version 1.0.
 // (See accompanying file LICENSE or copy at https://www.boost.org/LICENSE_1_0.txt)
 //
-// How a composed operation (async_compose: the reconnecting client's) starts and
-// completes: posted first, completed on its handler's associated executor. The session's
-// own operations are nodes (detail/session_op.hpp).
+// How a composed operation (async_compose: the reconnecting client's and the accept
+// loop's) starts, sees cancellation and completes: posted first, completed on its
+// handler's associated executor. The session's own operations are nodes
+// (detail/session_op.hpp).
 //
-#ifndef LIVENESS_IMPL_SESSION_OPS_HPP
-#define LIVENESS_IMPL_SESSION_OPS_HPP
+#ifndef LIVENESS_DETAIL_COMPOSED_OP_HPP
+#define LIVENESS_DETAIL_COMPOSED_OP_HPP
 
 #include <liveness/config.hpp>
 #include <liveness/detail/asio.hpp>
@@ -57,4 +58,4 @@ bool cancelled(Self& self) {
 }  // namespace detail
 }  // namespace liveness
 
-#endif  // LIVENESS_IMPL_SESSION_OPS_HPP
+#endif  // LIVENESS_DETAIL_COMPOSED_OP_HPP
