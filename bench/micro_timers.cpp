@@ -10,18 +10,28 @@
 //  1. ns per re-arm with --sessions timers armed (default 10,000): `steady_timer::
 //     expires_after` + `async_wait` (the cancelled wait's handler runs too: the io_context
 //     is polled every 1,024 operations and that time is included) vs the shared timer wheel
-//     (`timer::shared_wheel::arm`, mutex included, what a session does) vs the bare
-//     `timer::wheel::arm`.
-//  2. The same for each size in --scales (default 100000,1000000 simulated sessions):
-//     ns per re-arm in a scattered order, and heap bytes per timer (mallinfo2, the vector
-//     holding the timers included), to show how each
-//     approach grows past what one process's descriptors allow here (20,000). One more row,
-//     `shared_wheel_touched`: the owner is touched first (as the read handler that re-arms
-//     has done in a session) and the cost of the touch alone, measured in the same order,
-//     is subtracted: the re-arm of an owner already in the cache.
+//     (`timer::shared_wheel::arm`, mutex and clock read included, what a session does) vs
+//     the bare `timer::wheel` (the data structure alone, its expiry passes included).
+//  2. The same for each size in --scales (default 100000,1000000 simulated sessions), and
+//     heap bytes per timer (mallinfo2, the vector holding the timers included), to show how
+//     each approach grows past what one process's descriptors allow here (20,000).
 //
-// Each timer's deadline is 10-11 s away and every re-arm pushes it further, so nothing
-// fires while measuring. Hand timing loops with std::chrono::steady_clock; each
+// Sessions are re-armed in a random order (a session's reads come when its peer sends, not
+// in a fixed rotation): a fixed rotation would let a linked list's neighbours, touched a
+// moment earlier, prefetch the next timer, which no real fleet does. Two rows per timer
+// kind: `cold`, the timer (and its owner) not in the CPU caches, so the figure is mostly
+// one memory access at large sizes, the same for every kind of timer; and `touched`, the
+// owner read just before (untimed), as the read handler that re-arms has done in a real
+// session: what the re-arm itself adds. Timing is per batch of 16 re-arms, whose indices
+// are drawn and whose owners are touched outside the timed part.
+//
+// The shared wheel and steady_timer rows use the real clock: every deadline is 10-11 s away
+// (a fixed offset per timer, as a heartbeat's deadline is its last read plus a fixed
+// timeout), every re-arm pushes it further, and nothing fires while measuring. The bare
+// wheel runs on simulated time (it is sans-I/O): each session is re-armed once per
+// simulated second on average with a 3 s deadline, and the wheel's expiry runs every 4 ms
+// tick inside the timed part, so the work an `expire` pass does for re-armed timers (and
+// for the few that fire, when a session drew no re-arm for 3 s) is counted. Each
 // measurement is the best of --repeat runs.
 //
 #include "bench_util.hpp"
@@ -65,25 +75,48 @@ long heap_bytes() {
   return static_cast<long>(m.uordblks + m.hblkhd);
 }
 
-// A scattered visiting order: i -> (i * stride) mod n with a stride coprime to n.
-std::size_t stride_for(std::size_t n) {
-  if (n < 3) return 1;
-  std::size_t s = (n / 2 + 7919) % n;
-  if (s == 0) s = 1;
-  auto gcd = [](std::size_t a, std::size_t b) {
-    while (b) {
-      const auto t = a % b;
-      a = b;
-      b = t;
-    }
-    return a;
-  };
-  while (gcd(s, n) != 1) s = s + 1 < n ? s + 1 : 1;
-  return s;
-}
-
 clock_type::duration jitter(std::size_t i) {
   return std::chrono::microseconds((i * 2654435761u) % 1000000u);
+}
+
+// The random visiting order: xorshift64*, mapped onto [0, n) by a multiply (no division).
+struct visit_order {
+  std::uint64_t state = 0x9E3779B97F4A7C15ull;
+  std::size_t n;
+  explicit visit_order(std::size_t count) : n(count) {}
+  std::size_t next() {
+    state ^= state >> 12;
+    state ^= state << 25;
+    state ^= state >> 27;
+    const std::uint64_t r = (state * 0x2545F4914F6CDD1Dull) >> 32;
+    return static_cast<std::size_t>((r * n) >> 32);
+  }
+};
+
+constexpr std::size_t batch = 16;
+
+// Runs `ops` re-arms in batches of 16: draws the batch's indices, calls `touch(i)` on each
+// (untimed), then times `rearm(i)` for each and `after_batch()`. Returns ns per re-arm, the
+// best of `repeat` runs.
+template <class Touch, class Rearm, class After>
+double timed_batches(std::size_t n, std::size_t ops, int repeat, Touch touch, Rearm rearm,
+                     After after_batch) {
+  double best = 1e300;
+  visit_order order(n);
+  for (int rep = 0; rep < repeat; ++rep) {
+    double total = 0;
+    std::size_t idx[batch];
+    for (std::size_t done = 0; done < ops; done += batch) {
+      for (auto& i : idx) i = order.next();
+      for (const auto i : idx) touch(i);
+      const auto t0 = clock_type::now();
+      for (const auto i : idx) rearm(i);
+      after_batch();
+      total += std::chrono::duration<double, std::nano>(clock_type::now() - t0).count();
+    }
+    if (total < best) best = total;
+  }
+  return best / static_cast<double>((ops + batch - 1) / batch * batch);
 }
 
 struct result {
@@ -91,8 +124,9 @@ struct result {
   double bytes_per_timer = 0;
 };
 
-// steady_timer: expires_after (cancels the pending wait) + async_wait.
-result bench_steady(std::size_t sessions, std::size_t ops, int repeat) {
+// steady_timer: expires_after (cancels the pending wait) + async_wait. `touch`: the timer
+// object read first.
+result bench_steady(std::size_t sessions, std::size_t ops, int repeat, bool touch) {
   const long heap0 = heap_bytes();
   asio::io_context io(1);
   std::vector<asio::steady_timer> timers;
@@ -106,24 +140,25 @@ result bench_steady(std::size_t sessions, std::size_t ops, int repeat) {
   result r;
   r.bytes_per_timer =
       static_cast<double>(heap_bytes() - heap0) / static_cast<double>(sessions);
-  const std::size_t stride = stride_for(sessions);
-  double best = 1e300;
-  for (int rep = 0; rep < repeat; ++rep) {
-    std::size_t idx = 0;
-    const auto t0 = clock_type::now();
-    for (std::size_t op = 0; op < ops; ++op) {
-      auto& t = timers[idx];
-      idx += stride;
-      if (idx >= sessions) idx -= sessions;
-      t.expires_after(10s + jitter(op));
-      t.async_wait([](const asio::error_code&) { ++handlers_run; });
-      if ((op & 1023) == 1023) io.poll();
-    }
-    io.poll();
-    const double ns = std::chrono::duration<double, std::nano>(clock_type::now() - t0).count();
-    if (ns < best) best = ns;
-  }
-  r.ns_per_op = best / static_cast<double>(ops);
+  std::size_t since_poll = 0;
+  std::uint64_t sink = 0;
+  r.ns_per_op = timed_batches(
+      sessions, ops, repeat,
+      [&](std::size_t i) {
+        if (touch) sink += static_cast<std::uint64_t>(timers[i].expiry().time_since_epoch().count());
+      },
+      [&](std::size_t i) {
+        timers[i].expires_after(10s + jitter(i));
+        timers[i].async_wait([](const asio::error_code&) { ++handlers_run; });
+      },
+      [&] {
+        if ((since_poll += batch) >= 1024) {
+          since_poll = 0;
+          io.poll();
+        }
+      });
+  io.poll();
+  handlers_run += sink == 1;
   return r;
 }
 
@@ -141,9 +176,9 @@ struct owner : lt::wheel_timer, std::enable_shared_from_this<owner> {
 };
 
 // shared_wheel::arm, as a session re-arms on every read (clock read included). `touch`:
-// first write a member of the owner, as the read handler that re-arms has done in a real
-// session, so that the owner's cache miss is charged to the read, not to the re-arm.
-result bench_shared_wheel(std::size_t sessions, std::size_t ops, int repeat, bool touch = false) {
+// first write a member of the owner and read its timer, as the read handler that re-arms
+// has done in a real session, so that the owner's cache miss is charged to the read.
+result bench_shared_wheel(std::size_t sessions, std::size_t ops, int repeat, bool touch) {
   const long heap0 = heap_bytes();
   asio::io_context io(1);
   auto& wheel = asio::use_service<lt::shared_wheel>(io);
@@ -157,70 +192,60 @@ result bench_shared_wheel(std::size_t sessions, std::size_t ops, int repeat, boo
   result r;
   r.bytes_per_timer =
       static_cast<double>(heap_bytes() - heap0) / static_cast<double>(sessions);
-  const std::size_t stride = stride_for(sessions);
-  // One pass over `ops` re-arms (with `arm` false: the touch alone, the clock read kept).
-  auto pass = [&](bool arm) {
-    std::size_t idx = 0;
-    const auto t0 = clock_type::now();
-    for (std::size_t op = 0; op < ops; ++op) {
-      auto& o = *owners[idx];
-      idx += stride;
-      if (idx >= sessions) idx -= sessions;
-      if (touch) ++o.reads_;
-      const auto deadline = clock_type::now() + 10s + jitter(op);
-      if (arm) wheel.arm(o, deadline);
-      if (arm && (op & 1023) == 1023) io.poll();
-    }
-    if (arm) io.poll();
-    return std::chrono::duration<double, std::nano>(clock_type::now() - t0).count();
-  };
-  double best = 1e300;
-  double best_touch = 1e300;
-  // With `touch`, the touch alone is measured too, interleaved with the re-arms (at least
-  // 3 rounds each, best of each) and subtracted: the re-arm of an owner already in the
-  // cache.
-  const int rounds = touch && repeat < 3 ? 3 : repeat;
-  for (int rep = 0; rep < rounds; ++rep) {
-    const double ns = pass(true);
-    if (ns < best) best = ns;
-    if (touch) {
-      const double t = pass(false);
-      if (t < best_touch) best_touch = t;
-    }
-  }
-  if (touch) best -= best_touch;
-  r.ns_per_op = best / static_cast<double>(ops);
+  std::size_t since_poll = 0;
+  r.ns_per_op = timed_batches(
+      sessions, ops, repeat,
+      [&](std::size_t i) {
+        if (touch) {
+          auto& o = *owners[i];
+          o.reads_ += o.armed();
+        }
+      },
+      [&](std::size_t i) { wheel.arm(*owners[i], clock_type::now() + 10s + jitter(i)); },
+      [&] {
+        if ((since_poll += batch) >= 1024) {
+          since_poll = 0;
+          io.poll();
+        }
+      });
+  io.poll();
   owners.clear();
   return r;
 }
 
-// The bare wheel (no mutex, no io_context): the data structure alone.
-result bench_wheel(std::size_t sessions, std::size_t ops, int repeat) {
+// The bare wheel (no mutex, no io_context, no clock): the data structure alone, on
+// simulated time. Each session is re-armed once per simulated second on average, 3 s
+// ahead; the wheel expires every 4 ms tick inside the timed part.
+result bench_wheel(std::size_t sessions, std::size_t ops, int repeat, bool touch) {
   const long heap0 = heap_bytes();
-  lt::wheel wheel(clock_type::now());
+  const auto origin = clock_type::now();
+  lt::wheel wheel(origin);
   std::vector<lt::wheel_entry> entries(sessions);
-  for (std::size_t i = 0; i < sessions; ++i) {
-    wheel.arm(entries[i], clock_type::now() + 10s + jitter(i));
-  }
+  for (std::size_t i = 0; i < sessions; ++i) wheel.arm(entries[i], origin + 3s + jitter(i));
   result r;
   r.bytes_per_timer =
       static_cast<double>(heap_bytes() - heap0) / static_cast<double>(sessions);
-  const std::size_t stride = stride_for(sessions);
-  double best = 1e300;
-  for (int rep = 0; rep < repeat; ++rep) {
-    std::size_t idx = 0;
-    const auto t0 = clock_type::now();
-    for (std::size_t op = 0; op < ops; ++op) {
-      auto& e = entries[idx];
-      idx += stride;
-      if (idx >= sessions) idx -= sessions;
-      wheel.arm(e, clock_type::now() + 10s + jitter(op));
-    }
-    const double ns = std::chrono::duration<double, std::nano>(clock_type::now() - t0).count();
-    if (ns < best) best = ns;
-  }
-  r.ns_per_op = best / static_cast<double>(ops);
+  const auto step = std::chrono::duration_cast<clock_type::duration>(
+      std::chrono::duration<double>(1.0 / static_cast<double>(sessions)));
+  auto now = origin;
+  auto next_tick = origin + 4ms;
+  std::uint64_t sink = 0;
+  std::size_t fired = 0;
+  r.ns_per_op = timed_batches(
+      sessions, ops, repeat, [&](std::size_t i) { if (touch) sink += entries[i].armed(); },
+      [&](std::size_t i) {
+        now += step;
+        wheel.arm(entries[i], now + 3s);
+      },
+      [&] {
+        if (now >= next_tick) {
+          fired += wheel.expire(now, [](lt::wheel_entry&) {});
+          next_tick += 4ms;
+        }
+      });
   for (auto& e : entries) wheel.cancel(e);
+  handlers_run += sink == 1;
+  handlers_run += fired == 1;
   return r;
 }
 #endif
@@ -249,27 +274,25 @@ int main(int argc, char** argv) {
         .write(out);
   };
 
-  // 1. Re-arm cost at a fleet-sized population.
-  emit("micro_rearm", "steady_timer", sessions, ops, bench_steady(sessions, ops, repeat));
+  // 1. Re-arm cost at a fleet-sized population; 2. at scale (at least one re-arm per
+  // session, as in one second of a 1 Hz heartbeat, and at least --ops).
+  auto run = [&](const char* kind, std::size_t n, std::size_t nops) {
+    for (const bool touch : {false, true}) {
+      const std::string suffix = touch ? "_touched" : "";
+      emit(kind, ("steady_timer" + suffix).c_str(), n, nops,
+           bench_steady(n, nops, repeat, touch));
 #if LIVENESS_BENCH_HAVE_WHEEL
-  emit("micro_rearm", "shared_wheel", sessions, ops, bench_shared_wheel(sessions, ops, repeat));
-  emit("micro_rearm", "wheel", sessions, ops, bench_wheel(sessions, ops, repeat));
-#else
+      emit(kind, ("shared_wheel" + suffix).c_str(), n, nops,
+           bench_shared_wheel(n, nops, repeat, touch));
+      emit(kind, ("wheel" + suffix).c_str(), n, nops, bench_wheel(n, nops, repeat, touch));
+#endif
+    }
+  };
+#if !LIVENESS_BENCH_HAVE_WHEEL
   std::cerr << "micro_timers: built without liveness/timer/: wheel rows skipped\n";
 #endif
-
-  // 2. Scale: re-arms in a scattered order over all simulated sessions (at least one each,
-  // as in one second of a 1 Hz heartbeat, and at least --ops).
-  for (const auto n : scales) {
-    const std::size_t nops = n > ops ? n : ops;
-    emit("micro_scale", "steady_timer", n, nops, bench_steady(n, nops, repeat));
-#if LIVENESS_BENCH_HAVE_WHEEL
-    emit("micro_scale", "shared_wheel", n, nops, bench_shared_wheel(n, nops, repeat));
-    emit("micro_scale", "shared_wheel_touched", n, nops,
-         bench_shared_wheel(n, nops, repeat, true));
-    emit("micro_scale", "wheel", n, nops, bench_wheel(n, nops, repeat));
-#endif
-  }
+  run("micro_rearm", sessions, ops);
+  for (const auto n : scales) run("micro_scale", n, n > ops ? n : ops);
   std::cout.flush();
   ::_exit(handlers_run == static_cast<std::uint64_t>(-1));
 }

@@ -70,7 +70,8 @@ class wheel_entry {
   friend class wheel;
   wheel_entry* next_ = nullptr;
   wheel_entry** pprev_ = nullptr;  // the pointer that points at us; null: not armed
-  std::uint64_t tick_ = 0;         // the tick at which the entry is due; due_tick: in due list
+  std::uint64_t tick_ = 0;  // the tick at which the entry is due (it may still be linked in
+                            // the slot of an earlier tick); due_tick: in the due or ready list
 };
 
 /// A hashed timer wheel of intrusive entries.
@@ -81,7 +82,9 @@ class wheel_entry {
 /// empty ticks.
 ///
 /// Complexity: `arm`, `cancel`: O(1). `expire`: O(due entries + entries of the visited
-/// slots that belong to later revolutions + slots / 64). `next_expiry`: O(slots / 64).
+/// slots that belong to later ticks (later revolutions, or re-armed later) + slots / 64);
+/// an entry re-armed later any number of times is visited once at the tick it was linked
+/// for, then moved to its latest one. `next_expiry`: O(slots / 64).
 ///
 /// Thread safety: distinct objects: safe; shared object: unsafe (timer::shared_wheel adds
 /// a mutex).
@@ -102,7 +105,10 @@ class wheel {
   /// equal to that `now` (e.g. "now" right after an `expire` on a tick boundary) is due at
   /// once: `next_expiry()` then returns a time not after it, and the next `expire` hands
   /// it out (one armed so from inside an `expire` callback waits for the next call).
-  /// O(1), no allocation.
+  /// Re-arming to the same or a later tick (what a heartbeat does on every read) only
+  /// records the new tick: the entry stays linked in its slot until `expire` comes to that
+  /// slot and moves it on, so a re-arm touches no other entry's memory. O(1), no
+  /// allocation.
   void arm(wheel_entry& e, core::time_point deadline) noexcept;
 
   /// Takes `e` off the wheel (also out of a running `expire`'s due list). No effect when it
@@ -114,7 +120,8 @@ class wheel {
   bool empty() const noexcept { return size_ == 0; }
 
   /// When `expire` should next be called: the start of the first tick whose slot is not
-  /// empty (possibly a little early when the entries there belong to a later revolution),
+  /// empty (possibly early when the entries there belong to a later revolution or were
+  /// re-armed later: that `expire` moves them and hands nothing out early),
   /// the start of the current tick (at once) when an entry is due at once (see `arm`), or
   /// nothing when the wheel is empty.
   std::optional<core::time_point> next_expiry() const noexcept;

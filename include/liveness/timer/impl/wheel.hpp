@@ -71,14 +71,23 @@ inline void wheel::link(wheel_entry*& head, wheel_entry& e) noexcept {
 }
 
 inline void wheel::unlink(wheel_entry& e) noexcept {
-  *e.pprev_ = e.next_;
-  if (e.next_) e.next_->pprev_ = e.pprev_;
+  wheel_entry** const prev = e.pprev_;
+  *prev = e.next_;
+  if (e.next_) {
+    e.next_->pprev_ = prev;
+  } else {
+    // The last of its list. When it was also the first of a slot (`prev` is that slot's
+    // head pointer), the slot is empty now: clear its bit. The slot is found from the
+    // address, not from `tick_`, which a later re-arm may have moved past this slot.
+    const auto offset = reinterpret_cast<std::uintptr_t>(prev) -
+                        reinterpret_cast<std::uintptr_t>(slots_.data());
+    if (offset < slots_.size() * sizeof(wheel_entry*)) {
+      const std::size_t slot = offset / sizeof(wheel_entry*);
+      occupied_[slot >> 6] &= ~(std::uint64_t(1) << (slot & 63));
+    }
+  }
   e.next_ = nullptr;
   e.pprev_ = nullptr;
-  if (e.tick_ != due_tick) {
-    const std::size_t slot = static_cast<std::size_t>(e.tick_) & mask_;
-    if (!slots_[slot]) occupied_[slot >> 6] &= ~(std::uint64_t(1) << (slot & 63));
-  }
 }
 
 inline void wheel::arm(wheel_entry& e, core::time_point deadline) noexcept {
@@ -99,7 +108,14 @@ inline void wheel::arm(wheel_entry& e, core::time_point deadline) noexcept {
     t = current_ + 1;  // past: the next tick
   }
   if (e.armed()) {
-    if (e.tick_ == t) return;  // same tick: nothing to move
+    if (e.tick_ != due_tick && t >= e.tick_) {
+      // The same tick or a later one (what a heartbeat does on every read): only the tick
+      // is recorded, the entry stays linked where it is. Its slot comes up no later than
+      // the new tick, and `collect` moves it on from there. One store, and no cache miss on
+      // the neighbours of two slots.
+      e.tick_ = t;
+      return;
+    }
     unlink(e);
   } else {
     ++size_;
@@ -148,7 +164,14 @@ inline void wheel::collect(std::size_t slot, std::uint64_t target) noexcept {
       unlink(*e);
       e->tick_ = due_tick;
       link(due_, *e);
+    } else if ((static_cast<std::size_t>(e->tick_) & mask_) != slot) {
+      // Re-armed later while linked here: moved to the slot of its tick now.
+      unlink(*e);
+      const std::size_t to = static_cast<std::size_t>(e->tick_) & mask_;
+      link(slots_[to], *e);
+      occupied_[to >> 6] |= std::uint64_t(1) << (to & 63);
     }
+    // else: due in a later revolution of this slot; it stays.
     e = next;
   }
 }
