@@ -126,6 +126,17 @@ struct result {
   double bytes_per_timer = 0;
 };
 
+// The `after_batch` of the rows on an io_context: runs the handlers that are ready (the
+// cancelled waits' handlers of steady_timer) every 1,024 re-arms, inside the timed part.
+auto poll_every_1024(asio::io_context& io) {
+  return [&io, since = std::size_t(0)]() mutable {
+    if ((since += batch) >= 1024) {
+      since = 0;
+      io.poll();
+    }
+  };
+}
+
 // steady_timer: expires_after (cancels the pending wait) + async_wait. `touch`: the timer
 // object read first.
 result bench_steady(std::size_t sessions, std::size_t ops, int repeat, bool touch) {
@@ -142,7 +153,6 @@ result bench_steady(std::size_t sessions, std::size_t ops, int repeat, bool touc
   result r;
   r.bytes_per_timer =
       static_cast<double>(heap_bytes() - heap0) / static_cast<double>(sessions);
-  std::size_t since_poll = 0;
   std::uint64_t sink = 0;
   r.ns_per_op = timed_batches(
       sessions, ops, repeat,
@@ -153,12 +163,7 @@ result bench_steady(std::size_t sessions, std::size_t ops, int repeat, bool touc
         timers[i].expires_after(10s + jitter(i));
         timers[i].async_wait([](const asio::error_code&) { ++handlers_run; });
       },
-      [&] {
-        if ((since_poll += batch) >= 1024) {
-          since_poll = 0;
-          io.poll();
-        }
-      });
+      poll_every_1024(io));
   io.poll();
   handlers_run += sink == 1;
   return r;
@@ -194,7 +199,6 @@ result bench_shared_wheel(std::size_t sessions, std::size_t ops, int repeat, boo
   result r;
   r.bytes_per_timer =
       static_cast<double>(heap_bytes() - heap0) / static_cast<double>(sessions);
-  std::size_t since_poll = 0;
   r.ns_per_op = timed_batches(
       sessions, ops, repeat,
       [&](std::size_t i) {
@@ -204,12 +208,7 @@ result bench_shared_wheel(std::size_t sessions, std::size_t ops, int repeat, boo
         }
       },
       [&](std::size_t i) { wheel.arm(*owners[i], clock_type::now() + 10s + jitter(i)); },
-      [&] {
-        if ((since_poll += batch) >= 1024) {
-          since_poll = 0;
-          io.poll();
-        }
-      });
+      poll_every_1024(io));
   io.poll();
   owners.clear();
   return r;
