@@ -171,5 +171,8 @@ auto async_accept_loop_on(Acceptor& acceptor, const accept_options& options,
 }  // namespace liveness
 
 #include <liveness/impl/accept.hpp>
+#if defined(LIVENESS_HEADER_ONLY)
+#include <liveness/impl/accept.ipp>
+#endif
 
 #endif  // LIVENESS_ACCEPT_HPP

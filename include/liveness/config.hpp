@@ -38,6 +38,20 @@ namespace boost { namespace asio {} }
 namespace asio {}
 #endif
 
+// Header-only by default. Define LIVENESS_SEPARATE_COMPILATION (in every translation unit,
+// as the CMake target liveness::separate does) to compile the library's non-template code
+// once, in the one translation unit that includes <liveness/src.hpp>, instead of in every
+// unit that includes a liveness header (docs/separate_compilation.md).
+#if defined(LIVENESS_SEPARATE_COMPILATION)
+#define LIVENESS_DECL
+#else
+/// Defined when the non-template code is compiled in every unit (the default).
+#define LIVENESS_HEADER_ONLY 1
+/// How a non-template function of the library is declared and defined: `inline` when
+/// header-only, nothing with LIVENESS_SEPARATE_COMPILATION.
+#define LIVENESS_DECL inline
+#endif
+
 namespace liveness {
 
 #if defined(LIVENESS_USE_BOOST_ASIO)

@@ -171,6 +171,8 @@ diagnosis diagnose(const error_code& reason, const tcp_evidence& evidence);
 
 }  // namespace liveness
 
-#include <liveness/impl/diagnosis.hpp>
+#if defined(LIVENESS_HEADER_ONLY)
+#include <liveness/impl/diagnosis.ipp>
+#endif
 
 #endif  // LIVENESS_DIAGNOSIS_HPP

@@ -151,5 +151,8 @@ struct is_error_condition_enum<liveness::condition> : std::true_type {};
 #endif
 
 #include <liveness/impl/error.hpp>
+#if defined(LIVENESS_HEADER_ONLY)
+#include <liveness/impl/error.ipp>
+#endif
 
 #endif  // LIVENESS_ERROR_HPP

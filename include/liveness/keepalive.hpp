@@ -249,5 +249,8 @@ auto accept_with_keepalive(Acceptor& acceptor, const keepalive_options& options,
 }  // namespace liveness
 
 #include <liveness/impl/keepalive.hpp>
+#if defined(LIVENESS_HEADER_ONLY)
+#include <liveness/impl/keepalive.ipp>
+#endif
 
 #endif  // LIVENESS_KEEPALIVE_HPP

@@ -264,5 +264,8 @@ class reconnecting_client {
 }  // namespace liveness
 
 #include <liveness/impl/reconnect.hpp>
+#if defined(LIVENESS_HEADER_ONLY)
+#include <liveness/impl/reconnect.ipp>
+#endif
 
 #endif  // LIVENESS_RECONNECT_HPP

@@ -313,5 +313,8 @@ class registry {
 }  // namespace liveness
 
 #include <liveness/impl/registry.hpp>
+#if defined(LIVENESS_HEADER_ONLY)
+#include <liveness/impl/registry.ipp>
+#endif
 
 #endif  // LIVENESS_REGISTRY_HPP

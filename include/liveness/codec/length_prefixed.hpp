@@ -290,5 +290,8 @@ struct length_prefixed {
 }  // namespace liveness
 
 #include <liveness/codec/impl/length_prefixed.hpp>
+#if defined(LIVENESS_HEADER_ONLY)
+#include <liveness/codec/impl/length_prefixed.ipp>
+#endif
 
 #endif  // LIVENESS_CODEC_LENGTH_PREFIXED_HPP

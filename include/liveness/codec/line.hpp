@@ -320,5 +320,8 @@ struct line {
 }  // namespace liveness
 
 #include <liveness/codec/impl/line.hpp>
+#if defined(LIVENESS_HEADER_ONLY)
+#include <liveness/codec/impl/line.ipp>
+#endif
 
 #endif  // LIVENESS_CODEC_LINE_HPP

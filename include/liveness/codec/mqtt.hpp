@@ -223,5 +223,8 @@ struct mqtt {
 }  // namespace liveness
 
 #include <liveness/codec/impl/mqtt.hpp>
+#if defined(LIVENESS_HEADER_ONLY)
+#include <liveness/codec/impl/mqtt.ipp>
+#endif
 
 #endif  // LIVENESS_CODEC_MQTT_HPP

@@ -93,5 +93,8 @@ agreement_frame parse_agreement(const char* data, std::size_t size) noexcept;
 }  // namespace liveness
 
 #include <liveness/core/impl/agreement.hpp>
+#if defined(LIVENESS_HEADER_ONLY)
+#include <liveness/core/impl/agreement.ipp>
+#endif
 
 #endif  // LIVENESS_CORE_AGREEMENT_HPP

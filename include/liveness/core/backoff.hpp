@@ -157,5 +157,8 @@ struct is_error_code_enum<liveness::core::backoff_error> : std::true_type {};
 #endif
 
 #include <liveness/core/impl/backoff.hpp>
+#if defined(LIVENESS_HEADER_ONLY)
+#include <liveness/core/impl/backoff.ipp>
+#endif
 
 #endif  // LIVENESS_CORE_BACKOFF_HPP

@@ -403,5 +403,8 @@ class detector {
 }  // namespace liveness
 
 #include <liveness/core/impl/detector.hpp>
+#if defined(LIVENESS_HEADER_ONLY)
+#include <liveness/core/impl/detector.ipp>
+#endif
 
 #endif  // LIVENESS_CORE_DETECTOR_HPP

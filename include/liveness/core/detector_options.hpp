@@ -243,5 +243,8 @@ struct ping_pong_options {
 }  // namespace liveness
 
 #include <liveness/core/impl/detector_options.hpp>
+#if defined(LIVENESS_HEADER_ONLY)
+#include <liveness/core/impl/detector_options.ipp>
+#endif
 
 #endif  // LIVENESS_CORE_DETECTOR_OPTIONS_HPP

@@ -21,28 +21,6 @@
 
 namespace liveness {
 
-inline error_code accept_options::validate() const noexcept {
-  if (initial_pause <= core::duration::zero()) {
-    return make_error_code(core::backoff_error::negative_min_delay);
-  }
-  if (max_pause < initial_pause) return make_error_code(core::backoff_error::max_below_min);
-  return {};
-}
-
-inline core::duration accept_options::pause(std::uint32_t failures) const noexcept {
-  core::duration d = initial_pause;
-  for (std::uint32_t i = 1; i < failures && d < max_pause; ++i) {
-    // Doubles until the cap; never past half of max_pause, so it cannot overflow.
-    d = d > max_pause / 2 ? max_pause : d * 2;
-  }
-  return d < max_pause ? d : max_pause;
-}
-
-inline bool is_accept_resource_error(const error_code& ec) noexcept {
-  return ec == net::error::no_descriptors || ec == net::error::no_buffer_space ||
-         ec == net::error::no_memory || ec == sys::errc::too_many_files_open_in_system;
-}
-
 namespace detail {
 
 /// The executor of the next accepted socket: the acceptor's (`void`), or a callable's.

@@ -44,9 +44,7 @@ std::string remote_endpoint_text(const Socket& s) {
 /// The prefix of ids made from the peer's endpoint; application ids may not begin with it.
 inline constexpr std::string_view endpoint_id_prefix = "tcp:";
 
-inline bool is_endpoint_id(std::string_view id) noexcept {
-  return id.substr(0, endpoint_id_prefix.size()) == endpoint_id_prefix;
-}
+LIVENESS_DECL bool is_endpoint_id(std::string_view id) noexcept;
 
 /// registry::async_next_event: takes the oldest queued event, or parks until one is
 /// queued, the registry is closed or the wait is cancelled.

@@ -25,6 +25,9 @@
 #include <liveness/impl/session/wait_dead.hpp>
 #include <liveness/impl/session/write.hpp>
 #include <liveness/impl/session_options.hpp>
+#if defined(LIVENESS_HEADER_ONLY)
+#include <liveness/impl/session_options.ipp>
+#endif
 
 #include <memory>
 #include <type_traits>

@@ -150,5 +150,8 @@ inline bool configure_shared_wheel(net::io_context& io, const wheel_options& opt
 }  // namespace liveness
 
 #include <liveness/timer/impl/shared_wheel.hpp>
+#if defined(LIVENESS_HEADER_ONLY)
+#include <liveness/timer/impl/shared_wheel.ipp>
+#endif
 
 #endif  // LIVENESS_TIMER_SHARED_WHEEL_HPP

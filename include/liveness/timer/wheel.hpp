@@ -170,5 +170,8 @@ class wheel {
 }  // namespace liveness
 
 #include <liveness/timer/impl/wheel.hpp>
+#if defined(LIVENESS_HEADER_ONLY)
+#include <liveness/timer/impl/wheel.ipp>
+#endif
 
 #endif  // LIVENESS_TIMER_WHEEL_HPP

@@ -20,35 +20,14 @@ constexpr unsigned mqtt_type_pingresp = 13;
 /// One more remaining-length byte `c`, the `index`-th (0-based): adds it to `value`.
 /// Returns 1 when the length is complete, 0 when more bytes follow, -1 when the encoding
 /// is malformed (a 5th byte would follow, or a last byte of 0 after a continuation).
-inline int mqtt_length_byte(unsigned char c, std::size_t index, std::uint32_t& value) noexcept {
-  value |= static_cast<std::uint32_t>(c & 0x7Fu) << (7 * index);
-  if (c & 0x80u) return index == 3 ? -1 : 0;
-  if (c == 0 && index > 0) return -1;  // not the shortest form
-  return 1;
-}
+LIVENESS_DECL int mqtt_length_byte(unsigned char c, std::size_t index,
+                                   std::uint32_t& value) noexcept;
 
 }  // namespace detail
 
 // ---- options ------------------------------------------------------------------------------
 
-inline error_code mqtt_options::validate() const noexcept {
-  if (max_packet_size < min_packet_size) return error::codec_invalid_options;
-  return {};
-}
-
 // ---- decoder ------------------------------------------------------------------------------
-
-inline mqtt_decoder::mqtt_decoder(const mqtt_options& options) : opts_(options) {
-  if (auto ec = opts_.validate())
-    throw system_error(ec, "liveness::codec::mqtt_decoder: invalid options");
-}
-
-inline void mqtt_decoder::reset() noexcept {
-  failure_ = 0;
-  state_ = state::type;
-  header_size_ = 0;
-  remaining_ = 0;
-}
 
 template <class Handler>
 error_code mqtt_decoder::finish(Handler&&) {
@@ -135,69 +114,6 @@ error_code mqtt_decoder::feed(const char* data, std::size_t size, Handler&& hand
 }
 
 // ---- encoder ------------------------------------------------------------------------------
-
-inline mqtt_encoder::mqtt_encoder(const mqtt_options& options) {
-  if (auto ec = options.validate())
-    throw system_error(ec, "liveness::codec::mqtt_encoder: invalid options");
-}
-
-inline std::size_t mqtt_encoder::put_remaining_length(std::uint32_t n, char* out) noexcept {
-  if (n > mqtt_options::max_remaining_length) return 0;
-  std::size_t i = 0;
-  do {
-    auto byte = static_cast<unsigned char>(n & 0x7Fu);
-    n >>= 7;
-    if (n != 0) byte = static_cast<unsigned char>(byte | 0x80u);
-    out[i++] = static_cast<char>(byte);
-  } while (n != 0);
-  return i;
-}
-
-inline std::size_t mqtt_encoder::frame_chunk(const char* data, std::size_t size,
-                                             std::size_t max_chunk, bool,
-                                             chunk_header& header) {
-  header.size = 0;
-  const std::size_t n = (std::min)(size, (std::max)(max_chunk, std::size_t(1)));
-  follow(data, n);
-  return n;
-}
-
-inline void mqtt_encoder::follow(const char* data, std::size_t size) noexcept {
-  const char* p = data;
-  const char* const end = data + size;
-  while (p != end && state_ != state::lost) {
-    switch (state_) {
-      case state::type:
-        if ((static_cast<unsigned char>(*p++) >> 4) == 0) {
-          state_ = state::lost;
-          break;
-        }
-        length_bytes_ = 0;
-        remaining_ = 0;
-        state_ = state::length;
-        break;
-      case state::length: {
-        const int r =
-            detail::mqtt_length_byte(static_cast<unsigned char>(*p++), length_bytes_++, remaining_);
-        if (r < 0)
-          state_ = state::lost;
-        else if (r > 0)
-          state_ = remaining_ == 0 ? state::type : state::payload;
-        break;
-      }
-      case state::payload: {
-        const std::size_t n =
-            (std::min)(std::size_t{remaining_}, static_cast<std::size_t>(end - p));
-        p += n;
-        remaining_ -= static_cast<std::uint32_t>(n);
-        if (remaining_ == 0) state_ = state::type;
-        break;
-      }
-      case state::lost:
-        break;
-    }
-  }
-}
 
 }  // namespace codec
 }  // namespace liveness

@@ -13,45 +13,6 @@
 namespace liveness {
 namespace core {
 
-inline error_code idle_timeout_options::validate() const noexcept {
-  if (timeout <= duration::zero()) return error_code(error::heartbeat_invalid_options);
-  return {};
-}
-
-inline error_code ping_pong_options::validate() const noexcept {
-  if (interval <= duration::zero() || timeout <= duration::zero() ||
-      min_ping_interval < duration::zero())
-    return error_code(error::heartbeat_invalid_options);
-  // Two ends with these options would strike each other's ordinary pings.
-  if (max_ping_strikes > 0 && min_ping_interval > interval)
-    return error_code(error::heartbeat_invalid_options);
-  switch (pinger) {
-    case ping_role::client:
-    case ping_role::server:
-    case ping_role::both:
-    case ping_role::answer_only:
-      return {};
-  }
-  return error_code(error::heartbeat_invalid_options);
-}
-
-inline duration ping_pong_options::detection_bound() const noexcept {
-  return add_saturated(interval, timeout);
-}
-
-inline duration ping_pong_options::max_agreed_interval() const noexcept {
-  return (std::max)(interval, timeout);
-}
-
-inline duration ping_pong_options::agreed_detection_bound() const noexcept {
-  if (!hello && !too_many_pings) return detection_bound();
-  return add_saturated(max_agreed_interval(), timeout);
-}
-
-inline std::uint64_t ping_pong_options::ping_burst() const noexcept {
-  return 16 * (static_cast<std::uint64_t>(max_ping_strikes) + 1);
-}
-
 }  // namespace core
 }  // namespace liveness
 

@@ -1,22 +1,22 @@
 //
-// liveness/core/impl/detector_agreement.hpp
+// liveness/core/impl/detector_agreement.ipp
 //
 // Copyright (c) 2026 The liveness authors.
 // Distributed under the Boost Software License, Version 1.0.
 // (See accompanying file LICENSE or copy at https://www.boost.org/LICENSE_1_0.txt)
 //
 // The detector's part in the two ends' agreement (hello, doubling, too-many-pings):
-// included by core/impl/detector.hpp at this point of its definitions.
+// included by core/impl/detector.ipp at this point of its definitions.
 //
-#ifndef LIVENESS_CORE_IMPL_DETECTOR_AGREEMENT_HPP
-#define LIVENESS_CORE_IMPL_DETECTOR_AGREEMENT_HPP
+#ifndef LIVENESS_CORE_IMPL_DETECTOR_AGREEMENT_IPP
+#define LIVENESS_CORE_IMPL_DETECTOR_AGREEMENT_IPP
 
 namespace liveness {
 namespace core {
 
 // ---- agreement ----------------------------------------------------------------------------
 
-inline std::optional<hello_values> detector::own_hello() const noexcept {
+LIVENESS_DECL std::optional<hello_values> detector::own_hello() const noexcept {
   if (mode_ != detector_mode::ping_pong || !hello_) return std::nullopt;
   hello_values v;
   v.interval = interval_;
@@ -27,7 +27,7 @@ inline std::optional<hello_values> detector::own_hello() const noexcept {
   return v;
 }
 
-inline void detector::on_hello_received(time_point now, const hello_values& v) noexcept {
+LIVENESS_DECL void detector::on_hello_received(time_point now, const hello_values& v) noexcept {
   observe(now);
   if (mode_ != detector_mode::ping_pong || !hello_ || state_ != state::alive) return;
   stats_.hello_interval = v.interval;
@@ -61,7 +61,7 @@ inline void detector::on_hello_received(time_point now, const hello_values& v) n
   }
 }
 
-inline void detector::on_too_many_pings_received(time_point now) noexcept {
+LIVENESS_DECL void detector::on_too_many_pings_received(time_point now) noexcept {
   observe(now);
   detail::add_counter(stats_.too_many_pings_received, 1);
   if (mode_ != detector_mode::ping_pong || !too_many_pings_ || !sends_pings_ ||
@@ -78,7 +78,7 @@ inline void detector::on_too_many_pings_received(time_point now) noexcept {
   }
 }
 
-inline bool detector::take_too_many_pings() noexcept {
+LIVENESS_DECL bool detector::take_too_many_pings() noexcept {
   if (!notice_due_) return false;
   notice_due_ = false;
   if (state_ != state::alive) return false;
@@ -86,7 +86,7 @@ inline bool detector::take_too_many_pings() noexcept {
   return true;
 }
 
-inline duration detector::detection_bound() const noexcept {
+LIVENESS_DECL duration detector::detection_bound() const noexcept {
   switch (mode_) {
     case detector_mode::none: return duration::max();
     case detector_mode::idle_timeout: return timeout_;
@@ -96,7 +96,7 @@ inline duration detector::detection_bound() const noexcept {
   return add_saturated(max_agreed_interval_, timeout_);
 }
 
-inline void detector::declare_dead(time_point now, const error_code& reason) noexcept {
+LIVENESS_DECL void detector::declare_dead(time_point now, const error_code& reason) noexcept {
   observe(now);
   if (!reason || state_ != state::alive) return;
   die(reason);
@@ -105,4 +105,4 @@ inline void detector::declare_dead(time_point now, const error_code& reason) noe
 }  // namespace core
 }  // namespace liveness
 
-#endif  // LIVENESS_CORE_IMPL_DETECTOR_AGREEMENT_HPP
+#endif  // LIVENESS_CORE_IMPL_DETECTOR_AGREEMENT_IPP

@@ -1,12 +1,17 @@
 //
-// liveness/impl/diagnosis.hpp
+// liveness/impl/diagnosis.ipp
+//
+// The non-template code of <liveness/diagnosis.hpp>: included by that header when
+// header-only, compiled once by <liveness/src.hpp> with LIVENESS_SEPARATE_COMPILATION.
 //
 // Copyright (c) 2026 The liveness authors.
 // Distributed under the Boost Software License, Version 1.0.
 // (See accompanying file LICENSE or copy at https://www.boost.org/LICENSE_1_0.txt)
 //
-#ifndef LIVENESS_IMPL_DIAGNOSIS_HPP
-#define LIVENESS_IMPL_DIAGNOSIS_HPP
+#ifndef LIVENESS_IMPL_DIAGNOSIS_IPP
+#define LIVENESS_IMPL_DIAGNOSIS_IPP
+
+#include <liveness/diagnosis.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -16,7 +21,7 @@
 
 namespace liveness {
 
-inline const char* to_string(tcp_state s) noexcept {
+LIVENESS_DECL const char* to_string(tcp_state s) noexcept {
   switch (s) {
     case tcp_state::closed: return "closed";
     case tcp_state::listen: return "listen";
@@ -33,7 +38,7 @@ inline const char* to_string(tcp_state s) noexcept {
   return "unknown";
 }
 
-inline bool tcp_evidence::empty() const noexcept {
+LIVENESS_DECL bool tcp_evidence::empty() const noexcept {
   return !last_data_received && !last_ack_received && !last_data_sent && !unacked_segments &&
          !unacked_bytes && !unsent_bytes && !retransmits && !total_retransmits && !probes &&
          !backoff && !rtt && !rttvar && !rto && !peer_window && !state;
@@ -62,7 +67,7 @@ inline std::string evidence_ms_text(std::chrono::milliseconds d) { return std::t
 
 }  // namespace detail
 
-inline std::string tcp_evidence::to_string() const {
+LIVENESS_DECL std::string tcp_evidence::to_string() const {
   std::string s;
   if (state) s = std::string("state=") + liveness::to_string(*state);
   detail::append_field(s, "last_data_received", last_data_received);
@@ -82,7 +87,7 @@ inline std::string tcp_evidence::to_string() const {
   return s;
 }
 
-inline std::string diagnosis::to_string() const {
+LIVENESS_DECL std::string diagnosis::to_string() const {
   std::string s = liveness::to_string(verdict);
   s += " (";
   s += reason ? error_name(reason) : std::string("not dead");
@@ -94,7 +99,7 @@ inline std::string diagnosis::to_string() const {
   return s;
 }
 
-inline diagnosis diagnose(const error_code& reason, const tcp_evidence& evidence) {
+LIVENESS_DECL diagnosis diagnose(const error_code& reason, const tcp_evidence& evidence) {
   using std::chrono::milliseconds;
   diagnosis d;
   d.reason = reason;
@@ -196,4 +201,4 @@ inline diagnosis diagnose(const error_code& reason, const tcp_evidence& evidence
 
 }  // namespace liveness
 
-#endif  // LIVENESS_IMPL_DIAGNOSIS_HPP
+#endif  // LIVENESS_IMPL_DIAGNOSIS_IPP

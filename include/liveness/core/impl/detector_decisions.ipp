@@ -1,22 +1,22 @@
 //
-// liveness/core/impl/detector_decisions.hpp
+// liveness/core/impl/detector_decisions.ipp
 //
 // Copyright (c) 2026 The liveness authors.
 // Distributed under the Boost Software License, Version 1.0.
 // (See accompanying file LICENSE or copy at https://www.boost.org/LICENSE_1_0.txt)
 //
 // The detector's decisions (poll: what to send, when, and whether the peer is dead):
-// included by core/impl/detector.hpp at this point of its definitions.
+// included by core/impl/detector.ipp at this point of its definitions.
 //
-#ifndef LIVENESS_CORE_IMPL_DETECTOR_DECISIONS_HPP
-#define LIVENESS_CORE_IMPL_DETECTOR_DECISIONS_HPP
+#ifndef LIVENESS_CORE_IMPL_DETECTOR_DECISIONS_IPP
+#define LIVENESS_CORE_IMPL_DETECTOR_DECISIONS_IPP
 
 namespace liveness {
 namespace core {
 
 // ---- decisions ----------------------------------------------------------------------------
 
-inline poll_result detector::poll(time_point now) noexcept {
+LIVENESS_DECL poll_result detector::poll(time_point now) noexcept {
   observe(now);
   if (mode_ == detector_mode::ping_pong && paused_reading_is_progress()) on_peer_progress(now_);
   switch (state_) {
@@ -87,7 +87,7 @@ inline poll_result detector::poll(time_point now) noexcept {
   return {};
 }
 
-inline std::optional<time_point> detector::next_deadline() const noexcept {
+LIVENESS_DECL std::optional<time_point> detector::next_deadline() const noexcept {
   switch (state_) {
     case state::alive: break;
     case state::dead_pending: return dead_at_;
@@ -122,4 +122,4 @@ inline std::optional<time_point> detector::next_deadline() const noexcept {
 }  // namespace core
 }  // namespace liveness
 
-#endif  // LIVENESS_CORE_IMPL_DETECTOR_DECISIONS_HPP
+#endif  // LIVENESS_CORE_IMPL_DETECTOR_DECISIONS_IPP
