@@ -231,18 +231,25 @@ else
 fi
 
 # ---- 8. compile time ------------------------------------------------------------------
-# CPU seconds (user + sys) of g++ -O2 -std=c++20 for one translation unit, best of 3.
+# CPU seconds (user + sys) of g++ -O2 -std=c++20 for one translation unit, best of 3:
+# label:file:flags. The _separate rows define LIVENESS_SEPARATE_COMPILATION (the library's
+# non-template code then compiles once, in liveness_src: src/liveness.cpp).
 compile_all() {
-  local repeat=3 tu flags label r best t
+  local repeat=3 tu file flags label r best t
   [ "$quick" = 1 ] && repeat=1
-  for tu in plain_asio: liveness_session: liveness_session:-DLIVENESS_BENCH_UMBRELLA; do
+  for tu in plain_asio:bench/compile/plain_asio.cpp: \
+            liveness_session:bench/compile/liveness_session.cpp: \
+            liveness_umbrella:bench/compile/liveness_session.cpp:-DLIVENESS_BENCH_UMBRELLA \
+            liveness_session_separate:bench/compile/liveness_session.cpp:-DLIVENESS_SEPARATE_COMPILATION \
+            liveness_src:src/liveness.cpp:-DLIVENESS_SEPARATE_COMPILATION; do
     label=${tu%%:*}
-    flags=${tu#*:}
-    [ -n "$flags" ] && label=liveness_umbrella
+    file=${tu#*:}
+    flags=${file#*:}
+    file=${file%%:*}
     best=""
     for r in $(seq "$repeat"); do
       t=$( { /usr/bin/time -f '%U %S' g++ -O2 -std=c++20 -Iinclude $flags \
-               -c "bench/compile/${tu%%:*}.cpp" -o "$results_dir/compile.o" ; } 2>&1 |
+               -c "$file" -o "$results_dir/compile.o" ; } 2>&1 |
            tail -1 | awk '{ printf "%.2f", $1 + $2 }')
       if [ -z "$best" ] || awk -v a="$t" -v b="$best" 'BEGIN { exit !(a < b) }'; then
         best=$t
