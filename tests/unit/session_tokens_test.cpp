@@ -189,6 +189,74 @@ TEST_CASE("session: use_future with the io_context on another thread",
   t.join();
 }
 
+TEST_CASE("session: a completion on another thread's executor leaves the session's state to "
+          "the session's executor",
+          "[session][tokens][threads]") {
+  // The handlers of b's reads are bound to `other`, run by a second thread. After such a
+  // handler the read stops being counted by the session (it is counted until after its
+  // handler, so that the reads a handler starts are counted first); that must happen on
+  // the session's executor, not on the handler's thread, where it would race with the
+  // session's own work (the next read, the heartbeats): ThreadSanitizer reports it in the
+  // tsan variant.
+  net::io_context io;
+  net::io_context other;
+  auto p = connected(io);
+  auto o = pp_options<lp_policy>(20ms, 2s);
+  o.heartbeat.min_ping_interval = 10ms;
+  session_t<lp_policy> a(std::move(p.client), liveness_test::with_role(o, liveness::role::client));
+  session_t<lp_policy> b(std::move(p.server), liveness_test::with_role(o, liveness::role::server));
+  constexpr int rounds = 300;
+  std::atomic<int> reads{0};
+  std::atomic<int> off_thread{0};
+  std::atomic<bool> failed{false};
+  std::array<char, 64> buf{};
+  std::promise<std::thread::id> started;
+  auto started_id = started.get_future();
+  std::thread::id other_thread;  // written before the sessions run, read on `other`
+  std::function<void()> read = [&] {
+    b.async_read_some(net::buffer(buf), net::bind_executor(other, [&](error_code ec,
+                                                                      std::size_t) {
+      if (std::this_thread::get_id() != other_thread) ++off_thread;
+      if (ec) {
+        failed = true;
+        return;
+      }
+      // The next read is started where the session runs, as the application must.
+      if (++reads < rounds) net::post(io, read);
+    }));
+  };
+  // a writes one byte, waits for b's read to take it, and writes again.
+  std::function<void()> write = [&] {
+    if (reads >= rounds || failed) return;
+    net::async_write(a, net::buffer("x", 1), [&](error_code ec, std::size_t) {
+      if (ec) {
+        failed = true;
+        return;
+      }
+      net::post(io, write);
+    });
+  };
+  auto other_guard = net::make_work_guard(other);
+  std::thread t([&] {
+    started.set_value(std::this_thread::get_id());
+    other.run_for(20s);
+  });
+  other_thread = started_id.get();
+  net::post(io, read);
+  net::post(io, write);
+  const bool done = run_until(io, [&] { return reads >= rounds || failed; }, 10s);
+  const bool ok = !failed;
+  a.close();
+  b.close();
+  run_until(io, [] { return false; }, 100ms);
+  other_guard.reset();
+  t.join();
+  INFO("reads " << reads << " of " << rounds);
+  CHECK(done);
+  CHECK(ok);
+  CHECK(off_thread == 0);
+}
+
 TEST_CASE("session: use_future completions run through the session's executor, not the "
           "system thread pool",
           "[session][tokens][threads]") {

@@ -85,6 +85,12 @@ class session_op : public parked_op<typename Impl::executor_type> {
   }
 
   park_list parked() const noexcept { return parked_; }
+
+  /// Takes the counting of a user read or write away from `invoke` (which would end it
+  /// where the handler runs): -1, or what the caller must end, on the session's executor.
+  signed char release_user_op() noexcept {
+    return std::exchange(user_op_, static_cast<signed char>(-1));
+  }
   void set_parked(park_list l) noexcept { parked_ = l; }
 
  protected:
@@ -233,9 +239,25 @@ class op_result {
 
   allocator_type get_allocator() const noexcept { return alloc_; }
 
-  void operator()() { std::exchange(op_, nullptr)->invoke(ec_, n_); }
+  void operator()() {
+    // The handler runs here; the end of its operation's counting is the session's state,
+    // so it goes back to the session's executor (after the handler, as in `invoke`).
+    session_op<Impl>* op = std::exchange(op_, nullptr);
+    const signed char user_op = op->release_user_op();
+    op->invoke(ec_, n_);
+    if (s_ && user_op >= 0) {
+      auto ex = s_->get_executor();
+      net::post(ex, end_count{std::move(s_), user_op == 1});
+    }
+  }
 
  private:
+  struct end_count {
+    std::shared_ptr<Impl> s;
+    bool write;
+    void operator()() const { s->on_user_op_end(write); }
+  };
+
   std::shared_ptr<Impl> s_;  // a user operation's session, counted until after the handler
   session_op<Impl>* op_;
   Alloc alloc_;
