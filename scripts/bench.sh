@@ -161,6 +161,21 @@ fleet_all() {
 }
 stage "idle fleet" fleet_all
 
+# The CPU-vs-floor verdicts move by about 0.1 between runs on this machine: floor and
+# liveness run twice more at each size, one right after the other (tag=pair), and the
+# report judges the median of the pairs' ratios.
+fleet_pairs() {
+  local n pair impl
+  for pair in 2 3; do
+    for n in $sizes; do
+      for impl in floor liveness; do
+        fleet_run "$impl" "$n" "$window" --tag pair || echo "pair $impl N=$n failed" >&2
+      done
+    done
+  done
+}
+[ "$quick" = 1 ] || stage "idle fleet, floor and liveness again" fleet_pairs
+
 # ---- 2. more than one core -------------------------------------------------------------
 # The same N at 1 thread, 2 threads with an io_context each, 2 threads on one io_context
 # (a strand per connection; the registry: one strand for all, as docs/registry.md asks).
