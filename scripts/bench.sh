@@ -2,7 +2,8 @@
 # Runs the liveness benchmarks (issue 16) and writes docs/benchmarks.md and
 # docs/benchmarks.png:
 #   1. idle fleet, one thread (floor, liveness, liveness heartbeat::none, hand-rolled Asio,
-#      Boost.Beast, raw socket; N = 2k and 18k): CPU and memory per connection,
+#      Boost.Beast, raw socket; N = 2k and 18k): CPU and memory per connection, then
+#      floor and liveness twice more at each N (the CPU verdict: median of three pairs),
 #   2. more than one core (2 threads: io_context per thread, one io_context + strands; the
 #      floor, liveness and liveness with a registry),
 #   3. accept bursts (18,000 clients at once, liveness vs hand-rolled, repeated),
