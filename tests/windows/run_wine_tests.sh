@@ -14,7 +14,8 @@
 #
 # What happens:
 #  1. compile  x86_64-w64-mingw32-g++-posix, static, each program once per backend (standalone
-#              Asio and, when its headers are there, Boost.Asio), LIVENESS_WINE_JOBS (default
+#              Asio, header-only, and, when its headers are there, Boost.Asio, separately
+#              compiled with src/liveness.cpp), LIVENESS_WINE_JOBS (default
 #              2) compiles at a time, through ccache when it is installed (objects then come
 #              from the cache when nothing changed), against a private include dir holding
 #              only symlinks to the Asio and Boost headers (all of /usr/include would drag
@@ -284,21 +285,33 @@ if command -v ccache >/dev/null 2>&1 && [ "${LIVENESS_WINE_CCACHE:-1}" = 1 ]; th
   export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$src}"
 fi
 # One compile (to an object, which ccache can keep) and link: <program> <backend>.
+# The Boost.Asio builds are also separately compiled (LIVENESS_SEPARATE_COMPILATION, with
+# src/liveness.cpp linked in; docs/separate_compilation.md), the standalone ones header-only.
 compile_one() {
-  local program=$1 backend=$2 t0 rc defs=(-DASIO_STANDALONE)
-  [ "$backend" = boost ] && defs=(-DLIVENESS_USE_BOOST_ASIO)
+  local program=$1 backend=$2 t0 rc defs=(-DASIO_STANDALONE) objs=()
+  [ "$backend" = boost ] && defs=(-DLIVENESS_USE_BOOST_ASIO -DLIVENESS_SEPARATE_COMPILATION)
   local obj="$work/build/${program}_$backend.o" exe="$work/build/${program}_$backend.exe"
   local left=$((deadline - SECONDS > 1 ? deadline - SECONDS : 1))
   t0=$(now)
   rm -f "$exe"
   # -Wa,-mbig-obj: Asio's templates can exceed the 32768 sections of a plain COFF object.
-  local cmd=("${launcher[@]}" "$cxx" -std=c++17 -O1 -Wall -Wextra -Wpedantic -Werror
-             -D_WIN32_WINNT=0x0A00 "${defs[@]}" -Wa,-mbig-obj
-             -I"$src/include" -I"$src/tests/support" -I"$work/include"
-             -c "$src/tests/windows/$program.cpp" -o "$obj")
+  local base=("${launcher[@]}" "$cxx" -std=c++17 -O1 -Wall -Wextra -Wpedantic -Werror
+              -D_WIN32_WINNT=0x0A00 "${defs[@]}" -Wa,-mbig-obj
+              -I"$src/include" -I"$src/tests/support" -I"$work/include")
+  local cmd=("${base[@]}" -c "$src/tests/windows/$program.cpp" -o "$obj")
   echo "${cmd[*]}"
-  timeout -k 5 "$left" "${cmd[@]}" &&
-    timeout -k 5 "$left" "$cxx" "$obj" -o "$exe" -static -lws2_32 -lmswsock
+  timeout -k 5 "$left" "${cmd[@]}"
+  rc=$?
+  objs=("$obj")
+  if [ $rc -eq 0 ] && [ "$backend" = boost ]; then
+    local lib="$work/build/${program}_${backend}_liveness_src.o"
+    cmd=("${base[@]}" -c "$src/src/liveness.cpp" -o "$lib")
+    echo "${cmd[*]}"
+    timeout -k 5 "$left" "${cmd[@]}"
+    rc=$?
+    objs+=("$lib")
+  fi
+  [ $rc -eq 0 ] && timeout -k 5 "$left" "$cxx" "${objs[@]}" -o "$exe" -static -lws2_32 -lmswsock
   rc=$?
   echo "compile ${program}_$backend.exe: exit code $rc; time: $(elapsed "$t0") s"
   return $rc
