@@ -43,7 +43,11 @@ namespace asio {}
 // once, in the one translation unit that includes <liveness/src.hpp>, instead of in every
 // unit that includes a liveness header (docs/separate_compilation.md).
 #if defined(LIVENESS_SEPARATE_COMPILATION)
+#if !defined(LIVENESS_DECL)
+/// Empty when separately compiled; a program may define it first (e.g. as an export or
+/// visibility attribute, the same in every translation unit).
 #define LIVENESS_DECL
+#endif
 #else
 /// Defined when the non-template code is compiled in every unit (the default).
 #define LIVENESS_HEADER_ONLY 1

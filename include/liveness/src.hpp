@@ -17,6 +17,8 @@
 
 #if !defined(LIVENESS_SEPARATE_COMPILATION)
 #error "<liveness/src.hpp> is for LIVENESS_SEPARATE_COMPILATION builds: define it in every translation unit, or include no src.hpp at all (header-only)"
+#elif defined(LIVENESS_HEADER_ONLY)
+#error "<liveness/src.hpp>: a liveness header was included before LIVENESS_SEPARATE_COMPILATION was defined in this file (define it on the command line)"
 #endif
 
 #include <liveness.hpp>
