@@ -41,6 +41,7 @@
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -255,6 +256,50 @@ TEST_CASE("session: a completion on another thread's executor leaves the session
   CHECK(done);
   CHECK(ok);
   CHECK(off_thread == 0);
+}
+
+TEST_CASE("session: a handler on another executor that throws still ends its read's "
+          "counting",
+          "[session][tokens]") {
+  // The read's handler runs on `other` and throws. The read must still stop counting as
+  // pending (on the session's executor): after the peer's FIN a session drains, and ends
+  // at once when nothing is held or no read of the application's is pending; one that
+  // believed a read still pending would hold the peer's last bytes until close_linger
+  // (5 s) ran out.
+  net::io_context io;
+  net::io_context other;
+  auto p = connected(io);
+  session_t<lv::heartbeat::none> s(std::move(p.server),
+                                   liveness_test::as_role(liveness::role::server));
+  death_watch dead;
+  dead.watch(s);
+  std::array<char, 16> buf{};
+  bool ran = false;
+  s.async_read_some(net::buffer(buf), net::bind_executor(other, [&](error_code, std::size_t) {
+                      ran = true;
+                      throw std::runtime_error("the application's handler threw");
+                    }));
+  net::write(p.client, net::buffer("x", 1));
+  bool thrown = false;
+  REQUIRE(run_until(io, [&] {
+    try {
+      other.poll();
+    } catch (const std::runtime_error&) {
+      thrown = true;
+    }
+    return thrown;
+  }, 2s));
+  CHECK(ran);
+  net::write(p.client, net::buffer("yz", 2));  // held: no read is pending
+  run_until(io, [] { return false; }, 100ms);
+  p.client.shutdown(tcp::socket::shutdown_send);
+  const auto t0 = clk::now();
+  REQUIRE(run_until(io, [&] { return dead.calls == 1; }, 7s));
+  CHECK(dead.reason == error::peer_closed);
+  INFO("peer_closed after "
+       << std::chrono::duration_cast<std::chrono::milliseconds>(clk::now() - t0).count()
+       << " ms");
+  CHECK(clk::now() - t0 < 1s);
 }
 
 TEST_CASE("session: use_future completions run through the session's executor, not the "

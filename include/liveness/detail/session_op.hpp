@@ -241,14 +241,11 @@ class op_result {
 
   void operator()() {
     // The handler runs here; the end of its operation's counting is the session's state,
-    // so it goes back to the session's executor (after the handler, as in `invoke`).
+    // so it goes back to the session's executor (after the handler, as in `invoke`, and
+    // also when the handler throws).
     session_op<Impl>* op = std::exchange(op_, nullptr);
-    const signed char user_op = op->release_user_op();
+    const post_end_count end{std::move(s_), op->release_user_op()};
     op->invoke(ec_, n_);
-    if (s_ && user_op >= 0) {
-      auto ex = s_->get_executor();
-      net::post(ex, end_count{std::move(s_), user_op == 1});
-    }
   }
 
  private:
@@ -256,6 +253,21 @@ class op_result {
     std::shared_ptr<Impl> s;
     bool write;
     void operator()() const { s->on_user_op_end(write); }
+  };
+  struct post_end_count {
+    std::shared_ptr<Impl> s;
+    signed char user_op;
+    ~post_end_count() {
+      if (!s || user_op < 0) return;
+      try {
+        auto ex = s->get_executor();
+        net::post(ex, end_count{s, user_op == 1});
+      } catch (...) {
+        // Out of memory: the operation stays counted as pending (a drain after the peer's
+        // FIN then lasts until its linger deadline; the background read waits for a read
+        // of the application's).
+      }
+    }
   };
 
   std::shared_ptr<Impl> s_;  // a user operation's session, counted until after the handler
