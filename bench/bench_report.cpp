@@ -116,7 +116,7 @@ int main(int argc, char** argv) {
     if (machine.count(k)) md << "| " << k << " | " << machine[k] << " |\n";
   }
   md << "\nEvery comparison is a ratio of two numbers from this run. Reproduce with "
-        "`scripts/bench.sh` (about 25 minutes; `BENCH_QUICK=1 scripts/bench.sh` for a smoke "
+        "`scripts/bench.sh` (about 21 minutes; `BENCH_QUICK=1 scripts/bench.sh` for a smoke "
         "run).\n\n";
   md << "@@SUMMARY@@\n";
   md << "![idle fleet: server CPU and memory per connection](" << png << ")\n\n";

@@ -79,7 +79,7 @@ if [ "$quick" = 1 ]; then
   sizes="200 500"; window=3; settle=1; mem_window=1
   mt_n=500; mt_window=3; burst_n=2000; burst_repeat=1; uring_n=500
 else
-  # Windows shortened to keep the whole run near 25 minutes: 30 s for CPU, 3 s for the
+  # Windows shortened to keep the whole run near 21 minutes: 30 s for CPU, 3 s for the
   # memory-only variants (raw, liveness_none), 15 s for the multi-core runs.
   sizes="2000 18000"; window=30; settle=5; mem_window=3
   # io_uring at 10,000: at 18,000 one try of the io_uring build had 7 connections still

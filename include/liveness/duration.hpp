@@ -47,7 +47,6 @@ std::chrono::milliseconds parse_duration(std::string_view text, error_code& ec,
 
 }  // namespace liveness
 
-#include <liveness/impl/duration.hpp>
 #if defined(LIVENESS_HEADER_ONLY)
 #include <liveness/impl/duration.ipp>
 #endif

@@ -242,7 +242,6 @@ struct ping_pong_options {
 }  // namespace core
 }  // namespace liveness
 
-#include <liveness/core/impl/detector_options.hpp>
 #if defined(LIVENESS_HEADER_ONLY)
 #include <liveness/core/impl/detector_options.ipp>
 #endif

@@ -14,6 +14,11 @@
 
 #include <liveness/duration.hpp>
 
+#include <charconv>
+#include <cstdint>
+#include <limits>
+#include <system_error>
+
 namespace liveness {
 
 LIVENESS_DECL std::chrono::milliseconds parse_duration(std::string_view text, error_code& ec,

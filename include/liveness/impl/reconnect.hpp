@@ -17,10 +17,6 @@
 #include <random>
 #include <utility>
 
-namespace liveness {
-
-}  // namespace liveness
-
 #include <liveness/impl/reconnect_state.hpp>
 
 namespace liveness {

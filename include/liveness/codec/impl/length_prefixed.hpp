@@ -14,8 +14,6 @@
 namespace liveness {
 namespace codec {
 
-// ---- options ------------------------------------------------------------------------------
-
 // ---- decoder ------------------------------------------------------------------------------
 
 template <class Handler>
@@ -130,8 +128,6 @@ error_code length_prefixed_decoder::feed(const char* data, std::size_t size,
   }
   return error();
 }
-
-// ---- encoder ------------------------------------------------------------------------------
 
 }  // namespace codec
 }  // namespace liveness

@@ -21,8 +21,6 @@ inline constexpr char empty_payload[1] = {'\0'};
 
 }  // namespace detail
 
-// ---- line_options -------------------------------------------------------------------------
-
 // ---- line_decoder -------------------------------------------------------------------------
 
 template <class Handler>
@@ -200,8 +198,6 @@ void line_decoder::feed_bare(const char* data, std::size_t size, Handler& handle
   }
   handler.on_data(data, size);
 }
-
-// ---- line_encoder -------------------------------------------------------------------------
 
 }  // namespace codec
 }  // namespace liveness

@@ -25,8 +25,6 @@ LIVENESS_DECL int mqtt_length_byte(unsigned char c, std::size_t index,
 
 }  // namespace detail
 
-// ---- options ------------------------------------------------------------------------------
-
 // ---- decoder ------------------------------------------------------------------------------
 
 template <class Handler>
@@ -112,8 +110,6 @@ error_code mqtt_decoder::feed(const char* data, std::size_t size, Handler&& hand
   }
   return error();
 }
-
-// ---- encoder ------------------------------------------------------------------------------
 
 }  // namespace codec
 }  // namespace liveness

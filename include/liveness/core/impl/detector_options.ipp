@@ -14,6 +14,8 @@
 
 #include <liveness/core/detector_options.hpp>
 
+#include <algorithm>
+
 namespace liveness {
 
 namespace core {

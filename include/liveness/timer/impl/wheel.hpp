@@ -13,6 +13,7 @@
 
 namespace liveness {
 namespace timer {
+
 template <class F>
 std::size_t wheel::expire(core::time_point now, F&& f) {
   // Entries armed due at the latest `now` are handed out now (unless `now` went backwards:
