@@ -719,8 +719,8 @@ int main(int argc, char** argv) {
         "(a read, a write, `async_wait_dead`); `liveness_umbrella` = the same unit "
         "including `<liveness.hpp>`; `liveness_session_separate` = `liveness_session` with "
         "`LIVENESS_SEPARATE_COMPILATION` (docs/separate_compilation.md), whose non-template "
-        "code compiles once per program in `liveness_src` (src/liveness.cpp, "
-        "`<liveness/src.hpp>`).\n\n";
+        "code and common sessions (this unit's among them) and their registries compile "
+        "once per program in `liveness_src` (src/liveness.cpp, `<liveness/src.hpp>`).\n\n";
   md << "| translation unit | CPU s | vs plain Asio |\n|---|---:|---:|\n";
   std::map<std::string, double> ctime;
   for (const auto& r : comp) ctime[str(r, "tu")] = num(r, "cpu_s");
@@ -731,28 +731,38 @@ int main(int argc, char** argv) {
   md << "\n";
   if (ctime.count("plain_asio") && ctime.count("liveness_session")) {
     const double r = ctime["liveness_session"] / ctime["plain_asio"];
+    const bool have_sep = ctime.count("liveness_session_separate") > 0;
+    const double rs = have_sep ? ctime["liveness_session_separate"] / ctime["plain_asio"] : 0;
     targets << "| compile time: a unit with `<liveness/session.hpp>` and one session at most "
-               "1.5x the same with a plain socket and two timers | "
+               "1.5x the same with a plain socket and two timers (header-only, the default) | "
             << fmt(r, 2) << "x (" << fmt(ctime["liveness_session"], 2) << " s vs "
             << fmt(ctime["plain_asio"], 2) << " s; `<liveness.hpp>`: "
-            << fmt(ctime["liveness_umbrella"], 2) << " s"
-            << (ctime.count("liveness_session_separate")
-                    ? "; separately compiled: " +
-                          fmt(ctime["liveness_session_separate"] / ctime["plain_asio"], 2) + "x"
-                    : std::string())
-            << ") | "
-            << verdict(r <= 1.5)
+            << fmt(ctime["liveness_umbrella"], 2) << " s) | " << verdict(r <= 1.5)
             << (r <= 1.5 ? "" : " by " + fmt(r - 1.5, 2) + "x") << " |\n";
+    if (have_sep) {
+      targets << "| compile time, the same unit separately compiled "
+                 "(`LIVENESS_SEPARATE_COMPILATION`; the session's own code compiled once, in "
+                 "`liveness_src`: "
+              << fmt(ctime["liveness_src"], 2) << " s per program) | " << fmt(rs, 2) << "x ("
+              << fmt(ctime["liveness_session_separate"], 2) << " s) | " << verdict(rs <= 1.5)
+              << (rs <= 1.5 ? "" : " by " + fmt(rs - 1.5, 2) + "x") << " |\n";
+    }
     if (!(r <= 1.5)) {
-      missed << "- **Compile time**: " << fmt(r, 2) << "x. The session header brings the "
-                "detector, the codecs' templates, the engine, the timer wheel, keepalive and "
-                "diagnosis for every platform, and instantiating one session instantiates "
-                "its whole read and write machinery; the plain unit instantiates one read, "
-                "one write and two waits. Compiled separately "
-                "(`LIVENESS_SEPARATE_COMPILATION`) the unit costs "
-             << fmt(ctime["liveness_session_separate"] / ctime["plain_asio"], 2)
-             << "x: the library's non-template code (detector, codecs' options, errors, "
-                "keepalive, diagnosis, wheel) leaves the unit, the session's templates stay.\n";
+      missed << "- **Compile time, header-only**: " << fmt(r, 2)
+             << "x. The session header brings the detector, the codecs' templates, the "
+                "engine, the timer wheel, keepalive and diagnosis for every platform, and "
+                "instantiating one session instantiates its whole read and write machinery; "
+                "the plain unit instantiates one read, one write and two waits. Separately "
+                "compiled, the library's non-template code and the four common sessions "
+                "(`tcp::socket` with `none`, `idle_timeout`, `ping_pong<line>`, "
+                "`ping_pong<length_prefixed>`) compile once per program, in `liveness_src`, "
+                "and the unit compiles only the operations it starts"
+             << (have_sep ? ": " + fmt(rs, 2) + "x" : std::string()) << ".\n";
+    }
+    if (have_sep && !(rs <= 1.5)) {
+      missed << "- **Compile time, separately compiled**: " << fmt(rs, 2)
+             << "x: the operations the unit starts (with its own handlers) and Asio's "
+                "operations under them are still compiled in the unit.\n";
     }
   }
 

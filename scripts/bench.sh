@@ -249,7 +249,8 @@ fi
 # ---- 8. compile time ------------------------------------------------------------------
 # CPU seconds (user + sys) of g++ -O2 -std=c++20 for one translation unit, best of 3:
 # label:file:flags. The _separate rows define LIVENESS_SEPARATE_COMPILATION (the library's
-# non-template code then compiles once, in liveness_src: src/liveness.cpp).
+# non-template code and its common sessions then compile once, in liveness_src:
+# src/liveness.cpp).
 compile_all() {
   local repeat=3 tu file flags label r best t
   [ "$quick" = 1 ] && repeat=1

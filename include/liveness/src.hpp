@@ -5,7 +5,7 @@
 // Distributed under the Boost Software License, Version 1.0.
 // (See accompanying file LICENSE or copy at https://www.boost.org/LICENSE_1_0.txt)
 //
-// The library's non-template code, for separate compilation: with
+// The library's non-template code and its common sessions, for separate compilation: with
 // LIVENESS_SEPARATE_COMPILATION defined in every translation unit of the program, include
 // this header in exactly one .cpp file (and nothing else there is needed). The CMake target
 // liveness::separate does both for you. See docs/separate_compilation.md.
@@ -40,5 +40,12 @@
 #include <liveness/impl/session_options.ipp>
 #include <liveness/timer/impl/shared_wheel.ipp>
 #include <liveness/timer/impl/wheel.ipp>
+
+// The sessions and registries that every other unit declares `extern`
+// (impl/session_instances.hpp).
+namespace liveness {
+LIVENESS_DETAIL_SESSION_INSTANCES()
+LIVENESS_DETAIL_REGISTRY_INSTANCES()
+}  // namespace liveness
 
 #endif  // LIVENESS_SRC_HPP

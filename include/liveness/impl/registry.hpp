@@ -221,6 +221,12 @@ void registry<Session>::close() {
   state_->close_all();
 }
 
+// Separate compilation: the registries of the common sessions are compiled once, in
+// <liveness/src.hpp> (impl/session_instances.hpp).
+#if !defined(LIVENESS_HEADER_ONLY)
+LIVENESS_DETAIL_REGISTRY_INSTANCES(extern)
+#endif
+
 }  // namespace liveness
 
 #endif  // LIVENESS_IMPL_REGISTRY_HPP

@@ -156,7 +156,9 @@ struct registry<Session>::state : std::enable_shared_from_this<state> {
       if (!except || kv.first != *except) targets.push_back(kv.second);
     }
     std::size_t n = 0;
-    for (auto& c : targets) n += enqueue(c, m) ? 1 : 0;
+    for (auto& c : targets) {
+      if (enqueue(c, m)) ++n;
+    }
     return n;
   }
 

@@ -278,4 +278,7 @@ auto session<Socket, Policy>::async_write_message(const ConstBufferSequence& buf
 
 }  // namespace liveness
 
+// Separate compilation: the common sessions are compiled once, in <liveness/src.hpp>.
+#include <liveness/impl/session_instances.hpp>
+
 #endif  // LIVENESS_IMPL_SESSION_HPP

@@ -321,14 +321,18 @@ class session_impl final
     }
   }
 
-  /// A stream's (TLS) read completed: the same facts as a socket's.
+  /// A stream's (TLS) read completed: the same facts as a socket's. (Never called for a
+  /// socket, which has no read buffer; compiled for one all the same when the session is
+  /// instantiated explicitly, impl/session_instances.hpp.)
   void on_read(const error_code& ec, std::size_t n) {
     reading_ = false;
     if (over()) return;
     const auto now = clock::now();
-    if (n > 0) {
-      apply(engine_.on_received(now, this->read_buffer_.get(), n));
-      if (!ec || over()) return;
+    if constexpr (!direct_io) {
+      if (n > 0) {
+        apply(engine_.on_received(now, this->read_buffer_.get(), n));
+        if (!ec || over()) return;
+      }
     }
     if (!ec) return start_reading();
     if (ec == net::error::eof) return apply(engine_.on_eof(now));

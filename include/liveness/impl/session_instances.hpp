@@ -1,0 +1,81 @@
+//
+// liveness/impl/session_instances.hpp
+//
+// Copyright (c) 2026 The liveness authors.
+// Distributed under the Boost Software License, Version 1.0.
+// (See accompanying file LICENSE or copy at https://www.boost.org/LICENSE_1_0.txt)
+//
+// Separate compilation: the sessions most programs use, compiled once.
+//
+// With LIVENESS_SEPARATE_COMPILATION, a session over a plain `net::ip::tcp::socket` with
+// one of the policies <liveness/session.hpp> brings (heartbeat::none, idle_timeout,
+// ping_pong<codec::line>, ping_pong<codec::length_prefixed>) is instantiated explicitly in
+// the library's file (<liveness/src.hpp>), and every other unit sees only explicit
+// instantiation declarations (`extern template`): a unit that uses such a session compiles
+// none of the session's own code (its state, engine, deadline, the handle's members), only
+// the operations it starts with its own handlers. The same for the registries of these
+// sessions (`registry<session<tcp::socket, P>>`). Any other session (TLS, another socket
+// or executor type, the MQTT codec) is compiled where it is used, as in header-only mode.
+//
+#ifndef LIVENESS_IMPL_SESSION_INSTANCES_HPP
+#define LIVENESS_IMPL_SESSION_INSTANCES_HPP
+
+#include <liveness/config.hpp>
+#include <liveness/detail/asio.hpp>
+#include <liveness/heartbeat.hpp>
+
+namespace liveness {
+namespace detail {
+namespace instances {
+using socket = net::ip::tcp::socket;
+using executor = socket::executor_type;
+using none = heartbeat::none;
+using idle_timeout = heartbeat::idle_timeout;
+using line = heartbeat::ping_pong<codec::line>;
+using length_prefixed = heartbeat::ping_pong<codec::length_prefixed>;
+}  // namespace instances
+}  // namespace detail
+}  // namespace liveness
+
+// One policy `P` (a name in liveness::detail::instances): its engine, the session's state
+// and deadline, the handle. `prefix` is `extern` (declarations) or empty (the definitions,
+// in src.hpp). Written inside namespace liveness.
+#define LIVENESS_DETAIL_SESSION_INSTANCE(prefix, P)                                       \
+  prefix template class engine::session_engine<detail::instances::P::codec,               \
+                                               detail::policy_detector<                    \
+                                                   detail::instances::P>::type>;          \
+  prefix template class detail::deadline<                                                 \
+      detail::session_impl<detail::instances::socket, detail::instances::P>,              \
+      detail::instances::executor>;                                                       \
+  prefix template class detail::session_impl<detail::instances::socket,                   \
+                                             detail::instances::P>;                       \
+  prefix template class session<detail::instances::socket, detail::instances::P>;
+
+// Every instance; the parked-operation list and the configuration caches are shared by
+// several policies (raw serves none and idle_timeout).
+#define LIVENESS_DETAIL_SESSION_INSTANCES(prefix)                                         \
+  prefix template class detail::parked_list<detail::instances::executor>;                 \
+  prefix template class detail::session_config_cache<codec::raw>;                         \
+  prefix template class detail::session_config_cache<codec::line>;                        \
+  prefix template class detail::session_config_cache<codec::length_prefixed>;             \
+  LIVENESS_DETAIL_SESSION_INSTANCE(prefix, none)                                          \
+  LIVENESS_DETAIL_SESSION_INSTANCE(prefix, idle_timeout)                                  \
+  LIVENESS_DETAIL_SESSION_INSTANCE(prefix, line)                                          \
+  LIVENESS_DETAIL_SESSION_INSTANCE(prefix, length_prefixed)
+
+// The registries of those sessions (declared `extern` by <liveness/registry.hpp>).
+#define LIVENESS_DETAIL_REGISTRY_INSTANCES(prefix)                                        \
+  prefix template class registry<session<detail::instances::socket, detail::instances::none>>; \
+  prefix template class registry<                                                         \
+      session<detail::instances::socket, detail::instances::idle_timeout>>;               \
+  prefix template class registry<session<detail::instances::socket, detail::instances::line>>; \
+  prefix template class registry<                                                         \
+      session<detail::instances::socket, detail::instances::length_prefixed>>;
+
+#if !defined(LIVENESS_HEADER_ONLY)
+namespace liveness {
+LIVENESS_DETAIL_SESSION_INSTANCES(extern)
+}  // namespace liveness
+#endif
+
+#endif  // LIVENESS_IMPL_SESSION_INSTANCES_HPP
