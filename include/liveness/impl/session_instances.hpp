@@ -12,17 +12,18 @@
 // ping_pong<codec::line>, ping_pong<codec::length_prefixed>) is instantiated explicitly in
 // the library's file (<liveness/src.hpp>), and every other unit sees only explicit
 // instantiation declarations (`extern template`): a unit that uses such a session compiles
-// none of the session's own code (its state, engine, deadline, the handle's members), only
-// the operations it starts with its own handlers. The same for the registries of these
-// sessions (`registry<session<tcp::socket, P>>`). Any other session (TLS, another socket
-// or executor type, the MQTT codec) is compiled where it is used, as in header-only mode.
+// the operations it starts with its own handlers (and, when optimising, inline copies of
+// the small members they call), not the session's own machinery (its state, engine,
+// deadline, the handle's members). The same for the registries of these sessions
+// (`registry<session<tcp::socket, P>>`). Any other session (TLS, another socket or
+// executor type, the MQTT codec) is compiled where it is used, except what it shares with
+// these (the engine of the same codec, the parked list of the same executor type).
+//
+// Not a header of its own: impl/session.hpp includes it at its end (the declarations need
+// every session template defined), impl/registry.hpp uses its registry list.
 //
 #ifndef LIVENESS_IMPL_SESSION_INSTANCES_HPP
 #define LIVENESS_IMPL_SESSION_INSTANCES_HPP
-
-#include <liveness/config.hpp>
-#include <liveness/detail/asio.hpp>
-#include <liveness/heartbeat.hpp>
 
 namespace liveness {
 namespace detail {
