@@ -756,7 +756,7 @@ int main(int argc, char** argv) {
                 "compiled, the library's non-template code and the four common sessions "
                 "(`tcp::socket` with `none`, `idle_timeout`, `ping_pong<line>`, "
                 "`ping_pong<length_prefixed>`) compile once per program, in `liveness_src`, "
-                "and the unit compiles only the operations it starts"
+                "and the unit compiles the operations it starts, not the session's machinery"
              << (have_sep ? ": " + fmt(rs, 2) + "x" : std::string()) << ".\n";
     }
     if (have_sep && !(rs <= 1.5)) {

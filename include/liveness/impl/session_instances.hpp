@@ -38,9 +38,13 @@ using length_prefixed = heartbeat::ping_pong<codec::length_prefixed>;
 }  // namespace detail
 }  // namespace liveness
 
-// One policy `P` (a name in liveness::detail::instances): its engine, the session's state
-// and deadline, the handle. `prefix` is `extern` (declarations) or empty (the definitions,
-// in src.hpp). Written inside namespace liveness.
+// The policies, each as `X(prefix, P)` with `P` a name in liveness::detail::instances.
+#define LIVENESS_DETAIL_FOR_EACH_INSTANCE(X, prefix)                                      \
+  X(prefix, none) X(prefix, idle_timeout) X(prefix, line) X(prefix, length_prefixed)
+
+// One policy: its engine, the session's state and deadline, the handle. `prefix` is
+// `extern` (declarations) or empty (the definitions, in src.hpp). Written inside
+// namespace liveness.
 #define LIVENESS_DETAIL_SESSION_INSTANCE(prefix, P)                                       \
   prefix template class engine::session_engine<detail::instances::P::codec,               \
                                                detail::policy_detector<                    \
@@ -59,19 +63,13 @@ using length_prefixed = heartbeat::ping_pong<codec::length_prefixed>;
   prefix template class detail::session_config_cache<codec::raw>;                         \
   prefix template class detail::session_config_cache<codec::line>;                        \
   prefix template class detail::session_config_cache<codec::length_prefixed>;             \
-  LIVENESS_DETAIL_SESSION_INSTANCE(prefix, none)                                          \
-  LIVENESS_DETAIL_SESSION_INSTANCE(prefix, idle_timeout)                                  \
-  LIVENESS_DETAIL_SESSION_INSTANCE(prefix, line)                                          \
-  LIVENESS_DETAIL_SESSION_INSTANCE(prefix, length_prefixed)
+  LIVENESS_DETAIL_FOR_EACH_INSTANCE(LIVENESS_DETAIL_SESSION_INSTANCE, prefix)
 
 // The registries of those sessions (declared `extern` by <liveness/registry.hpp>).
+#define LIVENESS_DETAIL_REGISTRY_INSTANCE(prefix, P)                                      \
+  prefix template class registry<session<detail::instances::socket, detail::instances::P>>;
 #define LIVENESS_DETAIL_REGISTRY_INSTANCES(prefix)                                        \
-  prefix template class registry<session<detail::instances::socket, detail::instances::none>>; \
-  prefix template class registry<                                                         \
-      session<detail::instances::socket, detail::instances::idle_timeout>>;               \
-  prefix template class registry<session<detail::instances::socket, detail::instances::line>>; \
-  prefix template class registry<                                                         \
-      session<detail::instances::socket, detail::instances::length_prefixed>>;
+  LIVENESS_DETAIL_FOR_EACH_INSTANCE(LIVENESS_DETAIL_REGISTRY_INSTANCE, prefix)
 
 #if !defined(LIVENESS_HEADER_ONLY)
 namespace liveness {
