@@ -20,6 +20,10 @@ void use(liveness::net::io_context& io, const liveness::session_options<Policy>&
   s.async_write_some(liveness::net::buffer("hello\n", 6),
                      [](liveness::error_code, std::size_t) {});
   s.async_wait_dead([](liveness::error_code) {});
+  if constexpr (liveness::codec::has_messages_v<typename Policy::codec>) {
+    s.async_write_message(liveness::net::buffer("message", 7),
+                          [](liveness::error_code, std::size_t) {});
+  }
   (void)s.stats();
 
   liveness::registry<session_type> peers(io.get_executor());

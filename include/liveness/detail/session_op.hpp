@@ -14,8 +14,11 @@
 // operation is parked and none of its own reads is pending (session_impl::keep_busy).
 //
 // The state machines (impl/session/read.hpp, write.hpp, wait_dead.hpp) are compiled once
-// per session type and buffer type; per handler type only this thin shell is compiled:
-// store, post, invoke.
+// per session type and buffer type (one type for any single buffer); per handler type only
+// this thin shell is compiled: store, post, invoke. With the handler's default allocator,
+// the Asio operations the shell starts (its steps posted, its socket reads and writes, its
+// result dispatched to another executor) are the session's members
+// (impl/session/state_ops.hpp), compiled with the session too.
 //
 #ifndef LIVENESS_DETAIL_SESSION_OP_HPP
 #define LIVENESS_DETAIL_SESSION_OP_HPP
@@ -294,6 +297,12 @@ class session_op_impl final : public session_op<Impl> {
   using traits = std::allocator_traits<alloc_type>;
   using handler_executor = net::associated_executor_t<Handler, executor_type>;
   using step_type = op_step<Impl, handler_allocator>;
+  // With the default allocator the Asio operations whose handler is the session's own
+  // step (or result) do not depend on this handler: the session's members start them
+  // (compiled once with the session when it is pre-instantiated,
+  // impl/session_instances.hpp).
+  static constexpr bool default_alloc =
+      std::is_same<handler_allocator, std::allocator<void>>::value;
 
  public:
   template <class... Args>
@@ -320,7 +329,11 @@ class session_op_impl final : public session_op<Impl> {
     p->begin_user_op();
     auto slot = net::get_associated_cancellation_slot(p->handler_);
     if (slot.is_connected()) slot.template emplace<op_cancel_handler<Impl>>(op_cancel_handler<Impl>{p});
-    net::post(ex, step_type(std::move(s), p, net::get_associated_allocator(p->handler_)));
+    if constexpr (default_alloc) {
+      Impl::post_step(std::move(s), ex, p);
+    } else {
+      net::post(ex, step_type(std::move(s), p, net::get_associated_allocator(p->handler_)));
+    }
   }
 
   void step(error_code ec, std::size_t n) override {
@@ -330,8 +343,12 @@ class session_op_impl final : public session_op<Impl> {
 
   void resume(const executor_type& ex, bool) override {
     this->parked_ = park_list::none;
-    net::post(ex, step_type(this->impl_->shared_from_this(), this,
-                            net::get_associated_allocator(handler_)));
+    if constexpr (default_alloc) {
+      Impl::post_step(this->impl_->shared_from_this(), ex, this);
+    } else {
+      net::post(ex, step_type(this->impl_->shared_from_this(), this,
+                              net::get_associated_allocator(handler_)));
+    }
   }
 
   void destroy() noexcept override {
@@ -345,10 +362,14 @@ class session_op_impl final : public session_op<Impl> {
     if (work_.direct()) return invoke(ec, n);
     // Another executor: the handler goes there, with its memory freed only then. The
     // dispatched function does not depend on the handler (compiled once per executor).
-    net::dispatch(work_.executor(),
-                  op_result<Impl, handler_allocator>(
-                      this->user_op_ >= 0 ? this->impl_->shared_from_this() : nullptr, this,
-                      net::get_associated_allocator(handler_), ec, n));
+    auto s = this->user_op_ >= 0 ? this->impl_->shared_from_this() : nullptr;
+    if constexpr (default_alloc && std::is_same<handler_executor, executor_type>::value) {
+      Impl::dispatch_result(work_.executor(), std::move(s), this, ec, n);
+    } else {
+      net::dispatch(work_.executor(),
+                    op_result<Impl, handler_allocator>(
+                        std::move(s), this, net::get_associated_allocator(handler_), ec, n));
+    }
   }
 
   void invoke(error_code ec, std::size_t n) override {
@@ -370,7 +391,9 @@ class session_op_impl final : public session_op<Impl> {
   }
 
   void socket_read(net::mutable_buffer b) override {
-    if constexpr (Machine::reads_socket) {
+    if constexpr (Machine::reads_socket && default_alloc) {
+      this->impl_->read_socket_for(*this, b);
+    } else if constexpr (Machine::reads_socket) {
       this->impl_->socket_.async_read_some(
           b, op_step<Impl, handler_allocator, true>(this->impl_->shared_from_this(), this,
                                                     net::get_associated_allocator(handler_)));
@@ -385,7 +408,9 @@ class session_op_impl final : public session_op<Impl> {
   }
 
   void socket_write(const std::array<net::const_buffer, 2>& b) override {
-    if constexpr (Machine::writes_socket && !Machine::writes_sequence) {
+    if constexpr (Machine::writes_socket && !Machine::writes_sequence && default_alloc) {
+      this->impl_->write_socket_for(*this, b);
+    } else if constexpr (Machine::writes_socket && !Machine::writes_sequence) {
       net::async_write(this->impl_->socket_, b,
                        step_type(this->impl_->shared_from_this(), this,
                                  net::get_associated_allocator(handler_)));
@@ -395,7 +420,9 @@ class session_op_impl final : public session_op<Impl> {
   }
 
   void socket_write(const std::vector<net::const_buffer>& b) override {
-    if constexpr (Machine::writes_sequence) {
+    if constexpr (Machine::writes_sequence && default_alloc) {
+      this->impl_->write_socket_for(*this, b);
+    } else if constexpr (Machine::writes_sequence) {
       net::async_write(this->impl_->socket_, b,
                        step_type(this->impl_->shared_from_this(), this,
                                  net::get_associated_allocator(handler_)));

@@ -10,6 +10,7 @@
 //                               deadlines, drain after FIN, what to write next
 //   impl/session/state.hpp      the socket, the deadline, parked operations, the driver
 //   impl/session/state_data.hpp a read decoded in place, heartbeats sent at once
+//   impl/session/state_ops.hpp  the Asio operations an operation starts (default allocator)
 //   detail/session_op.hpp       one operation = one node: handler, state machine, work
 //   impl/session/read.hpp       async_read_some, async_read_message
 //   impl/session/write.hpp      async_write_some, async_write_message
@@ -235,7 +236,8 @@ template <class MutableBufferSequence, class ReadToken>
 auto session<Socket, Policy>::async_read_some(const MutableBufferSequence& buffers,
                                               ReadToken&& token) {
   using impl_type = detail::session_impl<Socket, Policy>;
-  using machine = detail::read_machine<impl_type, MutableBufferSequence>;
+  using machine =
+      detail::read_machine<impl_type, detail::read_buffers_t<MutableBufferSequence>>;
   return net::async_initiate<ReadToken, void(error_code, std::size_t)>(
       detail::initiate_session_op<impl_type, machine, true>{impl_, ex_}, token, buffers);
 }
@@ -245,7 +247,8 @@ template <class ConstBufferSequence, class WriteToken>
 auto session<Socket, Policy>::async_write_some(const ConstBufferSequence& buffers,
                                                WriteToken&& token) {
   using impl_type = detail::session_impl<Socket, Policy>;
-  using machine = detail::write_machine<impl_type, ConstBufferSequence>;
+  using machine =
+      detail::write_machine<impl_type, detail::write_buffers_t<ConstBufferSequence>>;
   return net::async_initiate<WriteToken, void(error_code, std::size_t)>(
       detail::initiate_session_op<impl_type, machine, true>{impl_, ex_}, token, buffers);
 }

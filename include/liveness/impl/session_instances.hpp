@@ -42,7 +42,9 @@ using length_prefixed = heartbeat::ping_pong<codec::length_prefixed>;
 #define LIVENESS_DETAIL_FOR_EACH_INSTANCE(X, prefix)                                      \
   X(prefix, none) X(prefix, idle_timeout) X(prefix, line) X(prefix, length_prefixed)
 
-// One policy: its engine, the session's state and deadline, the handle. `prefix` is
+// One policy: its engine, the session's state and deadline, the state machines of
+// async_read_some and async_write_some into / from a single buffer and of
+// async_wait_dead, the handle. `prefix` is
 // `extern` (declarations) or empty (the definitions, in src.hpp). Written inside
 // namespace liveness.
 #define LIVENESS_DETAIL_SESSION_INSTANCE(prefix, P)                                       \
@@ -54,15 +56,26 @@ using length_prefixed = heartbeat::ping_pong<codec::length_prefixed>;
       detail::instances::executor>;                                                       \
   prefix template class detail::session_impl<detail::instances::socket,                   \
                                              detail::instances::P>;                       \
+  prefix template struct detail::read_machine<                                            \
+      detail::session_impl<detail::instances::socket, detail::instances::P>,              \
+      net::mutable_buffer>;                                                               \
+  prefix template struct detail::write_machine<                                           \
+      detail::session_impl<detail::instances::socket, detail::instances::P>,              \
+      net::const_buffer>;                                                                 \
+  prefix template struct detail::wait_dead_machine<                                       \
+      detail::session_impl<detail::instances::socket, detail::instances::P>>;             \
   prefix template class session<detail::instances::socket, detail::instances::P>;
 
 // Every instance; the parked-operation list and the configuration caches are shared by
-// several policies (raw serves none and idle_timeout).
+// several policies (raw serves none and idle_timeout); async_write_message's state machine
+// is the one policy's with messages.
 #define LIVENESS_DETAIL_SESSION_INSTANCES(prefix)                                         \
   prefix template class detail::parked_list<detail::instances::executor>;                 \
   prefix template class detail::session_config_cache<codec::raw>;                         \
   prefix template class detail::session_config_cache<codec::line>;                        \
   prefix template class detail::session_config_cache<codec::length_prefixed>;             \
+  prefix template struct detail::write_message_machine<                                   \
+      detail::session_impl<detail::instances::socket, detail::instances::length_prefixed>>; \
   LIVENESS_DETAIL_FOR_EACH_INSTANCE(LIVENESS_DETAIL_SESSION_INSTANCE, prefix)
 
 // The registries of those sessions (declared `extern` by <liveness/registry.hpp>).

@@ -23,8 +23,10 @@
 #include <liveness/engine/session_engine.hpp>
 
 #include <array>
+#include <cstddef>
 #include <memory>
 #include <type_traits>
+#include <vector>
 
 namespace liveness {
 namespace detail {
@@ -284,6 +286,26 @@ class session_impl final
   std::size_t on_read_in_place(const error_code& ec, std::size_t n, net::mutable_buffer b,
                                bool& blocked);
 
+  // The Asio operations of a session operation whose handler has the default allocator
+  // (detail/session_op.hpp): their handler is the operation's step (or result), which does
+  // not depend on the operation's handler, so they are compiled with the session
+  // (state_ops.hpp), once when it is pre-instantiated (impl/session_instances.hpp).
+  using op_type = session_op<session_impl>;
+  /// Posts the next step of `op` to `ex` (the session's executor; `s` null: a moved-from
+  /// session's operation).
+  static void post_step(std::shared_ptr<session_impl> s, const executor_type& ex,
+                        op_type* op);
+  /// Runs the completion of `op` on `ex`, its handler's executor (`s`: the session, when a
+  /// user read or write is counted until after its handler).
+  static void dispatch_result(const executor_type& ex, std::shared_ptr<session_impl> s,
+                              op_type* op, error_code ec, std::size_t n);
+  /// The socket reads into `b` for `op` (a socket's direct reader); its next step gets the
+  /// result.
+  void read_socket_for(op_type& op, net::mutable_buffer b);
+  /// async_write of `b` for `op` (not cancellable); its next step gets the result.
+  void write_socket_for(op_type& op, const std::array<net::const_buffer, 2>& b);
+  void write_socket_for(op_type& op, const std::vector<net::const_buffer>& b);
+
   void close() noexcept {
     if (engine_.close().shut_down) shut_down();
   }
@@ -414,5 +436,6 @@ class session_impl final
 }  // namespace liveness
 
 #include <liveness/impl/session/state_data.hpp>
+#include <liveness/impl/session/state_ops.hpp>
 
 #endif  // LIVENESS_IMPL_SESSION_STATE_HPP

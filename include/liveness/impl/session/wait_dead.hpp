@@ -23,14 +23,18 @@ struct wait_dead_machine : machine_base {
   static constexpr net::cancellation_type cancellation = any_cancellation;
   static constexpr signed char user_op = -1;
 
-  void step(session_op<Impl>& op, error_code, std::size_t) {
-    Impl& s = op.impl();
-    if (s.engine_.dead()) return op.complete(s.engine_.reason(), 0);
-    if (s.engine_.closed() || op.cancelled())
-      return op.complete(net::error::operation_aborted, 0);
-    s.park(s.dead_waiters_, op);
-  }
+  void step(session_op<Impl>& op, error_code, std::size_t);
 };
+
+// Defined out of the class (not inline): compiled once for the pre-instantiated sessions
+// (impl/session_instances.hpp).
+template <class Impl>
+void wait_dead_machine<Impl>::step(session_op<Impl>& op, error_code, std::size_t) {
+  Impl& s = op.impl();
+  if (s.engine_.dead()) return op.complete(s.engine_.reason(), 0);
+  if (s.engine_.closed() || op.cancelled()) return op.complete(net::error::operation_aborted, 0);
+  s.park(s.dead_waiters_, op);
+}
 
 }  // namespace detail
 }  // namespace liveness

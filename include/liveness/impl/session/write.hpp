@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstddef>
 #include <memory>
 #include <type_traits>
 #include <vector>
@@ -69,6 +70,17 @@ net::const_buffer first_buffer(const Buffers& buffers) {
   return first;
 }
 
+/// The buffers a write keeps: a single buffer (`net::const_buffer`, `net::mutable_buffer` or
+/// a type derived from one of them, such as `const_buffers_1`: what Asio takes as a
+/// sequence of that one buffer) as a `net::const_buffer`, so that the common writes share
+/// one state machine (compiled once for the pre-instantiated sessions); any other sequence
+/// as it is.
+template <class Buffers>
+using write_buffers_t = std::conditional_t<
+    std::is_convertible<const Buffers*, const net::const_buffer*>::value ||
+        std::is_convertible<const Buffers*, const net::mutable_buffer*>::value,
+    net::const_buffer, Buffers>;
+
 /// async_write_some's state machine (detail/session_op.hpp). Only terminal cancellation,
 /// and only before it has taken the writer.
 template <class Impl, class Buffers>
@@ -85,46 +97,8 @@ struct write_machine : machine_base {
   std::size_t sent = 0;     // user bytes of the chunks done
   std::size_t at_once = 0;  // bytes (header included) the kernel took without waiting
 
-  void step(session_op<Impl>& op, error_code ec, std::size_t written) {
-    Impl& s = op.impl();
-    if (writing) {
-      writing = false;
-      s.on_user_written(ec, at_once + written, true);
-      sent += chunk;
-      return done(op);
-    }
-    if (s.over()) return op.complete(s.final_error(), 0);
-    const net::const_buffer first = first_buffer(buffers);
-    if (first.size() == 0) return op.complete(error_code(), 0);
-    if (op.cancelled()) return op.complete(net::error::operation_aborted, 0);
-    if (!s.acquire_writer(op)) return;
-    const char* data = static_cast<const char*>(first.data());
-    // Chunk after chunk while the kernel takes each whole at once, without a trip through
-    // the executor: max_write_chunk only matters when a chunk has to wait for the peer's
-    // window (a heartbeat then waits for at most one chunk) or a heartbeat is due (it goes
-    // between two chunks, and this write completes with what went before it).
-    for (;;) {
-      chunk = s.engine_.begin_user_chunk(data + sent, first.size() - sent, false,
-                                         s.user_header_);
-      const std::array<net::const_buffer, 2> out{
-          net::buffer(s.user_header_.data(), s.user_header_.size),
-          net::buffer(data + sent, chunk)};
-      // Written at once: we run in a posted handler, so completing here is not inline.
-      writing = true;
-      if (!write_chunk(s, op, out, at_once)) return;
-      writing = false;
-      sent += chunk;
-      if (!Impl::direct_io || s.over() || sent == first.size() || s.engine_.writer_busy())
-        break;
-    }
-    done(op);
-  }
-
-  void done(session_op<Impl>& op) {
-    Impl& s = op.impl();
-    if (s.over()) return op.complete(s.final_error(), 0);
-    op.complete(error_code(), sent);
-  }
+  void step(session_op<Impl>& op, error_code ec, std::size_t written);
+  void done(session_op<Impl>& op);
 };
 
 /// async_write_message's state machine (detail/session_op.hpp): the message goes out as
@@ -161,68 +135,123 @@ struct write_message_machine : machine_base {
   bool writing = false;     // its async_write is pending (the next step is its result)
   bool first_frame_sent = false;
 
-  void step(session_op<Impl>& op, error_code ec, std::size_t written) {
-    if (writing) {
-      writing = false;
-      op.impl().on_user_written(ec, at_once + written, true);
-      if (!frame_done(op)) return;
-    }
-    // Each frame that went out at once leads to the next without a trip through the
-    // executor.
-    while (start_frame(op) && frame_done(op)) {
-    }
-  }
-
+  void step(session_op<Impl>& op, error_code ec, std::size_t written);
   /// A frame went out; false when the operation has completed.
-  bool frame_done(session_op<Impl>& op) {
-    Impl& s = op.impl();
-    if (s.over()) {
-      op.complete(s.final_error(), sent);
-      return false;
-    }
-    sent += chunk;
-    first_frame_sent = true;
-    if (sent < total) return true;
-    op.complete(error_code(), total);
-    return false;
-  }
-
+  bool frame_done(session_op<Impl>& op);
   /// Writes the next frame. False when the operation waits or has completed; true when
   /// the frame was written at once (or failed: `frame_done` completes then).
-  bool start_frame(session_op<Impl>& op) {
-    Impl& s = op.impl();
-    if (s.over()) {
-      op.complete(s.final_error(), sent);
-      return false;
-    }
-    if (!first_frame_sent && op.cancelled()) {
-      op.complete(net::error::operation_aborted, 0);
-      return false;
-    }
-    if (!s.acquire_writer(op)) return false;
-    const std::size_t remaining = total - sent;
-    // An empty message is one empty frame (no part to point at).
-    const char* next =
-        part < parts.size() ? static_cast<const char*>(parts[part].data()) + offset : nullptr;
-    chunk = s.engine_.begin_user_chunk(next, remaining, true, s.user_header_);
-    out.clear();
-    out.push_back(net::buffer(s.user_header_.data(), s.user_header_.size));
-    for (std::size_t need = chunk; need > 0;) {
-      const std::size_t n = (std::min)(need, parts[part].size() - offset);
-      out.push_back(net::buffer(static_cast<const char*>(parts[part].data()) + offset, n));
-      need -= n;
-      offset += n;
-      if (offset == parts[part].size()) {
-        ++part;
-        offset = 0;
-      }
-    }
-    writing = true;
-    if (!write_chunk(s, op, out, at_once)) return false;
-    writing = false;
-    return true;
-  }
+  bool start_frame(session_op<Impl>& op);
 };
+
+// Defined out of the classes (not inline): the pre-instantiated sessions' machines for a
+// single buffer and for messages are compiled once (impl/session_instances.hpp).
+
+template <class Impl, class Buffers>
+void write_machine<Impl, Buffers>::step(session_op<Impl>& op, error_code ec,
+                                      std::size_t written) {
+  Impl& s = op.impl();
+  if (writing) {
+    writing = false;
+    s.on_user_written(ec, at_once + written, true);
+    sent += chunk;
+    return done(op);
+  }
+  if (s.over()) return op.complete(s.final_error(), 0);
+  const net::const_buffer first = first_buffer(buffers);
+  if (first.size() == 0) return op.complete(error_code(), 0);
+  if (op.cancelled()) return op.complete(net::error::operation_aborted, 0);
+  if (!s.acquire_writer(op)) return;
+  const char* data = static_cast<const char*>(first.data());
+  // Chunk after chunk while the kernel takes each whole at once, without a trip through
+  // the executor: max_write_chunk only matters when a chunk has to wait for the peer's
+  // window (a heartbeat then waits for at most one chunk) or a heartbeat is due (it goes
+  // between two chunks, and this write completes with what went before it).
+  for (;;) {
+    chunk = s.engine_.begin_user_chunk(data + sent, first.size() - sent, false,
+                                       s.user_header_);
+    const std::array<net::const_buffer, 2> out{
+        net::buffer(s.user_header_.data(), s.user_header_.size),
+        net::buffer(data + sent, chunk)};
+    // Written at once: we run in a posted handler, so completing here is not inline.
+    writing = true;
+    if (!write_chunk(s, op, out, at_once)) return;
+    writing = false;
+    sent += chunk;
+    if (!Impl::direct_io || s.over() || sent == first.size() || s.engine_.writer_busy())
+      break;
+  }
+  done(op);
+}
+
+template <class Impl, class Buffers>
+void write_machine<Impl, Buffers>::done(session_op<Impl>& op) {
+  Impl& s = op.impl();
+  if (s.over()) return op.complete(s.final_error(), 0);
+  op.complete(error_code(), sent);
+}
+
+template <class Impl>
+void write_message_machine<Impl>::step(session_op<Impl>& op, error_code ec,
+                                      std::size_t written) {
+  if (writing) {
+    writing = false;
+    op.impl().on_user_written(ec, at_once + written, true);
+    if (!frame_done(op)) return;
+  }
+  // Each frame that went out at once leads to the next without a trip through the
+  // executor.
+  while (start_frame(op) && frame_done(op)) {
+  }
+}
+
+template <class Impl>
+bool write_message_machine<Impl>::frame_done(session_op<Impl>& op) {
+  Impl& s = op.impl();
+  if (s.over()) {
+    op.complete(s.final_error(), sent);
+    return false;
+  }
+  sent += chunk;
+  first_frame_sent = true;
+  if (sent < total) return true;
+  op.complete(error_code(), total);
+  return false;
+}
+
+template <class Impl>
+bool write_message_machine<Impl>::start_frame(session_op<Impl>& op) {
+  Impl& s = op.impl();
+  if (s.over()) {
+    op.complete(s.final_error(), sent);
+    return false;
+  }
+  if (!first_frame_sent && op.cancelled()) {
+    op.complete(net::error::operation_aborted, 0);
+    return false;
+  }
+  if (!s.acquire_writer(op)) return false;
+  const std::size_t remaining = total - sent;
+  // An empty message is one empty frame (no part to point at).
+  const char* next =
+      part < parts.size() ? static_cast<const char*>(parts[part].data()) + offset : nullptr;
+  chunk = s.engine_.begin_user_chunk(next, remaining, true, s.user_header_);
+  out.clear();
+  out.push_back(net::buffer(s.user_header_.data(), s.user_header_.size));
+  for (std::size_t need = chunk; need > 0;) {
+    const std::size_t n = (std::min)(need, parts[part].size() - offset);
+    out.push_back(net::buffer(static_cast<const char*>(parts[part].data()) + offset, n));
+    need -= n;
+    offset += n;
+    if (offset == parts[part].size()) {
+      ++part;
+      offset = 0;
+    }
+  }
+  writing = true;
+  if (!write_chunk(s, op, out, at_once)) return false;
+  writing = false;
+  return true;
+}
 
 }  // namespace detail
 }  // namespace liveness
