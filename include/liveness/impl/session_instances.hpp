@@ -12,9 +12,11 @@
 // ping_pong<codec::line>, ping_pong<codec::length_prefixed>) is instantiated explicitly in
 // the library's file (<liveness/src.hpp>), and every other unit sees only explicit
 // instantiation declarations (`extern template`): a unit that uses such a session compiles
-// the operations it starts with its own handlers (and, when optimising, inline copies of
-// the small members they call), not the session's own machinery (its state, engine,
-// deadline, the handle's members). The same for the registries of these sessions
+// each operation's thin shell for its handler (and, when optimising, inline copies of the
+// small members it calls), not the session's own machinery (its state, engine, deadline,
+// the handle's members, the state machines of single-buffer reads and writes, of
+// async_write_message and async_wait_dead, and the Asio operations that operations with
+// the default allocator start). The same for the registries of these sessions
 // (`registry<session<tcp::socket, P>>`). Any other session (TLS, another socket or
 // executor type, the MQTT codec) is compiled where it is used, except what it shares with
 // these (the engine of the same codec, the parked list of the same executor type).
