@@ -16,6 +16,7 @@
 #include <liveness/config.hpp>
 #include <liveness/core/detector.hpp>
 #include <liveness/detail/asio.hpp>
+#include <liveness/detail/stream_traits.hpp>
 #include <liveness/diagnosis.hpp>
 #include <liveness/duration.hpp>
 #include <liveness/error.hpp>
@@ -246,7 +247,11 @@ class session_impl;
 /// `stats()` default values, `get_executor()` the executor it had, `next_layer()` a closed
 /// socket on that executor, `close()` does nothing, and each asynchronous operation
 /// completes (never inline) with `net::error::bad_descriptor`. Assigning a session to it
-/// makes it whole again.
+/// makes it whole again. Over a plain socket with an `any_io_executor`, to keep the
+/// executor without a 56-byte copy of it in every session, a moved-from session shares
+/// the memory of the state it handed over (not the connection: that closes with the
+/// session that took it over) until it is destroyed or assigned; like the session and like
+/// a socket, destroy it before its io_context.
 template <class Socket, class Policy = heartbeat::none>
 class session {
  public:
@@ -427,13 +432,35 @@ class session {
                                typename net::default_completion_token<executor_type>::type());
 
  private:
-  void open(Socket socket, const options_type& options, error_code& ec);
+  void open(Socket socket, const options_type& options, error_code& ec, bool keep);
+  void fail(Socket socket, bool keep);
 
-  // A copy of the socket's executor, so that a moved-from session keeps it: its operations
-  // complete on it with bad_descriptor, and get_executor() still answers.
-  executor_type ex_;
-  std::shared_ptr<detail::session_impl<Socket, Policy>> impl_;  // null once moved from
-  // next_layer() of a moved-from session: a closed socket, made on first use.
+  using impl_type = detail::session_impl<Socket, Policy>;
+  // Without a connection the session keeps its executor: its operations complete on it
+  // with bad_descriptor, and get_executor() still answers. A plain socket whose executor
+  // is larger than a pointer pair (any_io_executor: 56 bytes) keeps it through a pointer
+  // to a socket: once moved from, the socket inside the state it handed over (which it
+  // shares: memory, not the connection), or its own closed socket when opening failed; a
+  // copy would cost every session 56 bytes. Otherwise (a small executor, or a TLS stream,
+  // whose state is too large to keep for an executor) a copy of the socket's executor,
+  // held from the start.
+  static constexpr bool keeps_state =
+      detail::stream_traits<Socket>::direct_io &&
+      (sizeof(executor_type) > sizeof(std::shared_ptr<Socket>));
+  using kept_type = std::conditional_t<keeps_state, std::shared_ptr<Socket>, executor_type>;
+  static kept_type initial_kept(Socket& socket) noexcept;
+
+  // Moved from, `s` being the state handed over (not null).
+  void keep_state(const std::shared_ptr<impl_type>& s) noexcept;
+  // Closes the connection as this handle lets it go (destroyed or assigned over).
+  void close_for_good() noexcept;
+
+  // The connection; null once moved from (or when opening failed).
+  std::shared_ptr<impl_type> impl_;
+  // The executor without a connection (see keeps_state): with keeps_state, empty while
+  // connected.
+  kept_type kept_;
+  // next_layer() without a connection: a closed socket, made on first use.
   mutable std::unique_ptr<Socket> closed_socket_;
 };
 

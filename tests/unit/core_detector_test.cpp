@@ -96,6 +96,24 @@ TEST_CASE("manual_clock moves only forward and only when told", "[core]") {
   static_assert(core::manual_clock::is_steady, "steady");
 }
 
+TEST_CASE("the detector's counters saturate: events at 2^32 - 1, bytes at 2^64 - 1",
+          "[core]") {
+  // The nine event counts are 32-bit inside the detector (stats() widens them).
+  std::uint32_t events = 0xfffffffeu;
+  core::detail::increment(events);
+  CHECK(events == 0xffffffffu);
+  core::detail::increment(events);
+  CHECK(events == 0xffffffffu);
+  std::uint64_t bytes = 0xfffffffffffffff0u;
+  core::detail::add_counter(bytes, 0x10u);
+  CHECK(bytes == 0xffffffffffffffffu);
+  core::detail::add_counter(bytes, 1);
+  CHECK(bytes == 0xffffffffffffffffu);
+  bytes = 1;
+  core::detail::add_counter(bytes, 2);
+  CHECK(bytes == 3);
+}
+
 TEST_CASE("time arithmetic saturates instead of overflowing", "[core]") {
   using core::duration;
   using core::time_point;

@@ -236,4 +236,73 @@ TEST_CASE("session moved-from: destroying a moved-from session leaves the moved-
   CHECK_FALSE(second.is_dead());
 }
 
+TEST_CASE("session moved-from: it keeps no connection: the peer sees the end when the "
+          "moved-to session closes, however long the moved-from one lives",
+          "[session][moved_from]") {
+  net::io_context io;
+  auto p = connected(io);
+  session_t<line_policy> first(std::move(p.server), liveness_test::as_role(liveness::role::server));
+  auto second = std::make_unique<session_t<line_policy>>(std::move(first));
+  second.reset();  // closes the connection; `first` still exists
+  CHECK_FALSE(first.is_open());
+  CHECK(first.get_executor() == io.get_executor());
+  std::array<char, 64> buf{};
+  error_code ec;
+  // The end arrives at once (the session has closed the socket); bounded by run_until.
+  bool done = false;
+  p.client.async_read_some(net::buffer(buf), [&](error_code e, std::size_t) {
+    ec = e;
+    done = true;
+  });
+  REQUIRE(run_until(io, [&] { return done; }, 5s));
+  CHECK(ec == net::error::eof);
+  // Every handler of the state has run: only `first` holds it now (ASan would see a use
+  // after free here if it did not).
+  io.restart();
+  io.poll();
+  CHECK(first.get_executor() == io.get_executor());
+  CHECK_FALSE(first.next_layer().is_open());
+  CHECK_FALSE(first.is_open());
+}
+
+TEST_CASE("session moved-from: a session whose opening failed keeps its executor, and so "
+          "does a session moved from it, both ways",
+          "[session][moved_from]") {
+  net::io_context io;
+  auto strand = net::make_strand(io);
+  auto p = liveness_test::connected(io, io.get_executor(), strand);
+  const lv::session_options<line_policy> o = liveness_test::as_role(liveness::role::server);
+  lv::session_options<line_policy> bad = o;
+  bad.heartbeat.interval = 0ms;  // invalid: opening fails
+  error_code ec;
+  session_t<line_policy> failed(std::move(p.server), bad, ec);
+  REQUIRE(ec == lv::error::heartbeat_invalid_options);
+  CHECK_FALSE(failed.is_open());
+  CHECK(failed.get_executor() == net::any_io_executor(strand));
+  CHECK_FALSE(failed.next_layer().is_open());
+  session_t<line_policy> taken(std::move(failed));
+  CHECK(taken.get_executor() == net::any_io_executor(strand));
+  CHECK(failed.get_executor() == net::any_io_executor(strand));
+  CHECK_FALSE(taken.next_layer().is_open());
+  // Move assignment onto a live session closes it and leaves both without a connection.
+  auto q = liveness_test::connected(io, io.get_executor(), io.get_executor());
+  session_t<line_policy> live(std::move(q.server), o);
+  REQUIRE(live.is_open());
+  live = std::move(taken);
+  CHECK_FALSE(live.is_open());
+  CHECK(live.get_executor() == net::any_io_executor(strand));
+  CHECK(taken.get_executor() == net::any_io_executor(strand));
+  // And a live session assigned over the failed one: the failed one's executor goes, the
+  // source is moved-from with the live session's executor.
+  auto r = liveness_test::connected(io, io.get_executor(), io.get_executor());
+  session_t<line_policy> other(std::move(r.server), o);
+  failed = std::move(other);
+  CHECK(failed.is_open());
+  CHECK(failed.get_executor() == io.get_executor());
+  CHECK_FALSE(other.is_open());
+  CHECK(other.get_executor() == io.get_executor());
+  CHECK_FALSE(other.next_layer().is_open());
+  CHECK(failed.next_layer().is_open());
+}
+
 }  // namespace session_moved_from_test

@@ -332,15 +332,17 @@ class detector {
     duration hello_min_ping_interval{};
     std::uint64_t bytes_received = 0;
     std::uint64_t bytes_sent = 0;
-    std::uint64_t pings_sent = 0;
-    std::uint64_t pongs_received = 0;
-    std::uint64_t pings_received = 0;
-    std::uint64_t pongs_sent = 0;
-    std::uint64_t pongs_coalesced = 0;
-    std::uint64_t progress_pongs = 0;
-    std::uint64_t progress_pings = 0;
-    std::uint64_t too_many_pings_received = 0;
-    std::uint64_t too_many_pings_sent = 0;
+    // Events: 32 bits each, saturating (detector_stats widens them), to keep the state of
+    // every session small (issue 16).
+    std::uint32_t pings_sent = 0;
+    std::uint32_t pongs_received = 0;
+    std::uint32_t pings_received = 0;
+    std::uint32_t pongs_sent = 0;
+    std::uint32_t pongs_coalesced = 0;
+    std::uint32_t progress_pongs = 0;
+    std::uint32_t progress_pings = 0;
+    std::uint32_t too_many_pings_received = 0;
+    std::uint32_t too_many_pings_sent = 0;
     std::uint32_t consecutive_misses = 0;
     std::uint32_t ping_strikes = 0;
     std::uint32_t ping_interval_backoffs = 0;

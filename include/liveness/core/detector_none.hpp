@@ -46,17 +46,17 @@ class none_detector {
   bool on_ping_received(time_point now) noexcept {
     observe(now);
     heard();
-    detail::add_counter(pings_received_, 1);
+    detail::increment(pings_received_);
     return false;
   }
   void on_pong_sent(time_point now) noexcept {
     observe(now);
-    detail::add_counter(pongs_sent_, 1);
+    detail::increment(pongs_sent_);
   }
   void on_pong_received(time_point now) noexcept {
     observe(now);
     heard();
-    detail::add_counter(pongs_received_, 1);
+    detail::increment(pongs_received_);
   }
   void on_sent(time_point now, std::size_t bytes) noexcept {
     observe(now);
@@ -81,7 +81,7 @@ class none_detector {
   void on_hello_received(time_point now, const hello_values&) noexcept { observe(now); }
   void on_too_many_pings_received(time_point now) noexcept {
     observe(now);
-    detail::add_counter(too_many_pings_received_, 1);
+    detail::increment(too_many_pings_received_);
   }
   bool take_too_many_pings() noexcept { return false; }
 
@@ -148,11 +148,12 @@ class none_detector {
   time_point last_sent_{};
   std::uint64_t bytes_received_ = 0;
   std::uint64_t bytes_sent_ = 0;
-  // Heartbeat frames only reach a none detector through a codec that decodes them.
-  std::uint64_t pings_received_ = 0;
-  std::uint64_t pongs_received_ = 0;
-  std::uint64_t pongs_sent_ = 0;
-  std::uint64_t too_many_pings_received_ = 0;
+  // Heartbeat frames only reach a none detector through a codec that decodes them. Events:
+  // 32 bits, saturating, as core::detector's.
+  std::uint32_t pings_received_ = 0;
+  std::uint32_t pongs_received_ = 0;
+  std::uint32_t pongs_sent_ = 0;
+  std::uint32_t too_many_pings_received_ = 0;
   error_code reason_;
   state state_ = state::alive;
   std::uint8_t flags_ = 0;

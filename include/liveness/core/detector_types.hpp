@@ -58,7 +58,9 @@ struct detector_stats {
   /// Bytes reported through `on_received` / `on_sent` (saturating).
   std::uint64_t bytes_received = 0;
   std::uint64_t bytes_sent = 0;
-  /// Pings this end asked for (`action::send_ping`) and pongs that came back.
+  /// Pings this end asked for (`action::send_ping`) and pongs that came back. These and
+  /// the other counts of heartbeat events below are kept in 32 bits and stop at
+  /// 4,294,967,295 (saturating); only the byte counts go to 2^64 - 1.
   std::uint64_t pings_sent = 0;
   std::uint64_t pongs_received = 0;
   /// Pings the peer sent, pongs written for them, and pings left without a pong of their

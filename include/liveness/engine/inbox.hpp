@@ -98,6 +98,9 @@ class inbox {
     trim();
   }
 
+  /// Drops everything held and frees the storage (nothing will be read any more).
+  void discard() noexcept { s_.reset(); }
+
   /// The application read the next whole message.
   void consume_message() {
     advance(message_size());

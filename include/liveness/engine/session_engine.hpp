@@ -162,8 +162,9 @@ class session_engine {
   /// the hello (first of all, once, with a codec that carries agreement frames and
   /// `ping_pong_options::hello` on), the pong owed (carrying a "too many pings" notice
   /// when the detector asks for one; a notice whose ping was coalesced goes as a pong of
-  /// its own), the ping.
-  std::string_view take_heartbeats();
+  /// its own), the ping. The caller owns the frames (keep them until they are written);
+  /// the engine keeps no copy, so a session pays nothing for them between heartbeats.
+  std::string take_heartbeats();
   /// The frames of `take_heartbeats` were written (`bytes`).
   actions on_heartbeats_written(time_point now, std::size_t bytes);
   /// Frames the next chunk of the `size` user bytes at `data` (see the codec's
@@ -195,6 +196,9 @@ class session_engine {
   /// The application closed the session (asks for a shutdown unless the peer's death
   /// already did).
   actions close() noexcept;
+  /// Nothing held will be read any more (the application let the session go after
+  /// `close`): the inbox's bytes and storage go.
+  void discard_held() noexcept { inbox_.discard(); }
 
   // ---- state ---------------------------------------------------------------------------
 
@@ -229,7 +233,6 @@ class session_engine {
   typename Codec::decoder decoder_;
   typename Codec::encoder encoder_;
   engine::inbox inbox_;
-  std::string heartbeat_out_;  // the heartbeat frames being written
   time_point unit_started_{};     // slowloris guard: when the open unit began arriving
   time_point linger_deadline_{};  // the peer's FIN: the session drains until then
   // User operations started and not ended (pending at once: far fewer than 2^32).

@@ -38,16 +38,48 @@ namespace liveness {
 
 template <class Socket, class Policy>
 session<Socket, Policy>::session(Socket socket, const options_type& options)
-    : ex_(socket.get_executor()) {
+    : kept_(initial_kept(socket)) {
   error_code ec;
-  open(std::move(socket), options, ec);
+  open(std::move(socket), options, ec, false);  // the session will not exist
   if (ec) throw system_error(ec, "liveness::session");
 }
 
 template <class Socket, class Policy>
 session<Socket, Policy>::session(Socket socket, const options_type& options, error_code& ec)
-    : ex_(socket.get_executor()) {
-  open(std::move(socket), options, ec);
+    : kept_(initial_kept(socket)) {
+  open(std::move(socket), options, ec, true);
+}
+
+// Opening failed: the socket is closed and, when the session lives on without a
+// connection (`keep`), kept for its executor (as moved-from).
+template <class Socket, class Policy>
+void session<Socket, Policy>::fail(Socket socket, bool keep) {
+  error_code ignored;
+  detail::stream_traits<Socket>::lowest_layer(socket).close(ignored);
+  if constexpr (keeps_state) {
+    if (keep) kept_ = std::make_shared<Socket>(std::move(socket));
+  } else {
+    (void)keep;  // the copy of the executor is there from the start
+  }
+}
+
+template <class Socket, class Policy>
+auto session<Socket, Policy>::initial_kept(Socket& socket) noexcept -> kept_type {
+  if constexpr (keeps_state) {
+    (void)socket;
+    return kept_type();
+  } else {
+    return socket.get_executor();
+  }
+}
+
+template <class Socket, class Policy>
+void session<Socket, Policy>::keep_state(const std::shared_ptr<impl_type>& s) noexcept {
+  if constexpr (keeps_state) {
+    kept_ = std::shared_ptr<Socket>(s, &s->socket_);
+  } else {
+    (void)s;  // the copy of the executor is the state's socket's
+  }
 }
 
 // Validates, applies keepalive, then builds and starts the shared state; on an error the
@@ -58,17 +90,13 @@ session<Socket, Policy>::session(Socket socket, const options_type& options, err
 // options were applied and read back before, only the `setsockopt` calls; none at all for
 // a socket that inherited them from its listener (`keepalive_inherited`, checked once).
 template <class Socket, class Policy>
-void session<Socket, Policy>::open(Socket socket, const options_type& options, error_code& ec) {
-  using impl_type = detail::session_impl<Socket, Policy>;
+void session<Socket, Policy>::open(Socket socket, const options_type& options, error_code& ec,
+                                   bool keep) {
   ec = options.validate();  // the keepalive options too
   // Keepalive goes to the lowest layer: the socket itself, or a TLS stream's TCP socket.
   auto& lowest = detail::stream_traits<Socket>::lowest_layer(socket);
   if (!ec && options.keepalive) detail::check_open(lowest, ec);
-  if (ec) {
-    error_code ignored;
-    lowest.close(ignored);
-    return;
-  }
+  if (ec) return fail(std::move(socket), keep);
   auto& cache = detail::session_config_cache<typename Policy::codec>::of(socket.get_executor());
   auto shared = cache.on_start(Policy::codec_options(options.heartbeat),
                                impl_type::engine_limits(options),
@@ -93,11 +121,7 @@ void session<Socket, Policy>::open(Socket socket, const options_type& options, e
         shared.report = cache.checked_inheritance(std::move(applied), *options.keepalive, same);
       }
     }
-    if (ec) {
-      error_code ignored;
-      lowest.close(ignored);
-      return;
-    }
+    if (ec) return fail(std::move(socket), keep);
   } else if (options.keepalive) {
     if (shared.report) {
       // The same options applied before and read back: apply them only, and share that
@@ -108,47 +132,61 @@ void session<Socket, Policy>::open(Socket socket, const options_type& options, e
       auto applied = apply_keepalive(lowest, *options.keepalive, ec);
       if (!ec) shared.report = cache.report(std::move(applied), *options.keepalive);
     }
-    if (ec) {
-      error_code ignored;
-      lowest.close(ignored);
-      return;
-    }
+    if (ec) return fail(std::move(socket), keep);
   }
   impl_ = std::make_shared<impl_type>(std::move(socket), options, std::move(shared.config),
                                       std::move(shared.report));
   impl_->start();
 }
 
-// The executor is copied, not moved: a moved-from session keeps it (a moved-from
-// any_io_executor would be empty).
+// A moved-from session keeps its executor (see keeps_state); a session moved from one
+// without a connection takes the same (a copy, or the same pointer).
 template <class Socket, class Policy>
 session<Socket, Policy>::session(session&& other) noexcept
-    : ex_(other.ex_), impl_(std::move(other.impl_)) {}
+    : impl_(std::move(other.impl_)), kept_(other.kept_) {
+  if (impl_) other.keep_state(impl_);
+}
 
 template <class Socket, class Policy>
 session<Socket, Policy>& session<Socket, Policy>::operator=(session&& other) noexcept {
   if (this != &other) {
-    if (impl_) impl_->close();
-    ex_ = other.ex_;
+    if (impl_) close_for_good();
     impl_ = std::move(other.impl_);
+    kept_ = other.kept_;  // with keeps_state, empty when `other` is connected
+    if (impl_) other.keep_state(impl_);
+    closed_socket_.reset();  // next_layer() follows the executor it now has
   }
   return *this;
 }
 
 template <class Socket, class Policy>
 session<Socket, Policy>::~session() {
-  if (impl_) impl_->close();
+  if (impl_) close_for_good();
+}
+
+// This handle lets the connection go (destroyed, or assigned over): no handle can read
+// what the state holds any more, so the inbox's memory goes now rather than when a
+// moved-from session that shares the state lets it go too.
+template <class Socket, class Policy>
+void session<Socket, Policy>::close_for_good() noexcept {
+  impl_->close();
+  impl_->engine_.discard_held();
 }
 
 template <class Socket, class Policy>
 auto session<Socket, Policy>::get_executor() noexcept -> executor_type {
-  return ex_;
+  if constexpr (keeps_state) {
+    return impl_ ? impl_->socket_.get_executor() : kept_->get_executor();
+  } else {
+    return kept_;
+  }
 }
 
 template <class Socket, class Policy>
 Socket& session<Socket, Policy>::next_layer() noexcept {
   if (impl_) return impl_->socket_;
-  if (!closed_socket_) closed_socket_ = detail::stream_traits<Socket>::make_closed(ex_);
+  if (!closed_socket_)
+    closed_socket_ = detail::stream_traits<Socket>::make_closed(get_executor());
   return *closed_socket_;
 }
 
@@ -218,16 +256,15 @@ void session<Socket, Policy>::close() noexcept {
 }
 
 // The operations are session operations (detail/session_op.hpp: one node holding the
-// handler and the state machine). They take the stored executor as the I/O executor (the
+// handler and the state machine). They take get_executor() as the I/O executor (the
 // socket's, or the one a moved-from session kept).
 
 template <class Socket, class Policy>
 template <class CompletionToken>
 auto session<Socket, Policy>::async_wait_dead(CompletionToken&& token) {
-  using impl_type = detail::session_impl<Socket, Policy>;
   return net::async_initiate<CompletionToken, void(error_code)>(
       detail::initiate_session_op<impl_type, detail::wait_dead_machine<impl_type>, false>{
-          impl_, ex_},
+          impl_, get_executor()},
       token);
 }
 
@@ -235,22 +272,20 @@ template <class Socket, class Policy>
 template <class MutableBufferSequence, class ReadToken>
 auto session<Socket, Policy>::async_read_some(const MutableBufferSequence& buffers,
                                               ReadToken&& token) {
-  using impl_type = detail::session_impl<Socket, Policy>;
   using machine =
       detail::read_machine<impl_type, detail::read_buffers_t<MutableBufferSequence>>;
   return net::async_initiate<ReadToken, void(error_code, std::size_t)>(
-      detail::initiate_session_op<impl_type, machine, true>{impl_, ex_}, token, buffers);
+      detail::initiate_session_op<impl_type, machine, true>{impl_, get_executor()}, token, buffers);
 }
 
 template <class Socket, class Policy>
 template <class ConstBufferSequence, class WriteToken>
 auto session<Socket, Policy>::async_write_some(const ConstBufferSequence& buffers,
                                                WriteToken&& token) {
-  using impl_type = detail::session_impl<Socket, Policy>;
   using machine =
       detail::write_machine<impl_type, detail::write_buffers_t<ConstBufferSequence>>;
   return net::async_initiate<WriteToken, void(error_code, std::size_t)>(
-      detail::initiate_session_op<impl_type, machine, true>{impl_, ex_}, token, buffers);
+      detail::initiate_session_op<impl_type, machine, true>{impl_, get_executor()}, token, buffers);
 }
 
 template <class Socket, class Policy>
@@ -259,10 +294,9 @@ auto session<Socket, Policy>::async_read_message(DynamicBuffer&& buffer, ReadTok
   static_assert(codec::has_messages_v<typename Policy::codec>,
                 "async_read_message needs a codec with message boundaries "
                 "(heartbeat::ping_pong<codec::length_prefixed>)");
-  using impl_type = detail::session_impl<Socket, Policy>;
   using machine = detail::read_message_machine<impl_type, std::decay_t<DynamicBuffer>>;
   return net::async_initiate<ReadToken, void(error_code, std::size_t)>(
-      detail::initiate_session_op<impl_type, machine, true>{impl_, ex_}, token,
+      detail::initiate_session_op<impl_type, machine, true>{impl_, get_executor()}, token,
       std::forward<DynamicBuffer>(buffer));
 }
 
@@ -273,10 +307,9 @@ auto session<Socket, Policy>::async_write_message(const ConstBufferSequence& buf
   static_assert(codec::has_messages_v<typename Policy::codec>,
                 "async_write_message needs a codec with message boundaries "
                 "(heartbeat::ping_pong<codec::length_prefixed>)");
-  using impl_type = detail::session_impl<Socket, Policy>;
   using machine = detail::write_message_machine<impl_type>;
   return net::async_initiate<WriteToken, void(error_code, std::size_t)>(
-      detail::initiate_session_op<impl_type, machine, true>{impl_, ex_}, token, buffers);
+      detail::initiate_session_op<impl_type, machine, true>{impl_, get_executor()}, token, buffers);
 }
 
 }  // namespace liveness

@@ -193,7 +193,7 @@ LIVENESS_DECL void detector::on_received(time_point now, std::size_t bytes) noex
 
 LIVENESS_DECL bool detector::on_ping_received(time_point now) noexcept {
   heard(now);
-  detail::add_counter(stats_.pings_received, 1);
+  detail::increment(stats_.pings_received);
   if (mode_ != detector_mode::ping_pong || state_ != state::alive) return false;
 
   // Pings decoded from one read (reported with the same `now`) arrived together: they are
@@ -217,7 +217,7 @@ LIVENESS_DECL bool detector::on_ping_received(time_point now) noexcept {
   have_ping_received_ = true;
 
   if (pong_pending_) {
-    detail::add_counter(stats_.pongs_coalesced, 1);
+    detail::increment(stats_.pongs_coalesced);
     return false;
   }
   // The answer budget (see ping_pong_options::ping_burst), whatever arrived between the
@@ -242,12 +242,12 @@ LIVENESS_DECL bool detector::on_ping_received(time_point now) noexcept {
 LIVENESS_DECL void detector::on_pong_sent(time_point now) noexcept {
   observe(now);
   pong_pending_ = false;
-  detail::add_counter(stats_.pongs_sent, 1);
+  detail::increment(stats_.pongs_sent);
 }
 
 LIVENESS_DECL void detector::on_pong_received(time_point now) noexcept {
   heard(now);
-  detail::add_counter(stats_.pongs_received, 1);
+  detail::increment(stats_.pongs_received);
   if (mode_ != detector_mode::ping_pong || state_ != state::alive) return;
   if (ping_outstanding_) {
     ping_outstanding_ = false;
@@ -293,7 +293,7 @@ LIVENESS_DECL bool detector::take_progress_pong(time_point now) noexcept {
   pong_pending_ = true;
   data_since_written_ = false;
   progress_due_ = false;
-  detail::add_counter(stats_.progress_pongs, 1);
+  detail::increment(stats_.progress_pongs);
   return true;
 }
 

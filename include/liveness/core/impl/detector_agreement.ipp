@@ -63,7 +63,7 @@ LIVENESS_DECL void detector::on_hello_received(time_point now, const hello_value
 
 LIVENESS_DECL void detector::on_too_many_pings_received(time_point now) noexcept {
   observe(now);
-  detail::add_counter(stats_.too_many_pings_received, 1);
+  detail::increment(stats_.too_many_pings_received);
   if (mode_ != detector_mode::ping_pong || !too_many_pings_ || !sends_pings_ ||
       state_ != state::alive)
     return;
@@ -82,7 +82,7 @@ LIVENESS_DECL bool detector::take_too_many_pings() noexcept {
   if (!notice_due_) return false;
   notice_due_ = false;
   if (state_ != state::alive) return false;
-  detail::add_counter(stats_.too_many_pings_sent, 1);
+  detail::increment(stats_.too_many_pings_sent);
   return true;
 }
 

@@ -70,10 +70,10 @@ LIVENESS_DECL poll_result detector::poll(time_point now) noexcept {
       ping_outstanding_ = true;
       heard_since_ping_ = false;
       ping_sent_ = now_;
-      detail::add_counter(stats_.pings_sent, 1);
+      detail::increment(stats_.pings_sent);
       // A ping before the silence is due proves our reading (not one after our own
       // silence, which is the MQTT-style keep-alive).
-      if (now_ < silence_due && !own_silence_due) detail::add_counter(stats_.progress_pings, 1);
+      if (now_ < silence_due && !own_silence_due) detail::increment(stats_.progress_pings);
       return {action::send_ping, {}};
     }
     return {};

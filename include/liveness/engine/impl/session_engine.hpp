@@ -106,36 +106,36 @@ auto session_engine<Codec, Detector>::next_deadline() const noexcept -> std::opt
 // ---- outbound -------------------------------------------------------------------------
 
 template <class Codec, class Detector>
-std::string_view session_engine<Codec, Detector>::take_heartbeats() {
+std::string session_engine<Codec, Detector>::take_heartbeats() {
+  std::string out;
   if (writing_ || dead_ || closed_ ||
       !(ping_wanted_ || pong_wanted_ || hello_wanted_ || notice_wanted_))
-    return {};
-  if (!encoder_.heartbeat_allowed()) return {};
-  heartbeat_out_.clear();
+    return out;
+  if (!encoder_.heartbeat_allowed()) return out;
   pong_out_ = pong_wanted_;
   ping_out_ = ping_wanted_;
   if constexpr (codec::carries_agreement_v<Codec>) {
     if (hello_wanted_) {
       if (const auto own = detector_.own_hello()) {
         const auto p = core::encode_hello(*own);
-        encoder_.append_pong_payload(p.data(), p.size, heartbeat_out_);
+        encoder_.append_pong_payload(p.data(), p.size, out);
       }
     }
     if (notice_wanted_) {
       // On the pong owed when there is one (an end without agreement sees the answer it
       // expects), else as an unasked pong of its own.
       const auto p = core::encode_too_many_pings();
-      encoder_.append_pong_payload(p.data(), p.size, heartbeat_out_);
+      encoder_.append_pong_payload(p.data(), p.size, out);
     } else if (pong_out_) {
-      encoder_.append_heartbeat(false, heartbeat_out_);
+      encoder_.append_heartbeat(false, out);
     }
   } else {
-    if (pong_out_) encoder_.append_heartbeat(false, heartbeat_out_);
+    if (pong_out_) encoder_.append_heartbeat(false, out);
   }
-  if (ping_out_) encoder_.append_heartbeat(true, heartbeat_out_);
+  if (ping_out_) encoder_.append_heartbeat(true, out);
   ping_wanted_ = pong_wanted_ = hello_wanted_ = notice_wanted_ = false;
   writing_ = true;
-  return heartbeat_out_;
+  return out;
 }
 
 template <class Codec, class Detector>

@@ -123,9 +123,6 @@ class session_impl final
   waiters dead_waiters_;   // async_wait_dead operations
   waiters read_waiters_;   // a read waiting for data
   waiters write_waiters_;  // a write waiting for the writer
-  // The frame header of the user chunk being written (one at a time): it must outlive the
-  // write operation's moves, so it lives here rather than in the operation.
-  codec::chunk_header user_header_{};
   // The kernel's view of the connection when the peer was declared dead (read just before
   // the socket is closed; null until then, so that a live session pays a pointer only).
   std::unique_ptr<liveness::diagnosis> diagnosis_;

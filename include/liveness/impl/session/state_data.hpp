@@ -51,7 +51,7 @@ void session_impl<Socket, Policy>::flush_heartbeats() {
   // The rest of what the kernel did not take waits with async_write. (Twice at most:
   // the write done may ask for a heartbeat that was held back meanwhile.)
   for (int round = 0; round < 2; ++round) {
-    const auto frames = engine_.take_heartbeats();
+    auto frames = engine_.take_heartbeats();
     if (frames.empty()) return;
     std::size_t at_once = 0;
     if constexpr (direct_io) {
@@ -64,8 +64,14 @@ void session_impl<Socket, Policy>::flush_heartbeats() {
         continue;
       }
     }
-    net::async_write(socket_, net::buffer(frames.data() + at_once, frames.size() - at_once),
-                     [self = this->shared_from_this(), at_once](error_code ec, std::size_t n) {
+    // What the kernel did not take waits in the write's handler (the session keeps no
+    // buffer for heartbeats): on the heap, so that it stays put while the handler moves.
+    frames.erase(0, at_once);
+    auto rest = std::make_unique<std::string>(std::move(frames));
+    const auto out = net::buffer(rest->data(), rest->size());
+    net::async_write(socket_, out,
+                     [self = this->shared_from_this(), at_once, rest = std::move(rest)](
+                         error_code ec, std::size_t n) {
                        const auto now = clock::now();
                        self->apply(ec ? self->engine_.on_write_failed(now, classify(ec))
                                       : self->engine_.on_heartbeats_written(now, at_once + n));

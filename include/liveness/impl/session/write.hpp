@@ -47,13 +47,10 @@ bool write_chunk(Impl& s, Self& self, Buffers out, std::size_t& at_once) {
     b += k;
     skip -= k;
   }
-  if constexpr (std::is_base_of<session_op<Impl>, Self>::value) {
-    self.socket_write(out);
-  } else {
-    auto& socket = s.socket_;
-    net::async_write(socket, out,
-                     net::bind_cancellation_slot(net::cancellation_slot(), std::move(self)));
-  }
+  // The operation's node never moves, so `out` may point into its machine (the header).
+  static_assert(std::is_base_of<session_op<Impl>, Self>::value,
+                "write_chunk writes for a session operation");
+  self.socket_write(out);
   return false;
 }
 
@@ -96,6 +93,9 @@ struct write_machine : machine_base {
   std::size_t chunk = 0;
   std::size_t sent = 0;     // user bytes of the chunks done
   std::size_t at_once = 0;  // bytes (header included) the kernel took without waiting
+  // The codec's header of the chunk being written: the operation never moves (one node
+  // from start to completion), so the socket write may point into it.
+  codec::chunk_header header;
 
   void step(session_op<Impl>& op, error_code ec, std::size_t written);
   void done(session_op<Impl>& op);
@@ -134,6 +134,7 @@ struct write_message_machine : machine_base {
   std::size_t at_once = 0;  // bytes of the current frame the kernel took without waiting
   bool writing = false;     // its async_write is pending (the next step is its result)
   bool first_frame_sent = false;
+  codec::chunk_header header;  // the codec's header of the frame being written
 
   void step(session_op<Impl>& op, error_code ec, std::size_t written);
   /// A frame went out; false when the operation has completed.
@@ -167,10 +168,9 @@ void write_machine<Impl, Buffers>::step(session_op<Impl>& op, error_code ec,
   // window (a heartbeat then waits for at most one chunk) or a heartbeat is due (it goes
   // between two chunks, and this write completes with what went before it).
   for (;;) {
-    chunk = s.engine_.begin_user_chunk(data + sent, first.size() - sent, false,
-                                       s.user_header_);
+    chunk = s.engine_.begin_user_chunk(data + sent, first.size() - sent, false, header);
     const std::array<net::const_buffer, 2> out{
-        net::buffer(s.user_header_.data(), s.user_header_.size),
+        net::buffer(header.data(), header.size),
         net::buffer(data + sent, chunk)};
     // Written at once: we run in a posted handler, so completing here is not inline.
     writing = true;
@@ -234,9 +234,9 @@ bool write_message_machine<Impl>::start_frame(session_op<Impl>& op) {
   // An empty message is one empty frame (no part to point at).
   const char* next =
       part < parts.size() ? static_cast<const char*>(parts[part].data()) + offset : nullptr;
-  chunk = s.engine_.begin_user_chunk(next, remaining, true, s.user_header_);
+  chunk = s.engine_.begin_user_chunk(next, remaining, true, header);
   out.clear();
-  out.push_back(net::buffer(s.user_header_.data(), s.user_header_.size));
+  out.push_back(net::buffer(header.data(), header.size));
   for (std::size_t need = chunk; need > 0;) {
     const std::size_t n = (std::min)(need, parts[part].size() - offset);
     out.push_back(net::buffer(static_cast<const char*>(parts[part].data()) + offset, n));
